@@ -1,0 +1,25 @@
+/* Moderator tokens: creation, hashing and checking.  A token is 256 random
+ * bits shown once; only its SHA-256 is stored, and a presented token is
+ * compared with the stored hash in constant time. */
+#ifndef YKIEN_API_AUTH_H
+#define YKIEN_API_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/db.h"
+
+enum { AUTH_TOKEN_MAX = 64, AUTH_NAME_MAX = 64 };
+
+/* A moderator name: 1-64 of A-Z a-z 0-9 . _ - @ */
+bool auth_name_valid(const char *name);
+/* Creates token NAME, writing the token (NUL-terminated) into token; -1 with
+ * a reason in err when NAME is taken or storage fails. */
+int auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX],
+                   char *err, size_t err_len);
+/* Checks an Authorization header value ("Bearer <token>").  0 and the
+ * token's name in name_buf when it is an active token; -1 otherwise. */
+int auth_check(struct db *db, const char *authorization, char *name_buf,
+               size_t name_len);
+
+#endif

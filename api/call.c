@@ -1,0 +1,49 @@
+/* Reply helpers shared by every handler. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/call.h"
+
+json_t *
+api_fail(struct api_call *c, enum api_error e, const char *field)
+{
+    json_decref(c->reply);
+    c->status = api_error_status(e);
+    c->reply = api_error_json(e, c->lang, field);
+    return c->reply ? json_object_get(c->reply, "error") : NULL;
+}
+
+void
+api_reply(struct api_call *c, unsigned status, json_t *body)
+{
+    json_decref(c->reply);
+    if (!body) {
+        api_fail(c, API_E_INTERNAL, NULL);
+        return;
+    }
+    c->status = status;
+    c->reply = body;
+}
+
+void
+api_call_clear(struct api_call *c)
+{
+    json_decref(c->reply);
+    c->reply = NULL;
+    if (c->file.fd >= 0)
+        close(c->file.fd);
+    c->file.fd = -1;
+    free(c->file.disposition);
+    c->file.disposition = NULL;
+}
+
+const char *
+api_query(const struct api_call *c, const char *key)
+{
+    for (size_t i = 0; i < c->n_query; i++) {
+        if (strcmp(c->query[i].key, key) == 0)
+            return c->query[i].value;
+    }
+    return NULL;
+}

@@ -1,0 +1,103 @@
+/* One API call as the handlers see it: what the HTTP layer extracted from
+ * the request, and what the handler answers.  No libmicrohttpd here: the
+ * server fills the inputs and renders the outputs.
+ *
+ * Ownership: inputs are borrowed from the server for the call's lifetime;
+ * outputs (reply, file) belong to the call and are released by
+ * api_call_clear(). */
+#ifndef YKIEN_API_CALL_H
+#define YKIEN_API_CALL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/errors.h"
+#include "api/text_check.h"
+
+struct db;
+
+/* Start-up settings the handlers need; read-only after start-up. */
+struct api_config {
+    size_t max_author_chars;        /* 100 */
+    size_t max_body_chars;          /* 5000 */
+    enum text_policy text_policy;
+    const char *data_dir;           /* holds files/ and tmp/ */
+    int64_t max_attachment_bytes;   /* 10 MiB */
+    int max_attachments;            /* 3 */
+};
+
+struct api_param {
+    const char *key;
+    const char *value;
+};
+
+/* One attachment the server has streamed to a temporary file. */
+struct api_upload {
+    char *tmp_path;                 /* owned by the server's request */
+    char *filename;                 /* sanitised display name */
+    const char *content_type;       /* detected from the content */
+    int64_t size;
+    char sha256[65];
+};
+
+/* The fields of a new comment, however they arrived (JSON or multipart).
+ * A NULL pointer is a field that was not sent. */
+struct comment_form {
+    const char *author;
+    size_t author_len;
+    const char *body;
+    size_t body_len;
+    const char *email;
+    size_t email_len;
+    int64_t parent_id;              /* 0: not a reply */
+    struct api_upload *uploads;
+    size_t n_uploads;
+};
+
+struct api_file {
+    int fd;                         /* -1: no file; else owned by the call */
+    int64_t size;
+    const char *content_type;
+    char *disposition;              /* Content-Disposition value, owned */
+};
+
+struct api_call {
+    /* inputs */
+    const struct api_config *cfg;
+    struct db *db;
+    enum api_lang lang;
+    const char *article;            /* path parameter, not yet validated */
+    int64_t id;                     /* path parameter, > 0 when present */
+    const char *moderator;          /* token name, NULL when not authenticated */
+    const char *body;               /* raw JSON body, NULL when none */
+    size_t body_len;
+    struct comment_form *form;      /* multipart input, NULL otherwise */
+    const struct api_param *query;
+    size_t n_query;
+    const char *if_match;
+    const char *if_none_match;
+    const char *client_addr;
+
+    /* outputs */
+    unsigned status;
+    json_t *reply;                  /* new reference, or NULL for no body */
+    char location[64];
+    char etag[80];
+    bool private_reply;             /* never cached by shared caches */
+    struct api_file file;
+};
+
+typedef void (*api_handler)(struct api_call *c);
+
+/* Sets an error reply; field may be NULL.  Returns the reply's error object
+ * so callers can add members such as "suggestion". */
+json_t *api_fail(struct api_call *c, enum api_error e, const char *field);
+/* Sets a success reply, taking the reference to body. */
+void api_reply(struct api_call *c, unsigned status, json_t *body);
+void api_call_clear(struct api_call *c);
+
+/* Looks up a query parameter (the first of that name), or NULL. */
+const char *api_query(const struct api_call *c, const char *key);
+
+#endif

@@ -1,0 +1,135 @@
+/* Validation and the moderation state machine.  Nothing here touches the
+ * database or HTTP. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/comment.h"
+#include "api/unicode.h"
+
+bool
+comment_article_valid(const char *a)
+{
+    size_t n = 0;
+
+    if (!a)
+        return false;
+    for (; a[n]; n++) {
+        char ch = a[n];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' ||
+                  ch == ':';
+
+        if (!ok || n >= ARTICLE_MAX)
+            return false;
+    }
+    return n >= 1;
+}
+
+enum api_error
+comment_clean_text(const struct api_config *cfg, enum text_field field, const char *in,
+                   size_t len, char **out, char **suggestion)
+{
+    size_t max = field == TEXT_FIELD_AUTHOR ? cfg->max_author_chars : cfg->max_body_chars;
+    struct text_verdict verdict = {0};
+    enum api_error rc = API_OK;
+    char *text = NULL;
+    size_t text_len, chars;
+
+    *out = NULL;
+    *suggestion = NULL;
+    switch (uni_clean(in, len, &text, &text_len, &chars)) {
+    case UNI_OK:
+        break;
+    case UNI_BAD_UTF8:
+        return API_E_BAD_UTF8;
+    case UNI_CONTROL:
+        return API_E_INVALID_FIELD;
+    case UNI_NOMEM:
+        return API_E_INTERNAL;
+    }
+    if (chars == 0) {
+        rc = API_E_EMPTY;
+        goto out;
+    }
+    if (chars > max) {
+        rc = API_E_TOO_LONG;
+        goto out;
+    }
+    if (text_check(text, text_len, field, cfg->text_policy, &verdict) != 0) {
+        rc = API_E_INTERNAL;
+        goto out;
+    }
+    if (!verdict.accept) {
+        rc = verdict.code && strcmp(verdict.code, "not_vietnamese") == 0
+                 ? API_E_NOT_VIETNAMESE : API_E_MISSING_DIACRITICS;
+        *suggestion = verdict.suggestion;   /* ownership passes to the caller */
+        verdict.suggestion = NULL;
+        goto out;
+    }
+    *out = text;
+    text = NULL;
+out:
+    text_verdict_clear(&verdict);
+    free(text);
+    return rc;
+}
+
+enum api_error
+comment_clean_email(const char *in, size_t len, char **out)
+{
+    size_t at = 0, ats = 0;
+
+    *out = NULL;
+    while (len > 0 && (in[0] == ' ' || in[0] == '\t')) {
+        in++;
+        len--;
+    }
+    while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return API_OK;
+    if (len > 254 || !uni_valid_utf8(in, len))
+        return API_E_INVALID_FIELD;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+
+        if (ch <= 0x20 || ch == 0x7F || ch == '<' || ch == '>' || ch == ',' || ch == ';')
+            return API_E_INVALID_FIELD;
+        if (ch == '@') {
+            at = i;
+            ats++;
+        }
+    }
+    if (ats != 1 || at == 0 || at == len - 1)
+        return API_E_INVALID_FIELD;
+    *out = strndup(in, len);
+    return *out ? API_OK : API_E_INTERNAL;
+}
+
+bool
+comment_action_allowed(enum comment_status from, enum comment_action a)
+{
+    switch (a) {
+    case ACTION_APPROVE:
+        return from == COMMENT_PENDING || from == COMMENT_REJECTED;
+    case ACTION_REJECT:
+        return from == COMMENT_PENDING || from == COMMENT_APPROVED;
+    case ACTION_EDIT:
+        return true;
+    }
+    return false;
+}
+
+enum comment_status
+comment_action_target(enum comment_status from, enum comment_action a)
+{
+    switch (a) {
+    case ACTION_APPROVE:
+        return COMMENT_APPROVED;
+    case ACTION_REJECT:
+        return COMMENT_REJECTED;
+    case ACTION_EDIT:
+        break;
+    }
+    return from;
+}

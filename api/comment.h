@@ -1,0 +1,40 @@
+/* The comment domain, pure (no I/O): what a valid article id, author, body
+ * and e-mail are, and which moderation actions each state allows. */
+#ifndef YKIEN_API_COMMENT_H
+#define YKIEN_API_COMMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api/call.h"
+#include "db/comments.h"
+
+enum { ARTICLE_MAX = 128 };
+
+/* 1 to 128 characters of A-Z a-z 0-9 . _ - : */
+bool comment_article_valid(const char *article);
+
+/* Validates one text field and returns its stored form: cleaned (see
+ * uni_clean), within the length limit, and carrying its Vietnamese
+ * diacritics.  On API_OK *out is a new string the caller frees.  On
+ * API_E_MISSING_DIACRITICS *suggestion may receive a new string (the
+ * restored text) the caller frees. */
+enum api_error comment_clean_text(const struct api_config *cfg, enum text_field field,
+                                  const char *in, size_t len, char **out,
+                                  char **suggestion);
+/* An optional e-mail address: at most 254 bytes, one '@', no spaces or
+ * control characters.  *out is NULL for an empty one. */
+enum api_error comment_clean_email(const char *in, size_t len, char **out);
+
+enum comment_action {
+    ACTION_APPROVE,
+    ACTION_REJECT,
+    ACTION_EDIT,
+};
+
+/* The moderation state machine: approve from pending or rejected; reject
+ * from pending or approved; edit from any state. */
+bool comment_action_allowed(enum comment_status from, enum comment_action a);
+enum comment_status comment_action_target(enum comment_status from, enum comment_action a);
+
+#endif

@@ -1,0 +1,296 @@
+/* Moderator endpoints: the queue, the moderation form, and the three
+ * actions (approve, reject, edit).  The server has already checked the
+ * token; c->moderator names it.  Each action runs in one write transaction
+ * and its UPDATE is guarded by the version it read, so two moderators never
+ * silently overwrite each other. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/comment.h"
+#include "api/handlers.h"
+#include "api/present.h"
+#include "api/unicode.h"
+
+void
+api_queue(struct api_call *c)
+{
+    const char *status = api_query(c, "status");
+    const char *article = api_query(c, "article");
+    struct comment_query q = {.status = COMMENT_PENDING};
+    struct list_params p;
+    int64_t total;
+
+    c->private_reply = true;
+    if (status && comment_status_parse(status, &q.status) != 0) {
+        api_fail(c, API_E_BAD_QUERY, "status");
+        return;
+    }
+    if (article && !comment_article_valid(article)) {
+        api_fail(c, API_E_BAD_ARTICLE, "article");
+        return;
+    }
+    if (present_list_params(c, &p) != 0)
+        return;
+    if (db_comment_count(c->db, article, q.status, &total) != DB_OK) {
+        api_fail(c, API_E_INTERNAL, NULL);
+        return;
+    }
+    q.article = article;
+    q.after_id = p.after_id;
+    q.newest_first = p.newest_first;
+    q.limit = p.limit;
+    present_list(c, &q, true, total);
+}
+
+static int
+show_moderation(const struct comment_record *rec, void *arg)
+{
+    struct api_call *c = arg;
+
+    snprintf(c->etag, sizeof c->etag, "\"%lld\"", (long long)rec->version);
+    api_reply(c, 200, present_comment(c->db, rec, true));
+    return 0;
+}
+
+void
+api_moderation_show(struct api_call *c)
+{
+    enum db_status st;
+
+    c->private_reply = true;
+    st = db_comment_get(c->db, c->id, show_moderation, c);
+    if (st == DB_NOT_FOUND)
+        api_fail(c, API_E_NOT_FOUND, NULL);
+    else if (st != DB_OK)
+        api_fail(c, API_E_INTERNAL, NULL);
+}
+
+/* What an action request asks for, read from its optional JSON body. */
+struct action_request {
+    enum comment_action action;
+    json_t *root;
+    char *body;                 /* cleaned new text, or NULL */
+    const char *reason;         /* note or reason, borrowed from root */
+    int64_t if_match;           /* -1: no If-Match */
+};
+
+/* Parses If-Match: "7", W/"7" or *.  -1 on anything else. */
+static int
+parse_if_match(const char *h, int64_t *version)
+{
+    char *end;
+    long long v;
+
+    *version = -1;
+    if (!h)
+        return 0;
+    while (*h == ' ')
+        h++;
+    if (strcmp(h, "*") == 0)
+        return 0;
+    if (strncmp(h, "W/", 2) == 0)
+        h += 2;
+    if (*h != '"' || h[1] < '0' || h[1] > '9')
+        return -1;
+    errno = 0;
+    v = strtoll(h + 1, &end, 10);
+    if (errno || end[0] != '"' || end[1] != '\0' || v < 1)
+        return -1;
+    *version = v;
+    return 0;
+}
+
+static int
+read_action(struct api_call *c, struct action_request *r)
+{
+    const char *reason_key = r->action == ACTION_REJECT ? "reason" : "note";
+    json_error_t err;
+    json_t *v;
+
+    if (parse_if_match(c->if_match, &r->if_match) != 0) {
+        api_fail(c, API_E_BAD_REQUEST, "If-Match");
+        return -1;
+    }
+    if (c->body && c->body_len > 0) {
+        if (!uni_valid_utf8(c->body, c->body_len)) {
+            api_fail(c, API_E_BAD_UTF8, NULL);
+            return -1;
+        }
+        r->root = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+        if (!r->root) {
+            api_fail(c, API_E_BAD_JSON, NULL);
+            return -1;
+        }
+        if (!json_is_object(r->root)) {
+            api_fail(c, API_E_NOT_OBJECT, NULL);
+            return -1;
+        }
+    }
+    v = json_object_get(r->root, reason_key);
+    if (v && !json_is_null(v)) {
+        if (!json_is_string(v) || json_string_length(v) > 1000 ||
+            strlen(json_string_value(v)) != json_string_length(v)) {
+            api_fail(c, json_is_string(v) ? API_E_INVALID_FIELD : API_E_WRONG_TYPE, reason_key);
+            return -1;
+        }
+        r->reason = json_string_value(v);
+    }
+    v = r->action == ACTION_REJECT ? NULL : json_object_get(r->root, "body");
+    if (v && !json_is_null(v)) {
+        char *suggestion = NULL;
+        enum api_error e;
+        json_t *e_obj;
+
+        if (!json_is_string(v)) {
+            api_fail(c, API_E_WRONG_TYPE, "body");
+            return -1;
+        }
+        e = comment_clean_text(c->cfg, TEXT_FIELD_BODY, json_string_value(v),
+                               json_string_length(v), &r->body, &suggestion);
+        if (e != API_OK) {
+            e_obj = api_fail(c, e, "body");
+            if (suggestion && e_obj)
+                json_object_set_new(e_obj, "suggestion", json_string(suggestion));
+            free(suggestion);
+            return -1;
+        }
+    } else if (r->action == ACTION_EDIT) {
+        api_fail(c, API_E_EMPTY, "body");
+        return -1;
+    }
+    return 0;
+}
+
+struct current {
+    bool found;
+    enum comment_status status;
+    int64_t version;
+    int64_t published_at;
+    bool edited;
+    char *body;
+};
+
+static int
+read_current(const struct comment_record *rec, void *arg)
+{
+    struct current *cur = arg;
+
+    cur->found = true;
+    cur->status = rec->status;
+    cur->version = rec->version;
+    cur->published_at = rec->published_at;
+    cur->edited = rec->edited;
+    cur->body = strdup(rec->body);
+    return cur->body ? 0 : -1;
+}
+
+static void
+fail_conflict(struct api_call *c, enum comment_status now)
+{
+    json_t *err = api_fail(c, API_E_CONFLICT, NULL);
+
+    if (err)
+        json_object_set_new(err, "status", json_string(comment_status_name(now)));
+}
+
+static const char *const action_word[] = {
+    [ACTION_APPROVE] = "approved",
+    [ACTION_REJECT] = "rejected",
+    [ACTION_EDIT] = "edited",
+};
+
+/* The transaction: read, check state and version, write, log history.
+ * Returns 0 on success; otherwise the call already carries the error. */
+static int
+apply_action(struct api_call *c, struct action_request *r)
+{
+    struct current cur = {0};
+    int64_t now = (int64_t)time(NULL);
+    enum db_status st;
+    enum comment_status target;
+    bool changes_body;
+    int rc = -1;
+
+    st = db_begin(c->db);
+    if (st != DB_OK) {
+        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
+        return -1;
+    }
+    st = db_comment_get(c->db, c->id, read_current, &cur);
+    if (st == DB_NOT_FOUND) {
+        api_fail(c, API_E_NOT_FOUND, NULL);
+        goto out;
+    }
+    if (st != DB_OK)
+        goto fail;
+    if ((r->if_match >= 0 && r->if_match != cur.version) ||
+        !comment_action_allowed(cur.status, r->action)) {
+        fail_conflict(c, cur.status);
+        goto out;
+    }
+    target = comment_action_target(cur.status, r->action);
+    changes_body = r->body && strcmp(r->body, cur.body) != 0;
+    st = db_comment_update(c->db, c->id, cur.version, target,
+                           changes_body ? r->body : cur.body, cur.edited || changes_body,
+                           target == COMMENT_APPROVED
+                               ? (cur.status == COMMENT_APPROVED ? cur.published_at : now)
+                               : 0);
+    if (st == DB_CONFLICT) {
+        fail_conflict(c, cur.status);
+        goto out;
+    }
+    if (st != DB_OK)
+        goto fail;
+    if (changes_body && r->action != ACTION_EDIT &&
+        db_history_add(c->db, c->id, "edited", c->moderator, now, NULL) != DB_OK)
+        goto fail;
+    if (db_history_add(c->db, c->id, action_word[r->action], c->moderator, now, r->reason) != DB_OK)
+        goto fail;
+    st = db_commit(c->db);
+    if (st != DB_OK) {
+        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
+        free(cur.body);
+        return -1;
+    }
+    rc = 0;
+    goto done;
+fail:
+    api_fail(c, API_E_INTERNAL, NULL);
+out:
+    db_rollback(c->db);
+done:
+    free(cur.body);
+    return rc;
+}
+
+static void
+moderate(struct api_call *c, enum comment_action action)
+{
+    struct action_request r = {.action = action, .if_match = -1};
+
+    c->private_reply = true;
+    if (read_action(c, &r) == 0 && apply_action(c, &r) == 0)
+        api_moderation_show(c);
+    json_decref(r.root);
+    free(r.body);
+}
+
+void
+api_moderation_approve(struct api_call *c)
+{
+    moderate(c, ACTION_APPROVE);
+}
+
+void
+api_moderation_reject(struct api_call *c)
+{
+    moderate(c, ACTION_REJECT);
+}
+
+void
+api_moderation_edit(struct api_call *c)
+{
+    moderate(c, ACTION_EDIT);
+}

@@ -1,0 +1,325 @@
+/* Reader endpoints: post a comment, list and show approved comments, counts
+ * and attachment downloads.  No authentication, except that a moderator
+ * may fetch the attachments of unapproved comments. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/attachments.h"
+#include "api/comment.h"
+#include "api/handlers.h"
+#include "api/present.h"
+#include "api/unicode.h"
+
+/* Reads one optional string member of a JSON body into the form. */
+static int
+json_text_field(struct api_call *c, json_t *root, const char *key, const char **out,
+                size_t *len)
+{
+    json_t *v = json_object_get(root, key);
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v)) {
+        api_fail(c, API_E_WRONG_TYPE, key);
+        return -1;
+    }
+    *out = json_string_value(v);
+    *len = json_string_length(v);
+    return 0;
+}
+
+/* Fills form from a JSON body; the form borrows from *root. */
+static int
+form_from_json(struct api_call *c, struct comment_form *form, json_t **root)
+{
+    json_error_t err;
+    json_t *parent;
+
+    if (!c->body || c->body_len == 0) {
+        api_fail(c, API_E_BAD_JSON, NULL);
+        return -1;
+    }
+    if (!uni_valid_utf8(c->body, c->body_len)) {
+        api_fail(c, API_E_BAD_UTF8, NULL);
+        return -1;
+    }
+    /* NUL is let through the parser so that it is refused as a control
+     * character (422) like the others, not as malformed JSON. */
+    *root = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+    if (!*root) {
+        api_fail(c, API_E_BAD_JSON, NULL);
+        return -1;
+    }
+    if (!json_is_object(*root)) {
+        api_fail(c, API_E_NOT_OBJECT, NULL);
+        return -1;
+    }
+    if (json_text_field(c, *root, "author", &form->author, &form->author_len) != 0 ||
+        json_text_field(c, *root, "body", &form->body, &form->body_len) != 0 ||
+        json_text_field(c, *root, "email", &form->email, &form->email_len) != 0)
+        return -1;
+    parent = json_object_get(*root, "parent_id");
+    if (parent && !json_is_null(parent)) {
+        if (!json_is_integer(parent)) {
+            api_fail(c, API_E_WRONG_TYPE, "parent_id");
+            return -1;
+        }
+        if (json_integer_value(parent) <= 0) {
+            api_fail(c, API_E_INVALID_FIELD, "parent_id");
+            return -1;
+        }
+        form->parent_id = json_integer_value(parent);
+    }
+    return 0;
+}
+
+/* Validates a text field; on failure replies and returns -1. */
+static int
+clean_field(struct api_call *c, enum text_field which, const char *name, const char *in,
+            size_t len, char **out)
+{
+    char *suggestion = NULL;
+    enum api_error e;
+    json_t *err;
+
+    if (!in) {
+        api_fail(c, API_E_EMPTY, name);
+        return -1;
+    }
+    e = comment_clean_text(c->cfg, which, in, len, out, &suggestion);
+    if (e == API_OK)
+        return 0;
+    err = api_fail(c, e, name);
+    if (suggestion && err)
+        json_object_set_new(err, "suggestion", json_string(suggestion));
+    free(suggestion);
+    return -1;
+}
+
+static int
+print_created(const struct comment_record *rec, void *arg)
+{
+    struct api_call *c = arg;
+
+    api_reply(c, 201, present_comment(c->db, rec, false));
+    return 0;
+}
+
+/* Inserts the comment and its attachments in one transaction. */
+static enum db_status
+insert_comment(struct api_call *c, const struct comment_new *in,
+               const struct comment_form *form, int64_t *id)
+{
+    enum db_status st = db_begin(c->db);
+
+    if (st != DB_OK)
+        return st;
+    st = db_comment_insert(c->db, in, id);
+    for (size_t i = 0; st == DB_OK && i < form->n_uploads; i++) {
+        struct api_upload *u = &form->uploads[i];
+        struct attachment_record a = {
+            .comment_id = *id, .filename = u->filename, .content_type = u->content_type,
+            .size = u->size, .sha256 = u->sha256,
+        };
+        int64_t aid;
+
+        if (attachment_store(c->cfg, u) != 0)
+            st = DB_ERROR;
+        else
+            st = db_attachment_insert(c->db, &a, &aid);
+    }
+    if (st != DB_OK) {
+        db_rollback(c->db);
+        return st;
+    }
+    return db_commit(c->db);
+}
+
+void
+api_comment_create(struct api_call *c)
+{
+    struct comment_form json_form = {0};
+    struct comment_form *form = c->form ? c->form : &json_form;
+    json_t *root = NULL;
+    char *author = NULL, *body = NULL, *email = NULL;
+    char parent_article[ARTICLE_MAX + 1];
+    enum api_error e;
+    enum db_status st;
+    int64_t id;
+
+    if (!comment_article_valid(c->article)) {
+        api_fail(c, API_E_BAD_ARTICLE, "article");
+        goto out;
+    }
+    if (!c->form && form_from_json(c, form, &root) != 0)
+        goto out;
+    if (clean_field(c, TEXT_FIELD_AUTHOR, "author", form->author, form->author_len, &author) != 0 ||
+        clean_field(c, TEXT_FIELD_BODY, "body", form->body, form->body_len, &body) != 0)
+        goto out;
+    if (form->email && (e = comment_clean_email(form->email, form->email_len, &email)) != API_OK) {
+        api_fail(c, e, "email");
+        goto out;
+    }
+    if (form->n_uploads > (size_t)c->cfg->max_attachments) {
+        api_fail(c, API_E_TOO_MANY_ATTACHMENTS, "attachment");
+        goto out;
+    }
+    if (form->parent_id > 0) {
+        st = db_comment_article(c->db, form->parent_id, parent_article, sizeof parent_article);
+        if (st == DB_NOT_FOUND || (st == DB_OK && strcmp(parent_article, c->article) != 0)) {
+            api_fail(c, API_E_PARENT_NOT_FOUND, "parent_id");
+            goto out;
+        }
+        if (st != DB_OK) {
+            api_fail(c, API_E_INTERNAL, NULL);
+            goto out;
+        }
+    }
+
+    struct comment_new in = {
+        .article = c->article, .parent_id = form->parent_id, .author = author,
+        .email = email, .body = body, .client_addr = c->client_addr,
+        .created_at = (int64_t)time(NULL),
+    };
+    st = insert_comment(c, &in, form, &id);
+    if (st != DB_OK) {
+        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
+        goto out;
+    }
+    snprintf(c->location, sizeof c->location, "/api/v1/comments/%lld", (long long)id);
+    if (db_comment_get(c->db, id, print_created, c) != DB_OK)
+        api_fail(c, API_E_INTERNAL, NULL);
+out:
+    free(author);
+    free(body);
+    free(email);
+    json_decref(root);
+}
+
+void
+api_comment_list(struct api_call *c)
+{
+    struct list_params p;
+    int64_t total;
+
+    if (!comment_article_valid(c->article)) {
+        api_fail(c, API_E_BAD_ARTICLE, "article");
+        return;
+    }
+    if (present_list_params(c, &p) != 0)
+        return;
+    if (db_comment_count(c->db, c->article, COMMENT_APPROVED, &total) != DB_OK) {
+        api_fail(c, API_E_INTERNAL, NULL);
+        return;
+    }
+    struct comment_query q = {
+        .article = c->article, .status = COMMENT_APPROVED, .after_id = p.after_id,
+        .newest_first = p.newest_first, .limit = p.limit,
+    };
+    present_list(c, &q, false, total);
+}
+
+static int
+show_public(const struct comment_record *rec, void *arg)
+{
+    struct api_call *c = arg;
+
+    if (rec->status != COMMENT_APPROVED)
+        api_fail(c, API_E_NOT_FOUND, NULL);
+    else
+        api_reply(c, 200, present_comment(c->db, rec, false));
+    return 0;
+}
+
+void
+api_comment_show(struct api_call *c)
+{
+    enum db_status st = db_comment_get(c->db, c->id, show_public, c);
+
+    if (st == DB_NOT_FOUND)
+        api_fail(c, API_E_NOT_FOUND, NULL);
+    else if (st != DB_OK)
+        api_fail(c, API_E_INTERNAL, NULL);
+}
+
+enum { COUNTS_MAX = 100 };
+
+void
+api_counts(struct api_call *c)
+{
+    json_t *counts = json_object();
+    size_t n = 0;
+
+    for (size_t i = 0; counts && i < c->n_query; i++) {
+        const char *article = c->query[i].value;
+        int64_t total;
+
+        if (strcmp(c->query[i].key, "article") != 0)
+            continue;
+        if (!comment_article_valid(article)) {
+            api_fail(c, API_E_BAD_ARTICLE, "article");
+            goto fail;
+        }
+        if (++n > COUNTS_MAX) {
+            api_fail(c, API_E_BAD_QUERY, "article");
+            goto fail;
+        }
+        if (db_comment_count(c->db, article, COMMENT_APPROVED, &total) != DB_OK) {
+            api_fail(c, API_E_INTERNAL, NULL);
+            goto fail;
+        }
+        json_object_set_new(counts, article, json_integer(total));
+    }
+    api_reply(c, 200, json_pack("{s:o}", "counts", counts));
+    return;
+fail:
+    json_decref(counts);
+}
+
+static int
+open_attachment(const struct attachment_record *a, void *arg)
+{
+    struct api_call *c = arg;
+    char etag[80];
+
+    /* Unapproved comments' files are private; a moderator sees them all. */
+    if (a->comment_status != COMMENT_APPROVED && !c->moderator) {
+        api_fail(c, API_E_NOT_FOUND, NULL);
+        return 0;
+    }
+    snprintf(etag, sizeof etag, "\"%s\"", a->sha256);
+    snprintf(c->etag, sizeof c->etag, "%s", etag);
+    c->private_reply = a->comment_status != COMMENT_APPROVED;
+    if (c->if_none_match && strstr(c->if_none_match, etag)) {
+        c->status = 304;
+        return 0;
+    }
+    c->file.fd = attachment_open(c->cfg, a->sha256);
+    if (c->file.fd < 0) {
+        api_fail(c, API_E_INTERNAL, NULL);
+        return 0;
+    }
+    c->file.size = a->size;
+    /* The row's string dies with the statement: keep a static copy of the
+     * type, one of the words the schema's CHECK allows. */
+    c->file.content_type = strcmp(a->content_type, "image/jpeg") == 0 ? "image/jpeg"
+                         : strcmp(a->content_type, "image/png") == 0  ? "image/png"
+                         : strcmp(a->content_type, "image/gif") == 0  ? "image/gif"
+                         : strcmp(a->content_type, "image/webp") == 0 ? "image/webp"
+                                                                      : "application/pdf";
+    c->file.disposition = attachment_disposition(a->filename);
+    c->status = 200;
+    return 0;
+}
+
+void
+api_attachment_show(struct api_call *c)
+{
+    enum db_status st = db_attachment_get(c->db, c->id, open_attachment, c);
+
+    if (st == DB_NOT_FOUND)
+        api_fail(c, API_E_NOT_FOUND, NULL);
+    else if (st != DB_OK)
+        api_fail(c, API_E_INTERNAL, NULL);
+}

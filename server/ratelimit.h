@@ -1,0 +1,19 @@
+/* Per-address rate limit of new comments: at most N per minute, spread as
+ * GCRA (a token bucket holding N, refilled one per 60/N s).  Fixed memory:
+ * a table of ADDRESS_SLOTS entries; when it is full of live entries the
+ * oldest-looking one is reused, which can only make the limit kinder. */
+#ifndef YKIEN_SERVER_RATELIMIT_H
+#define YKIEN_SERVER_RATELIMIT_H
+
+#include <stdint.h>
+
+struct ratelimit;
+
+/* NULL when per_minute is 0 (no limit) or memory is short. */
+struct ratelimit *ratelimit_new(unsigned per_minute);
+void ratelimit_free(struct ratelimit *rl);
+/* 0 when the address may post now (and counts it); otherwise the seconds
+ * to wait before it may. */
+unsigned ratelimit_take(struct ratelimit *rl, const char *address, uint64_t now_ms);
+
+#endif
