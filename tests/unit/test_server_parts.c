@@ -1,0 +1,81 @@
+/* Server pieces without a socket: option parsing and the rate limiter. */
+#include <arpa/inet.h>
+
+#include "server/config.h"
+#include "server/ratelimit.h"
+#include "check.h"
+
+static enum cfg_result
+parse(struct config *cfg, int argc, char **argv)
+{
+    char err[256];
+
+    return cfg_parse_serve(argc, argv, cfg, err, sizeof err);
+}
+
+int
+main(void)
+{
+    static struct config cfg;
+    struct sockaddr_storage ss;
+    socklen_t len;
+
+    CHECK(parse(&cfg, 0, NULL) == CFG_OK);
+    CHECK(cfg.rate_limit == 10 && cfg.max_connections_per_address == 0);
+    CHECK_STR(cfg.db_path, "./data/ykien.db");
+    CHECK(cfg.api.max_attachment_bytes == 10485760 && cfg.api.max_attachments == 3);
+
+    char *a1[] = {"--listen", "0.0.0.0:9000", "--data", "/srv/yk", "--rate-limit", "0",
+                  "--trusted-proxy", "10.0.0.1", "--text-policy", "vietnamese"};
+    CHECK(parse(&cfg, 10, a1) == CFG_OK);
+    CHECK(cfg.rate_limit == 0 && cfg.n_proxies == 1);
+    CHECK_STR(cfg.db_path, "/srv/yk/ykien.db");
+    CHECK(cfg.api.text_policy == TEXT_POLICY_VIETNAMESE);
+    CHECK(ntohs(((struct sockaddr_in *)&cfg.addr)->sin_port) == 9000);
+
+    char *a2[] = {"--listen", "nonsense"};
+    CHECK(parse(&cfg, 2, a2) == CFG_USAGE);
+    char *a3[] = {"--rate-limit", "-1"};
+    CHECK(parse(&cfg, 2, a3) == CFG_USAGE);
+    char *a4[] = {"--bogus", "1"};
+    CHECK(parse(&cfg, 2, a4) == CFG_USAGE);
+    char *a5[] = {"--data"};
+    CHECK(parse(&cfg, 1, a5) == CFG_USAGE);
+    char *a6[] = {"--help"};
+    CHECK(parse(&cfg, 1, a6) == CFG_HELP);
+    char *a7[] = {"--trusted-proxy", "not-an-ip"};
+    CHECK(parse(&cfg, 2, a7) == CFG_USAGE);
+
+    CHECK(cfg_parse_listen("[::1]:8080", &ss, &len) == 0 && ss.ss_family == AF_INET6);
+    CHECK(cfg_parse_listen(":8080", &ss, &len) == 0 && ss.ss_family == AF_INET);
+    CHECK(cfg_parse_listen("127.0.0.1:0", &ss, &len) == 0);
+    CHECK(cfg_parse_listen("127.0.0.1:65536", &ss, &len) == -1);
+    CHECK(cfg_parse_listen("127.0.0.1", &ss, &len) == -1);
+    CHECK(cfg_parse_listen("[::1]8080", &ss, &len) == -1);
+
+    /* 3 a minute: three at once, then one every 20 s. */
+    struct ratelimit *rl = ratelimit_new(3);
+    uint64_t t = 1000000;
+
+    CHECK(ratelimit_new(0) == NULL);
+    CHECK(ratelimit_take(rl, "1.2.3.4", t) == 0);
+    CHECK(ratelimit_take(rl, "1.2.3.4", t) == 0);
+    CHECK(ratelimit_take(rl, "1.2.3.4", t) == 0);
+    unsigned wait = ratelimit_take(rl, "1.2.3.4", t);
+    CHECK(wait >= 19 && wait <= 20);
+    CHECK(ratelimit_take(rl, "5.6.7.8", t) == 0);       /* others are not affected */
+    CHECK(ratelimit_take(rl, "1.2.3.4", t + 20000) == 0);
+    CHECK(ratelimit_take(rl, "1.2.3.4", t + 20000) > 0);
+    CHECK(ratelimit_take(rl, "1.2.3.4", t + 3600000) == 0);
+    /* Many addresses: bounded memory, and nobody is refused unfairly. */
+    int refused = 0;
+    for (int i = 0; i < 100000; i++) {
+        char addr[32];
+
+        snprintf(addr, sizeof addr, "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+        refused += ratelimit_take(rl, addr, t + 7200000) > 0;
+    }
+    CHECK(refused == 0);
+    ratelimit_free(rl);
+    return check_report();
+}
