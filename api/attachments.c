@@ -198,7 +198,7 @@ remove_dir_entries(const char *dir, struct db *db)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
-    char path[4400];
+    char path[4900];
 
     if (!d)
         return;
@@ -229,7 +229,7 @@ attachment_sweep(const struct api_config *cfg, struct db *db)
     if (!d)
         return 0;
     while ((e = readdir(d))) {
-        char sub[4400];
+        char sub[4600];
 
         if (e->d_name[0] == '.' || strlen(e->d_name) != 2)
             continue;

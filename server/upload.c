@@ -57,12 +57,13 @@ refuse(struct upload_form *f, enum api_error e, const char *field)
 static int
 end_file(struct upload_form *f)
 {
-    struct api_upload *u = &f->uploads[f->n_uploads - 1];
+    struct api_upload *u;
     unsigned char digest[crypto_hash_sha256_BYTES];
 
     if (!f->in_file)
         return 0;
     f->in_file = false;
+    u = &f->uploads[f->n_uploads - 1];
     u->content_type = attachment_sniff(f->head, f->head_len);
     if (!u->content_type)
         return refuse(f, API_E_UNSUPPORTED_MEDIA_TYPE, "attachment");
