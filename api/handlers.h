@@ -5,9 +5,23 @@
 #define YKIEN_API_HANDLERS_H
 
 #include "api/call.h"
+#include "db/db.h"
 
 /* Readers (handlers_reader.c) */
-void api_comment_create(struct api_call *c);
+
+/* A new comment is made in three steps so that many can share one commit:
+ * api_comment_prepare() validates the request in the worker (the call
+ * carries the error on -1; on 0 *job is new), api_comment_store_batch()
+ * inserts a batch in one transaction on the writer's connection, and
+ * api_comment_finish() answers each call and api_comment_job_free() frees
+ * its job.  The job borrows the call's article, client address and
+ * uploads: they must live until it is freed. */
+struct comment_job;
+int api_comment_prepare(struct api_call *c, struct comment_job **job);
+enum db_status api_comment_store_batch(struct db *db, const struct api_config *cfg,
+                                       struct comment_job **jobs, size_t n);
+void api_comment_finish(struct api_call *c, struct comment_job *job);
+void api_comment_job_free(struct comment_job *job);
 void api_comment_list(struct api_call *c);
 void api_comment_show(struct api_call *c);
 void api_counts(struct api_call *c);

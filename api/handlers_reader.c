@@ -106,58 +106,59 @@ print_created(const struct comment_record *rec, void *arg)
     return 0;
 }
 
-/* Inserts the comment and its attachments in one transaction. */
-static enum db_status
-insert_comment(struct api_call *c, const struct comment_new *in,
-               const struct comment_form *form, int64_t *id)
-{
-    enum db_status st = db_begin(c->db);
-
-    if (st != DB_OK)
-        return st;
-    st = db_comment_insert(c->db, in, id);
-    for (size_t i = 0; st == DB_OK && i < form->n_uploads; i++) {
-        struct api_upload *u = &form->uploads[i];
-        struct attachment_record a = {
-            .comment_id = *id, .filename = u->filename, .content_type = u->content_type,
-            .size = u->size, .sha256 = u->sha256,
-        };
-        int64_t aid;
-
-        if (attachment_store(c->cfg, u) != 0)
-            st = DB_ERROR;
-        else
-            st = db_attachment_insert(c->db, &a, &aid);
-    }
-    if (st != DB_OK) {
-        db_rollback(c->db);
-        return st;
-    }
-    return db_commit(c->db);
-}
+/* A validated new comment waiting for the writer.  Owns its strings; the
+ * uploads stay the server's. */
+struct comment_job {
+    struct comment_new in;
+    char *author;
+    char *body;
+    char *email;
+    struct api_upload *uploads;
+    size_t n_uploads;
+    enum db_status result;
+    int64_t id;
+};
 
 void
-api_comment_create(struct api_call *c)
+api_comment_job_free(struct comment_job *job)
+{
+    if (!job)
+        return;
+    free(job->author);
+    free(job->body);
+    free(job->email);
+    free(job);
+}
+
+int
+api_comment_prepare(struct api_call *c, struct comment_job **out)
 {
     struct comment_form json_form = {0};
     struct comment_form *form = c->form ? c->form : &json_form;
+    struct comment_job *job = calloc(1, sizeof *job);
     json_t *root = NULL;
-    char *author = NULL, *body = NULL, *email = NULL;
     char parent_article[ARTICLE_MAX + 1];
     enum api_error e;
     enum db_status st;
-    int64_t id;
+    int rc = -1;
 
+    *out = NULL;
+    if (!job) {
+        api_fail(c, API_E_INTERNAL, NULL);
+        return -1;
+    }
     if (!comment_article_valid(c->article)) {
         api_fail(c, API_E_BAD_ARTICLE, "article");
         goto out;
     }
     if (!c->form && form_from_json(c, form, &root) != 0)
         goto out;
-    if (clean_field(c, TEXT_FIELD_AUTHOR, "author", form->author, form->author_len, &author) != 0 ||
-        clean_field(c, TEXT_FIELD_BODY, "body", form->body, form->body_len, &body) != 0)
+    if (clean_field(c, TEXT_FIELD_AUTHOR, "author", form->author, form->author_len,
+                    &job->author) != 0 ||
+        clean_field(c, TEXT_FIELD_BODY, "body", form->body, form->body_len, &job->body) != 0)
         goto out;
-    if (form->email && (e = comment_clean_email(form->email, form->email_len, &email)) != API_OK) {
+    if (form->email &&
+        (e = comment_clean_email(form->email, form->email_len, &job->email)) != API_OK) {
         api_fail(c, e, "email");
         goto out;
     }
@@ -176,25 +177,83 @@ api_comment_create(struct api_call *c)
             goto out;
         }
     }
-
-    struct comment_new in = {
-        .article = c->article, .parent_id = form->parent_id, .author = author,
-        .email = email, .body = body, .client_addr = c->client_addr,
+    job->in = (struct comment_new){
+        .article = c->article, .parent_id = form->parent_id, .author = job->author,
+        .email = job->email, .body = job->body, .client_addr = c->client_addr,
         .created_at = (int64_t)time(NULL),
     };
-    st = insert_comment(c, &in, form, &id);
-    if (st != DB_OK) {
-        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
-        goto out;
-    }
-    snprintf(c->location, sizeof c->location, "/api/v1/comments/%lld", (long long)id);
-    if (db_comment_get(c->db, id, print_created, c) != DB_OK)
-        api_fail(c, API_E_INTERNAL, NULL);
+    job->uploads = form->uploads;
+    job->n_uploads = form->n_uploads;
+    *out = job;
+    job = NULL;
+    rc = 0;
 out:
-    free(author);
-    free(body);
-    free(email);
+    api_comment_job_free(job);
     json_decref(root);
+    return rc;
+}
+
+/* One comment and its attachments, inside the batch's transaction. */
+static enum db_status
+insert_one(struct db *db, const struct api_config *cfg, struct comment_job *job)
+{
+    enum db_status st = db_comment_insert(db, &job->in, &job->id);
+
+    for (size_t i = 0; st == DB_OK && i < job->n_uploads; i++) {
+        struct api_upload *u = &job->uploads[i];
+        struct attachment_record a = {
+            .comment_id = job->id, .filename = u->filename, .content_type = u->content_type,
+            .size = u->size, .sha256 = u->sha256,
+        };
+        int64_t aid;
+
+        if (attachment_store(cfg, u) != 0)
+            st = DB_ERROR;
+        else
+            st = db_attachment_insert(db, &a, &aid);
+    }
+    return st;
+}
+
+enum db_status
+api_comment_store_batch(struct db *db, const struct api_config *cfg, struct comment_job **jobs,
+                        size_t n)
+{
+    enum db_status st = db_begin(db);
+
+    for (size_t i = 0; st == DB_OK && i < n; i++) {
+        /* A savepoint per comment: one that fails takes only itself back. */
+        if (db_savepoint(db) != DB_OK) {
+            st = DB_ERROR;
+            break;
+        }
+        jobs[i]->result = insert_one(db, cfg, jobs[i]);
+        if (jobs[i]->result == DB_OK)
+            st = db_savepoint_release(db);
+        else
+            st = db_savepoint_rollback(db);
+    }
+    if (st == DB_OK)
+        st = db_commit(db);
+    else
+        db_rollback(db);
+    if (st != DB_OK) {
+        for (size_t i = 0; i < n; i++)
+            jobs[i]->result = st;
+    }
+    return st;
+}
+
+void
+api_comment_finish(struct api_call *c, struct comment_job *job)
+{
+    if (job->result != DB_OK) {
+        api_fail(c, job->result == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
+        return;
+    }
+    snprintf(c->location, sizeof c->location, "/api/v1/comments/%lld", (long long)job->id);
+    if (db_comment_get(c->db, job->id, print_created, c) != DB_OK)
+        api_fail(c, API_E_INTERNAL, NULL);
 }
 
 void

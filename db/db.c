@@ -200,6 +200,26 @@ db_rollback(struct db *db)
 }
 
 enum db_status
+db_savepoint(struct db *db)
+{
+    return exec(db, "SAVEPOINT item") == SQLITE_OK ? DB_OK : DB_ERROR;
+}
+
+enum db_status
+db_savepoint_release(struct db *db)
+{
+    return exec(db, "RELEASE item") == SQLITE_OK ? DB_OK : DB_ERROR;
+}
+
+enum db_status
+db_savepoint_rollback(struct db *db)
+{
+    if (exec(db, "ROLLBACK TO item") != SQLITE_OK)
+        return DB_ERROR;
+    return db_savepoint_release(db);
+}
+
+enum db_status
 db_health(struct db *db)
 {
     sqlite3_stmt *st = db->stmt[STMT_HEALTH];

@@ -35,6 +35,10 @@ int db_schema_version(void);
 enum db_status db_begin(struct db *db);
 enum db_status db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* Nested within a transaction: one savepoint at a time. */
+enum db_status db_savepoint(struct db *db);
+enum db_status db_savepoint_release(struct db *db);
+enum db_status db_savepoint_rollback(struct db *db);
 
 enum db_status db_health(struct db *db);
 

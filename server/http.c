@@ -29,6 +29,7 @@
 #include "server/ratelimit.h"
 #include "server/router.h"
 #include "server/upload.h"
+#include "server/writer.h"
 
 enum { QUERY_MAX = 128, CLIENT_MAX = 64, MULTIPART_SLACK = 256 * 1024 };
 
@@ -36,6 +37,7 @@ struct server {
     const struct config *cfg;
     struct MHD_Daemon *mhd;
     struct ratelimit *rl;
+    struct writer *writer;
     pthread_key_t db_key;
     atomic_int in_flight;
     uint16_t port;
@@ -64,6 +66,10 @@ struct request {
     size_t body_len;
     size_t body_alloc;
     struct upload_form *form;
+    /* a new comment waiting for the writer, with the connection suspended */
+    struct MHD_Connection *conn;
+    struct comment_job *job;
+    struct writer_item item;
     struct api_param query[QUERY_MAX];
     size_t n_query;
     bool query_overflow;
@@ -532,6 +538,15 @@ file_response(struct request *r, struct api_call *c)
     return resp;
 }
 
+/* Runs on the writer's thread once the comment's batch is committed. */
+static void
+on_job_done(void *arg)
+{
+    struct request *r = arg;
+
+    MHD_resume_connection(r->conn);
+}
+
 static enum MHD_Result
 dispatch(struct request *r, struct MHD_Connection *conn)
 {
@@ -566,7 +581,21 @@ dispatch(struct request *r, struct MHD_Connection *conn)
         }
         c.form = &form;
     }
-    r->match.route->handler(&c);
+    if (r->job) {
+        /* Resumed: the writer has stored the comment (or failed to). */
+        api_comment_finish(&c, r->job);
+    } else if (r->match.route->special == ROUTE_NEW_COMMENT) {
+        if (api_comment_prepare(&c, &r->job) == 0) {
+            r->conn = conn;
+            r->item = (struct writer_item){.job = r->job, .done = on_job_done, .arg = r};
+            /* Suspend first: the writer may finish before submit returns. */
+            MHD_suspend_connection(conn);
+            writer_submit(r->srv->writer, &r->item);
+            return MHD_YES;
+        }
+    } else {
+        r->match.route->handler(&c);
+    }
     if (c.status == 304) {
         resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
     } else if (c.file.fd >= 0) {
@@ -595,6 +624,8 @@ dispatch(struct request *r, struct MHD_Connection *conn)
 static enum MHD_Result
 on_last_call(struct request *r, struct MHD_Connection *conn)
 {
+    if (r->job)
+        return dispatch(r, conn);   /* resumed after the writer's commit */
     if (r->form && r->mode == BODY_FORM && upload_finish(r->form) != 0) {
         r->error = upload_error(r->form, &r->error_field);
     }
@@ -658,6 +689,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         r->status = 499;    /* the client went away before a reply */
     metrics_request(route, r->status, micros);
     log_request(r->client, r->method, r->url, r->status, r->bytes, micros);
+    api_comment_job_free(r->job);
     upload_release(r->form);
     free(r->body);
     atomic_fetch_sub(&r->srv->in_flight, 1);
@@ -681,7 +713,7 @@ http_start(const struct config *cfg, char *err, size_t err_len)
 {
     struct server *s = calloc(1, sizeof *s);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+                     MHD_USE_TURBO | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     const union MHD_DaemonInfo *info;
 
     if (!s) {
@@ -695,6 +727,13 @@ http_start(const struct config *cfg, char *err, size_t err_len)
         return NULL;
     }
     s->rl = ratelimit_new(cfg->rate_limit);
+    s->writer = writer_start(cfg->db_path, &cfg->api, err, err_len);
+    if (!s->writer) {
+        ratelimit_free(s->rl);
+        pthread_key_delete(s->db_key);
+        free(s);
+        return NULL;
+    }
     if (cfg->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->mhd = MHD_start_daemon(
@@ -711,6 +750,7 @@ http_start(const struct config *cfg, char *err, size_t err_len)
     if (!s->mhd) {
         snprintf(err, err_len, "cannot listen on %s: %s", cfg->listen,
                  errno ? strerror(errno) : "libmicrohttpd refused the settings");
+        writer_stop(s->writer);
         ratelimit_free(s->rl);
         pthread_key_delete(s->db_key);
         free(s);
@@ -735,8 +775,12 @@ http_stop(struct server *s, unsigned wait_seconds)
 
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
+    /* Requests in flight include comments waiting for the writer, whose
+     * connections are suspended: libmicrohttpd must not be stopped under
+     * them, and the writer must outlive them. */
     while (atomic_load(&s->in_flight) > 0 && now_us() < deadline)
         usleep(10000);
+    writer_stop(s->writer);
     MHD_stop_daemon(s->mhd);
     ratelimit_free(s->rl);
     pthread_key_delete(s->db_key);

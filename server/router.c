@@ -8,8 +8,8 @@
 #include "server/router.h"
 
 static const struct route routes[] = {
-    {"comment_create", "POST", "/api/v1/articles/{article}/comments", api_comment_create,
-     ROUTE_BODY_COMMENT, ROUTE_PUBLIC, ROUTE_API, 1},
+    {"comment_create", "POST", "/api/v1/articles/{article}/comments", NULL,
+     ROUTE_BODY_COMMENT, ROUTE_PUBLIC, ROUTE_NEW_COMMENT, 1},
     {"comment_list", "GET", "/api/v1/articles/{article}/comments", api_comment_list,
      ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_API, 0},
     {"comment_show", "GET", "/api/v1/comments/{id}", api_comment_show,

@@ -23,6 +23,7 @@ enum route_auth {
 enum route_special {
     ROUTE_API,              /* handled by an api/ handler */
     ROUTE_METRICS,          /* rendered by the server itself */
+    ROUTE_NEW_COMMENT,      /* prepared by api/, stored by the writer */
 };
 
 struct route {
