@@ -4,11 +4,13 @@
  * and its UPDATE is guarded by the version it read, so two moderators never
  * silently overwrite each other. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/comment.h"
+#include "api/freshness.h"
 #include "api/handlers.h"
 #include "api/present.h"
 #include "api/unicode.h"
@@ -170,6 +172,7 @@ struct current {
     int64_t published_at;
     bool edited;
     char *body;
+    char article[ARTICLE_MAX + 1];
 };
 
 static int
@@ -183,6 +186,7 @@ read_current(const struct comment_record *rec, void *arg)
     cur->published_at = rec->published_at;
     cur->edited = rec->edited;
     cur->body = strdup(rec->body);
+    snprintf(cur->article, sizeof cur->article, "%s", rec->article);
     return cur->body ? 0 : -1;
 }
 
@@ -254,6 +258,8 @@ apply_action(struct api_call *c, struct action_request *r)
         free(cur.body);
         return -1;
     }
+    /* After the commit, never before: see api/freshness.h. */
+    freshness_bump(cur.article);
     rc = 0;
     goto done;
 fail:

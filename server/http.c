@@ -21,8 +21,10 @@
 #include <microhttpd.h>
 
 #include "api/auth.h"
+#include "api/freshness.h"
 #include "api/handlers.h"
 #include "db/db.h"
+#include "server/cache.h"
 #include "server/http.h"
 #include "server/log.h"
 #include "server/metrics.h"
@@ -31,13 +33,19 @@
 #include "server/upload.h"
 #include "server/writer.h"
 
-enum { QUERY_MAX = 128, CLIENT_MAX = 64, MULTIPART_SLACK = 256 * 1024 };
+enum {
+    QUERY_MAX = 128,
+    CLIENT_MAX = 64,
+    MULTIPART_SLACK = 256 * 1024,
+    CACHE_BUDGET = 32 * 1024 * 1024,
+};
 
 struct server {
     const struct config *cfg;
     struct MHD_Daemon *mhd;
     struct ratelimit *rl;
     struct writer *writer;
+    struct cache *cache;
     pthread_key_t db_key;
     atomic_int in_flight;
     uint16_t port;
@@ -547,6 +555,43 @@ on_job_done(void *arg)
     MHD_resume_connection(r->conn);
 }
 
+/* The cache key of a public page: its path and query, as sent. */
+static bool
+cache_key(const struct request *r, char key[CACHE_KEY_MAX])
+{
+    size_t n = (size_t)snprintf(key, CACHE_KEY_MAX, "%s", r->url);
+
+    for (size_t i = 0; i < r->n_query && n < CACHE_KEY_MAX; i++)
+        n += (size_t)snprintf(key + n, CACHE_KEY_MAX - n, "%c%s=%s", i ? '&' : '?',
+                              r->query[i].key, r->query[i].value);
+    return n < CACHE_KEY_MAX;
+}
+
+/* Cached pages are shared by every connection, so they cannot carry
+ * per-request CORS headers: a request from an allowed origin bypasses the
+ * cache. */
+static bool
+may_use_cache(const struct request *r, struct MHD_Connection *conn)
+{
+    return r->match.route->cacheable && !(r->srv->cfg->n_origins > 0 && header(conn, "Origin"));
+}
+
+static enum MHD_Result
+serve_cached_page(struct request *r, struct MHD_Connection *conn, const char *key,
+                  uint64_t generation)
+{
+    uint64_t bytes = 0;
+    unsigned status = cache_serve(r->srv->cache, key, generation,
+                                  header(conn, "If-None-Match"), conn, &bytes);
+
+    if (status) {
+        r->status = status;
+        r->bytes = bytes;
+        r->replied = true;
+    }
+    return status ? MHD_YES : MHD_NO;
+}
+
 static enum MHD_Result
 dispatch(struct request *r, struct MHD_Connection *conn)
 {
@@ -569,9 +614,18 @@ dispatch(struct request *r, struct MHD_Connection *conn)
     };
     struct MHD_Response *resp = NULL;
     enum MHD_Result ret;
+    char key[CACHE_KEY_MAX];
+    uint64_t generation = 0;
+    bool cacheable = may_use_cache(r, conn) && cache_key(r, key);
 
     if (!c.db)
         return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
+    if (cacheable) {
+        /* Before reading: see api/freshness.h. */
+        generation = freshness_of(r->match.article);
+        if (serve_cached_page(r, conn, key, generation) == MHD_YES)
+            return MHD_YES;
+    }
     if (r->form) {
         if (upload_comment_form(r->form, &form) != 0) {
             const char *field;
@@ -616,6 +670,20 @@ dispatch(struct request *r, struct MHD_Connection *conn)
     }
     if (c.status >= 500)
         log_error("%s %s answered %u", r->method, r->match.route->name, c.status);
+    if (cacheable && resp && c.status == 200) {
+        char etag[CACHE_ETAG_MAX];
+
+        cache_etag(r->srv->cache, generation, etag);
+        MHD_add_response_header(resp, "ETag", etag);
+        add_common_headers(r, conn, resp);
+        r->status = 200;
+        r->replied = true;
+        ret = MHD_queue_response(conn, 200, resp);
+        if (!cache_store(r->srv->cache, key, generation, resp, (size_t)r->bytes))
+            MHD_destroy_response(resp);
+        api_call_clear(&c);
+        return ret;
+    }
     ret = queue(r, conn, c.status ? c.status : 500, resp);
     api_call_clear(&c);
     return ret;
@@ -727,6 +795,7 @@ http_start(const struct config *cfg, char *err, size_t err_len)
         return NULL;
     }
     s->rl = ratelimit_new(cfg->rate_limit);
+    s->cache = cache_new(CACHE_BUDGET);
     s->writer = writer_start(cfg->db_path, &cfg->api, err, err_len);
     if (!s->writer) {
         ratelimit_free(s->rl);
@@ -782,6 +851,7 @@ http_stop(struct server *s, unsigned wait_seconds)
         usleep(10000);
     writer_stop(s->writer);
     MHD_stop_daemon(s->mhd);
+    cache_free(s->cache);
     ratelimit_free(s->rl);
     pthread_key_delete(s->db_key);
     free(s);

@@ -35,6 +35,7 @@ struct route {
     enum route_auth auth;
     enum route_special special;
     int rate_limited;       /* counts against --rate-limit */
+    int cacheable;          /* public page kept in the response cache */
 };
 
 enum { ROUTE_PARAM_MAX = 256, ROUTE_ALLOW_MAX = 64 };
