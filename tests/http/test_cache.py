@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Public list pages are served from a response cache: every moderation
+action that changes what readers see must show at once, ETags must change
+with the content, and If-None-Match must give 304 only for the current page.
+
+    python3 tests/http/test_cache.py build/ykien
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "shared", "acceptance"))
+from harness import Daemon, Suite, expect  # noqa: E402
+
+suite = Suite()
+ART = "cache-article"
+
+
+def post(d, text, art=ART):
+    return expect(d.post_comment(art, text), 201).json()["id"]
+
+
+def listing(d, query="", headers=None):
+    return d.get(f"/api/v1/articles/{ART}/comments{query}", headers=headers or {})
+
+
+@suite.test
+def approve_shows_at_once(d):
+    a = post(d, "Ý kiến thứ nhất về bài báo.")
+    b = post(d, "Ý kiến thứ hai về bài báo.")
+    expect(d.approve(a), 200)
+    first = expect(listing(d), 200)
+    assert [c["id"] for c in first.json()["comments"]] == [a]
+    again = expect(listing(d), 200)          # a cache hit: same bytes, same ETag
+    assert again.content == first.content and again.headers["ETag"] == first.headers["ETag"]
+    expect(d.approve(b), 200)
+    after = expect(listing(d), 200).json()
+    assert [c["id"] for c in after["comments"]] == [a, b] and after["total"] == 2, after
+
+
+@suite.test
+def take_down_and_edit_show_at_once(d):
+    a = post(d, "Bình luận sẽ bị gỡ xuống.")
+    b = post(d, "Bình luận sẽ được sửa lại.")
+    expect(d.approve(a), 200)
+    expect(d.approve(b), 200)
+    assert expect(listing(d), 200).json()["total"] == 2
+    expect(d.reject(a, reason="vi phạm"), 200)
+    page = expect(listing(d), 200).json()
+    assert [c["id"] for c in page["comments"]] == [b] and page["total"] == 1, page
+    r = d.request("PATCH", f"/api/v1/moderation/comments/{b}", mod=True,
+                  json={"body": "Bình luận đã được biên tập."})
+    expect(r, 200)
+    page = expect(listing(d), 200).json()
+    assert page["comments"][0]["body"] == "Bình luận đã được biên tập.", page
+    assert page["comments"][0]["edited"] is True
+
+
+@suite.test
+def etag_revalidation(d):
+    a = post(d, "Bình luận cho thử ETag.")
+    expect(d.approve(a), 200)
+    first = expect(listing(d), 200)
+    etag = first.headers.get("ETag")
+    assert etag and first.headers.get("Cache-Control") == "no-cache", first.headers
+    r = listing(d, headers={"If-None-Match": etag})
+    assert r.status_code == 304 and r.content == b"", r.status_code
+    assert r.headers.get("ETag") == etag
+    b = post(d, "Một bình luận nữa.")
+    expect(d.approve(b), 200)
+    r = listing(d, headers={"If-None-Match": etag})
+    assert r.status_code == 200 and r.headers["ETag"] != etag, r.status_code
+    assert r.json()["total"] == 2
+
+
+@suite.test
+def pages_are_cached_separately(d):
+    ids = [post(d, f"Bình luận số {i} trong danh sách.") for i in range(5)]
+    for cid in ids:
+        expect(d.approve(cid), 200)
+    for _ in range(2):                       # the second round is served from the cache
+        oldest = expect(listing(d, "?limit=2"), 200).json()
+        newest = expect(listing(d, "?limit=2&order=newest"), 200).json()
+        assert [c["id"] for c in oldest["comments"]] == ids[:2]
+        assert [c["id"] for c in newest["comments"]] == ids[::-1][:2]
+        nxt = expect(listing(d, "?limit=2&cursor=" + oldest["next"]), 200).json()
+        assert [c["id"] for c in nxt["comments"]] == ids[2:4]
+    other = expect(d.get("/api/v1/articles/other-article/comments"), 200).json()
+    assert other["total"] == 0
+
+
+@suite.test
+def errors_are_not_cached(d):
+    expect(listing(d, "?limit=0"), 400, "bad_request")
+    expect(listing(d, "?limit=0"), 400, "bad_request")
+    a = post(d, "Bình luận hợp lệ.")
+    expect(d.approve(a), 200)
+    assert expect(listing(d), 200).json()["total"] == 1
+
+
+@suite.test
+def head_of_cached_page(d):
+    a = post(d, "Bình luận cho HEAD.")
+    expect(d.approve(a), 200)
+    body = expect(listing(d), 200)
+    h = d.request("HEAD", f"/api/v1/articles/{ART}/comments")
+    assert h.status_code == 200 and h.content == b""
+    assert int(h.headers["Content-Length"]) == len(body.content)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: test_cache.py path/to/ykien")
+    binary = sys.argv[1]
+    sys.exit(suite.run(lambda: Daemon(binary, extra_args=["--rate-limit", "0"])))
