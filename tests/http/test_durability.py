@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Nothing answered 201 is ever lost: clients post comments (some with
+attachments) while the daemon is killed with SIGKILL at random moments,
+again and again; after each restart every acknowledged comment must be
+there exactly once, with its attachments, and SQLite's integrity check must
+pass.  Also: a kill during an upload leaves the data folder clean.
+
+    python3 tests/http/test_durability.py build/ykien [--kills N]
+"""
+import hashlib
+import os
+import random
+import socket
+import sqlite3
+import sys
+import threading
+import time
+
+import requests
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "shared", "acceptance"))
+from harness import Daemon, Suite, png_bytes  # noqa: E402
+
+suite = Suite()
+KILLS = 20
+ART = "do-ben"
+
+
+def kill_and_restart(d):
+    d.proc.kill()
+    d.proc.wait()
+    d.log.close()
+    d.start()
+
+
+def db_rows(d, sql, args=()):
+    con = sqlite3.connect(os.path.join(d.data, "ykien.db"))
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def poster(d, rnd, tid, stop, acked, lock):
+    session = requests.Session()
+    n = 0
+    while not stop.is_set():
+        n += 1
+        marker = f"{rnd:03d}{tid}{n:06d}"
+        body = f"Bình luận kiểm tra độ bền, mã số {marker}."
+        url = f"{d.url}/api/v1/articles/{ART}/comments"
+        png = None
+        try:
+            if n % 3 == 0:
+                png = png_bytes(2048 + n) + marker.encode()
+                r = session.post(url, data={"author": "Người thử", "body": body},
+                                 files=[("attachment", (f"a{marker}.png", png, "image/png"))],
+                                 timeout=5)
+            else:
+                r = session.post(url, json={"author": "Người thử", "body": body}, timeout=5)
+        except requests.RequestException:
+            time.sleep(0.02)
+            continue
+        if r.status_code == 201:
+            with lock:
+                acked[marker] = (r.json()["id"], hashlib.sha256(png).hexdigest() if png else None)
+
+
+@suite.test
+def acknowledged_comments_survive_kills(d):
+    rng = random.Random(int(os.environ.get("YKIEN_SEED", "0")) or None)
+    acked, lock = {}, threading.Lock()
+    for rnd in range(KILLS):
+        stop = threading.Event()
+        threads = [threading.Thread(target=poster, args=(d, rnd, t + 1, stop, acked, lock))
+                   for t in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(rng.uniform(0.05, 0.4))
+        kill_and_restart(d)
+        stop.set()
+        for t in threads:
+            t.join()
+    assert len(acked) > KILLS, f"too few comments acknowledged to prove anything: {len(acked)}"
+    d.stop()
+    assert db_rows(d, "PRAGMA integrity_check") == [("ok",)]
+    rows = db_rows(d, "SELECT id, body FROM comment")
+    by_marker = {}
+    for cid, body in rows:
+        marker = body.rsplit(" ", 1)[1].rstrip(".")
+        by_marker.setdefault(marker, []).append(cid)
+    lost = [m for m in acked if m not in by_marker]
+    assert not lost, f"{len(lost)} acknowledged comments lost, e.g. {lost[:5]}"
+    twice = [m for m, ids in by_marker.items() if len(ids) > 1]
+    assert not twice, f"stored more than once: {twice[:5]}"
+    for marker, (cid, sha) in acked.items():
+        assert by_marker[marker] == [cid], (marker, by_marker[marker], cid)
+        atts = db_rows(d, "SELECT sha256, size FROM attachment WHERE comment_id = ?", (cid,))
+        if sha is None:
+            assert atts == [], (marker, atts)
+            continue
+        assert len(atts) == 1 and atts[0][0] == sha, (marker, atts)
+        path = os.path.join(d.data, "files", sha[:2], sha)
+        with open(path, "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == sha
+    d.start()
+    print(f"  {len(acked)} comments acknowledged across {KILLS} kills, all present once",
+          flush=True)
+
+
+@suite.test
+def kill_during_upload_leaves_folder_clean(d):
+    body = png_bytes(4 * 1024 * 1024)
+    boundary = "ykienboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"author\"\r\n\r\nAn\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\n"
+            f"Ảnh chụp hiện trường.\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; "
+            f"filename=\"big.png\"\r\nContent-Type: image/png\r\n\r\n").encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    total = len(head) + len(body) + len(tail)
+    s = socket.create_connection(("127.0.0.1", d.port))
+    s.sendall((f"POST /api/v1/articles/{ART}/comments HTTP/1.1\r\nHost: x\r\n"
+               f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+               f"Content-Length: {total}\r\n\r\n").encode() + head + body[:2 * 1024 * 1024])
+    deadline = time.time() + 5
+    while time.time() < deadline and not os.listdir(os.path.join(d.data, "tmp")):
+        time.sleep(0.02)
+    assert os.listdir(os.path.join(d.data, "tmp")), "the upload was not being staged"
+    kill_and_restart(d)
+    s.close()
+    assert os.listdir(os.path.join(d.data, "tmp")) == [], "staged upload left after restart"
+    assert db_rows(d, "SELECT count(*) FROM comment") == [(0,)]
+    assert db_rows(d, "SELECT count(*) FROM attachment") == [(0,)]
+    stored = [f for sub in os.listdir(os.path.join(d.data, "files"))
+              for f in os.listdir(os.path.join(d.data, "files", sub))]
+    assert stored == [], stored
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if "--kills" in args:
+        i = args.index("--kills")
+        KILLS = int(args[i + 1])
+        del args[i:i + 2]
+    if len(args) != 1:
+        sys.exit("usage: test_durability.py path/to/ykien [--kills N]")
+    sys.exit(suite.run(lambda: Daemon(args[0], extra_args=["--rate-limit", "0"])))
