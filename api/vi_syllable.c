@@ -16,6 +16,7 @@
  *
  * This file must not grow word lists or anything learnt from sample text:
  * it describes what can be a syllable, not which syllables are common. */
+#include <assert.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -75,7 +76,7 @@ static const char *const rhymes_q[] = {
     "uWc", "uWm", "uWn", "uWng", "uWt",
     "uAn", "uAng", "uAt", "uAy",
     "ue", "uen", "ueo", "uet",
-    "uE", "uEch", "uEnh",
+    "uE", "uEch", "uEn", "uEnh",
     "uy", "uych", "uynh", "uyp", "uyt", "uyu", "uyEn", "uyEt", "uya",
     "uP", "uOc", "ui",
 };
@@ -95,7 +96,7 @@ struct rhyme {
     unsigned char marked; /* has â ă ê ô ơ ư */
 };
 
-#define RHYME_MAX 160
+#define RHYME_MAX 256
 #define RHYME_SLOTS 512
 #define SKEL_SLOTS 512
 #define SKEL_ALTS 8
@@ -167,8 +168,9 @@ add_rhyme(const char *s, unsigned cls)
         }
         h = (h + 1) & (RHYME_SLOTS - 1);
     }
+    assert(rhyme_count < RHYME_MAX);   /* the lists above fit */
     if (rhyme_count >= RHYME_MAX)
-        return;   /* cannot happen with the lists above */
+        return;
     r = &rhymes[rhyme_count];
     memcpy(r->s, s, (size_t)n + 1);
     r->cls = (unsigned char)cls;
@@ -216,6 +218,7 @@ add_skeleton(int idx)
         h = (h + 1) & (SKEL_SLOTS - 1);
     if (!skel_slot[h].key[0])
         memcpy(skel_slot[h].key, key, (size_t)n + 1);
+    assert(skel_slot[h].n < SKEL_ALTS);
     if (skel_slot[h].n < SKEL_ALTS)
         skel_slot[h].alt[skel_slot[h].n++] = (short)idx;
 }
@@ -236,12 +239,26 @@ find_skeleton(const char *s, int n)
     return NULL;
 }
 
+/* Index of c in forms[], or -1 for consonants. */
 static int
 form_index(char c)
 {
-    const char *p = strchr(forms, c);
-
-    return p && c ? (int)(p - forms) : -1;
+    switch (c) {
+    case 'a': return 0;
+    case 'W': return 1;
+    case 'A': return 2;
+    case 'e': return 3;
+    case 'E': return 4;
+    case 'i': return 5;
+    case 'o': return 6;
+    case 'O': return 7;
+    case 'P': return 8;
+    case 'u': return 9;
+    case 'U': return 10;
+    case 'y': return 11;
+    case 'D': return 12;
+    default: return -1;
+    }
 }
 
 /* Fills the code point tables from canonical decompositions: every code
@@ -371,7 +388,6 @@ vi_letter_decode(uint32_t cp, char *letter, int *tone, int *upper)
         }
         return VI_CP_OTHER;
     }
-    vi_init();
     switch (cp) {
     case 0x300: case 0x340: *tone = VI_TONE_GRAVE; return VI_CP_TONE_MARK;
     case 0x301: case 0x341: *tone = VI_TONE_ACUTE; return VI_CP_TONE_MARK;
@@ -621,7 +637,7 @@ vi_plain_check(const char *s, int n, int *needs_mark)
     vi_init();
     *needs_mark = 0;
     ol = parse_onset(s, n, &on);
-    if (ol < 0 || n - ol >= 8 || n - ol <= 0)
+    if (ol < 0 || n - ol >= 8 || (n - ol <= 0 && on != ON_GI))
         return 0;
     for (int pass = 0; pass < 2; pass++) {
         /* pass 1 only for gi: the rest may also be an i-rhyme ("gin") */

@@ -46,11 +46,14 @@ enum vi_cp_kind {
 };
 
 /* Builds the tables; safe to call from several threads (pthread_once).
- * Every other function here calls it, so callers need not. */
+ * The functions below that take a whole word call it themselves; the
+ * per-character vi_letter_decode() does not, to stay cheap: call vi_init()
+ * before it. */
 void vi_init(void);
 
 /* Classifies one code point (precomposed Vietnamese letters, đ, ASCII
- * letters, and the combining marks Vietnamese uses). */
+ * letters, and the combining marks Vietnamese uses).  vi_init() must have
+ * been called. */
 enum vi_cp_kind vi_letter_decode(uint32_t cp, char *letter, int *tone, int *upper);
 
 /* Applies a combining vowel mark ('^', '(' or '+') to an internal letter;

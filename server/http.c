@@ -1,6 +1,8 @@
 /* The request lifecycle on libmicrohttpd, in three phases:
  *   first call   headers only: route, authenticate, refuse early (401, 404,
- *                405, 413, 415, 429) before any body byte is read;
+ *                405, 413, 415, 429) before any body byte is read; for a
+ *                request without a body this waits for the last call, as
+ *                libmicrohttpd closes the connection after an early reply;
  *   body calls   consume, count and stream; no reply can be queued here;
  *   last call    dispatch to the api/ handler and render its result.
  * Everything a request allocates hangs off its struct request and is freed
@@ -37,7 +39,7 @@ enum {
     QUERY_MAX = 128,
     CLIENT_MAX = 64,
     MULTIPART_SLACK = 256 * 1024,
-    CACHE_BUDGET = 32 * 1024 * 1024,
+    CACHE_BUDGET = 16 * 1024 * 1024,
 };
 
 struct server {
@@ -66,6 +68,7 @@ struct request {
     enum api_error error;           /* decided while reading the body */
     const char *error_field;
     bool replied;
+    bool headers_done;              /* on_first_call() has run */
     enum body_mode mode;
     bool chunked;
     uint64_t body_cap;
@@ -342,6 +345,14 @@ multipart_cap(const struct config *cfg)
            cfg->max_json_bytes * 2 + MULTIPART_SLACK;
 }
 
+static bool
+declares_body(struct MHD_Connection *conn)
+{
+    const char *cl = header(conn, "Content-Length");
+
+    return (cl && strcmp(cl, "0") != 0) || header(conn, "Transfer-Encoding");
+}
+
 /* Chooses how to read the body; replies early when it cannot be valid. */
 static enum MHD_Result
 plan_body(struct request *r, struct MHD_Connection *conn)
@@ -350,7 +361,7 @@ plan_body(struct request *r, struct MHD_Connection *conn)
     const char *ct = header(conn, "Content-Type");
     const char *cl = header(conn, "Content-Length");
     const char *te = header(conn, "Transfer-Encoding");
-    bool has_body = (cl && strcmp(cl, "0") != 0) || te;
+    bool has_body = declares_body(conn);
     uint64_t declared = 0;
 
     r->chunked = te && !cl;
@@ -724,6 +735,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         r->started_us = now_us();
         *req_cls = r;
         atomic_fetch_add(&r->srv->in_flight, 1);
+        /* A reply queued before the body phase makes libmicrohttpd close
+         * the connection, dropping a keep-alive client's next requests.
+         * Without a body nothing is gained by refusing early: wait. */
+        if (!declares_body(conn))
+            return MHD_YES;
+        r->headers_done = true;
         return on_first_call(r, conn);
     }
     if (*upload_data_size > 0) {
@@ -733,6 +750,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         if (r->replied)
             return MHD_YES;
         return on_body(r, conn, upload_data, size);
+    }
+    if (!r->headers_done) {
+        r->headers_done = true;
+        if (on_first_call(r, conn) != MHD_YES)
+            return MHD_NO;
     }
     if (r->replied)
         return MHD_YES;
@@ -780,7 +802,7 @@ struct server *
 http_start(const struct config *cfg, char *err, size_t err_len)
 {
     struct server *s = calloc(1, sizeof *s);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      MHD_USE_TURBO | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     const union MHD_DaemonInfo *info;
 
@@ -798,6 +820,7 @@ http_start(const struct config *cfg, char *err, size_t err_len)
     s->cache = cache_new(CACHE_BUDGET);
     s->writer = writer_start(cfg->db_path, &cfg->api, err, err_len);
     if (!s->writer) {
+        cache_free(s->cache);
         ratelimit_free(s->rl);
         pthread_key_delete(s->db_key);
         free(s);
@@ -820,6 +843,7 @@ http_start(const struct config *cfg, char *err, size_t err_len)
         snprintf(err, err_len, "cannot listen on %s: %s", cfg->listen,
                  errno ? strerror(errno) : "libmicrohttpd refused the settings");
         writer_stop(s->writer);
+        cache_free(s->cache);
         ratelimit_free(s->rl);
         pthread_key_delete(s->db_key);
         free(s);

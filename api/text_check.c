@@ -1,0 +1,947 @@
+/* The diacritics checker: splits text into words, asks api/vi_syllable.c
+ * and api/vi_telex.c what each word can be, and weighs the words of the
+ * whole text.  See text_check.h for the rule.
+ *
+ * Words are judged one by one, the text as a whole: a word like "ban" is
+ * English and stripped Vietnamese at once, so only the balance of the
+ * unambiguous words decides.  The word lists below are knowledge of the
+ * two languages written by hand (common English words; the Vietnamese
+ * syllables that are also English words; interjections), not drawn from
+ * any corpus.
+ *
+ * One pass: words are classified and counted as they come, and from the
+ * first word that may be raw keystrokes on, the restored text is written
+ * into one buffer sized at 3 bytes per input byte (a restored letter is at
+ * most 3 bytes of UTF-8 and consumes at least one input byte).  The buffer
+ * becomes the suggestion if the text is refused as raw input, and is freed
+ * otherwise: one allocation per call at most, none per character.
+ *
+ * Must not log, and must not keep any state between calls besides the
+ * read-only tables built once. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "api/text_check.h"
+#include "api/vi_syllable.h"
+#include "api/vi_telex.h"
+
+#ifdef TEXT_CHECK_DEBUG
+#include <stdio.h>
+#endif
+
+/* ---- word lists --------------------------------------------------------- */
+
+/* Common English words, chiefly the short ones that happen to spell a
+ * Vietnamese syllable ("can", "then") or decode as Telex ("has" → "há",
+ * "max" → "mã", "most" → "mót").  Longer English words need no listing:
+ * they are no Vietnamese syllable at all.  A word ending in s whose stem is
+ * listed counts as listed (plurals, third persons). */
+static const char english_words[] =
+    "i am an as at be by do go he if in is it me my no of oh on or so to up us we "
+    "all and any are bad bag ban bar bat bed bee been beer beet bet big bin bit "
+    "boo boom boot born bot box boy bun bus but buy bye cab can cap car cat char "
+    "chat chef chin chip chop chose coo cool coop corn cost cot cow cue cup cur "
+    "cut dam day deep deer den dig dim din dip doe doc dog doom door dot down due "
+    "ear eat end era etc even ever ex eye far few fix for fox fun gas gap gin gist "
+    "goat gone got gum gun gut had ham has hat have he her hero hers hex hey hi him "
+    "hip his hit hoe hog hook hoop hoot horn host hot how hue hug hum hut its job "
+    "key kin kit lab lap law lax lay lee leer let lex lid lip list lit lo log long "
+    "loo loom loop loot lost lot low mac man map mat max may meet men mesh met mix "
+    "mob mom moo moon moot mop most mow much mud mum must nap neat net new nor "
+    "noon nose not now nut oat odd off oil old one our out own pay per pop pot "
+    "put ran rap rat raw ray red rex rib rim rip rob rod rot row rub run rut sad "
+    "sat saw say sax sea see seem seen seer set sex she shy sin sip sir sit six "
+    "sky son soon soot sort sow spa sue sum sun tab tan tap tar tax tea tee teem "
+    "teen ten than that the them then these they thin this those thus tie tin tip "
+    "toe ton too took top tot tow toy try tub tux two use van vast vat vet via vim "
+    "vow war was way web wet who why win wit won yes yet you "
+    "able about above add after again ago air also always am among another area "
+    "back base bang bar best bit body book both bring burn call came case cast "
+    "change charm check city close code come could data date dear did does done "
+    "door dust each else end every face fact far fast file find first five form "
+    "four free from full game gave get give good great group hair half hand hang "
+    "hard harm head hear help here high hold home hope hose hour hung idea into "
+    "item just keep kind king know land last late left less life like line lose "
+    "love made main make many mass mean mind miss mode more move name near need "
+    "never next nice none norm note once only open over page part pass past plan "
+    "play post rain rang read real rest rich ring rise road rock room rose rule "
+    "rust safe said same save seat seem send ship shop show side sing size some "
+    "song sung sort stay step still stop such sure take talk team tell term test "
+    "text than thing think time told tone torn town tree trim trip turn type under "
+    "unit upon user very vest view wait walk want warn well went were what when "
+    "with word work year your "
+    "gong ding tech nest mist list mast cast lost host cost dust "
+    "rust bust gust must trust lust visa lisa hose nose lose rose those chose "
+    "case base vase cure pure sure mono demo hobo tram trap tron ";
+
+/* Common Vietnamese syllables, written without marks, that are also English
+ * words: in text with no marks they are evidence for neither language. */
+static const char shared_words[] =
+    "a an at am ban bang bat be but cam can cap cat chat chin chop con cot cum cup "
+    "dam dan den dip do dong dot gap go hang hat he hen hop ho hot hung in it "
+    "lap long lot man map mat me men met nap net no non not nut on ran rang rat run "
+    "sang sap sat set so son song sung tan tang tap tat ten than the them tin to "
+    "ton top tot tong van vat vet yen yet hon bin tram trim trap "
+    "bong hong lung rung gang non ";
+
+/* Interjections, and codes often written in lower case, that belong to no
+ * language: they count as no word at all. */
+static const char neutral_words[] =
+    "ok okay oke oki okie lol lmao haha hihi hehe huhu hic kk kkk wow omg xd "
+    "ha hah hm hmm uh um umm ah aha yay yep nope thx tks ty pls plz "
+    "co2 so2 no2 vs ";
+
+enum {
+    W_EN = 1,
+    W_SHARED = 2,
+    W_NEUTRAL = 4,
+};
+
+#define WORD_SLOTS 4096
+#define WORD_KEY 16
+
+static char word_key[WORD_SLOTS][WORD_KEY];
+static unsigned char word_flag[WORD_SLOTS];
+static pthread_once_t lists_once = PTHREAD_ONCE_INIT;
+
+static unsigned
+hash_word(const char *s, int n)
+{
+    unsigned h = 2166136261u;
+
+    for (int i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void
+add_words(const char *list, unsigned flag)
+{
+    const char *p = list;
+
+    while (*p) {
+        const char *e = strchr(p, ' ');
+        int n = e ? (int)(e - p) : (int)strlen(p);
+
+        if (n > 0 && n < WORD_KEY) {
+            unsigned h = hash_word(p, n) & (WORD_SLOTS - 1);
+
+            while (word_key[h][0] &&
+                   !(strncmp(word_key[h], p, (size_t)n) == 0 && word_key[h][n] == 0))
+                h = (h + 1) & (WORD_SLOTS - 1);
+            memcpy(word_key[h], p, (size_t)n);
+            word_key[h][n] = 0;
+            word_flag[h] |= (unsigned char)flag;
+        }
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+}
+
+static void
+init_lists(void)
+{
+    add_words(english_words, W_EN);
+    add_words(shared_words, W_SHARED | W_EN);
+    add_words(neutral_words, W_NEUTRAL);
+}
+
+static unsigned
+word_flags(const char *s, int n)
+{
+    unsigned h;
+
+    if (n <= 0 || n >= WORD_KEY)
+        return 0;
+    h = hash_word(s, n) & (WORD_SLOTS - 1);
+    while (word_key[h][0]) {
+        if (strncmp(word_key[h], s, (size_t)n) == 0 && word_key[h][n] == 0)
+            return word_flag[h];
+        h = (h + 1) & (WORD_SLOTS - 1);
+    }
+    return 0;
+}
+
+/* ---- code points -------------------------------------------------------- */
+
+/* Decodes the code point at s[*i] and advances *i.  The caller guarantees
+ * valid UTF-8; a malformed byte still advances by one and yields U+FFFD so
+ * that nothing here can read past the end. */
+static uint32_t
+next_cp(const unsigned char *s, size_t len, size_t *i)
+{
+    unsigned char c = s[*i];
+    uint32_t cp;
+    int extra;
+
+    if (c < 0x80) {
+        (*i)++;
+        return c;
+    }
+    if (c >= 0xF0 && c < 0xF8)
+        extra = 3, cp = c & 0x07;
+    else if (c >= 0xE0)
+        extra = 2, cp = c & 0x0F;
+    else if (c >= 0xC0)
+        extra = 1, cp = c & 0x1F;
+    else {
+        (*i)++;
+        return 0xFFFD;
+    }
+    if (*i + (size_t)extra >= len) {
+        (*i)++;
+        return 0xFFFD;
+    }
+    for (int k = 1; k <= extra; k++) {
+        unsigned char d = s[*i + (size_t)k];
+
+        if ((d & 0xC0) != 0x80) {
+            (*i)++;
+            return 0xFFFD;
+        }
+        cp = (cp << 6) | (d & 0x3F);
+    }
+    *i += (size_t)extra + 1;
+    return cp;
+}
+
+enum cp_class { CP_SPACE, CP_SEP, CP_WORD };
+
+static enum cp_class
+classify_cp(uint32_t cp)
+{
+    char letter;
+    int tone, upper;
+    utf8proc_category_t cat;
+
+    if (cp < 0x80) {
+        if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'))
+            return CP_WORD;
+        if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f')
+            return CP_SPACE;
+        return CP_SEP;
+    }
+    if (vi_letter_decode(cp, &letter, &tone, &upper) != VI_CP_OTHER)
+        return CP_WORD;
+    /* emoji presentation selectors and keycaps are marks that belong to
+     * symbols, not to words */
+    if ((cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF) ||
+        (cp >= 0x20D0 && cp <= 0x20FF))
+        return CP_SEP;
+    cat = utf8proc_category((utf8proc_int32_t)cp);
+    switch (cat) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ND:
+        return CP_WORD;
+    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+        return CP_SPACE;
+    default:
+        return CP_SEP;
+    }
+}
+
+/* ---- words -------------------------------------------------------------- */
+
+struct token {
+    size_t start, end;
+    int letters, digits, foreign, diacritic, bad_mark, tones;
+    int apostrophe, dotted;
+    int upper, lower, inner_upper;
+    char ascii[VI_RAW_MAX + 1];   /* letters and digits as typed, if all ASCII */
+    int ascii_len, ascii_over;
+    struct vi_word w;             /* letters in the internal alphabet */
+    int w_over;
+};
+
+enum word_kind {
+    WK_NEUTRAL,   /* numbers, codes, acronyms, brands, interjections */
+    WK_ACCENTED,  /* a Vietnamese syllable with its diacritics */
+    WK_FOREIGN,   /* letters or accents Vietnamese does not use */
+    WK_OTHER,     /* ASCII, no Vietnamese reading: English and the like */
+    WK_PLAIN,     /* a Vietnamese syllable with every mark stripped */
+    WK_TELEX,     /* raw Telex keystrokes */
+    WK_VNI,       /* raw VNI keystrokes */
+};
+
+struct word_class {
+    enum word_kind kind;
+    int english;     /* also an English word */
+    int shared;      /* ...and a common Vietnamese syllable */
+    int needs_mark;  /* plain: no Vietnamese syllable is spelt like this bare */
+    int strong;      /* raw: unambiguous keystrokes */
+    struct vi_word restored;
+    size_t sub_off, sub_len; /* bytes of the token that are the word, if
+                              * not all of it (sub_len 0: all) */
+};
+
+static void
+token_reset(struct token *t, size_t start)
+{
+    memset(t, 0, sizeof *t);
+    t->start = start;
+}
+
+static int
+is_vowel_letter(char c)
+{
+    switch (c) {
+    case 'a': case 'e': case 'i': case 'o': case 'u': case 'y':
+    case 'A': case 'W': case 'E': case 'O': case 'P': case 'U':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int
+is_marked_letter(char c)
+{
+    switch (c) {
+    case 'A': case 'W': case 'E': case 'O': case 'P': case 'U': case 'D':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void
+token_add(struct token *t, uint32_t cp)
+{
+    char letter = 0;
+    int tone = 0, upper = 0;
+
+    if (cp >= '0' && cp <= '9') {
+        t->digits++;
+        if (t->ascii_len < VI_RAW_MAX)
+            t->ascii[t->ascii_len++] = (char)cp;
+        else
+            t->ascii_over = 1;
+        return;
+    }
+    switch (vi_letter_decode(cp, &letter, &tone, &upper)) {
+    case VI_CP_LETTER:
+        t->letters++;
+        if (upper) {
+            if (t->letters > 1)
+                t->inner_upper = 1;
+            t->upper++;
+        } else {
+            t->lower++;
+        }
+        if (cp < 0x80) {
+            if (t->ascii_len < VI_RAW_MAX)
+                t->ascii[t->ascii_len++] = (char)cp;
+            else
+                t->ascii_over = 1;
+        } else {
+            t->ascii_over = 1;
+        }
+        if (tone) {
+            t->tones++;
+            t->w.tone = tone;
+        }
+        if (tone || is_marked_letter(letter))
+            t->diacritic = 1;
+        if (t->w.len < VI_SYL_MAX - 1) {
+            t->w.letter[t->w.len] = letter;
+            t->w.upper[t->w.len] = (unsigned char)upper;
+            t->w.len++;
+        } else {
+            t->w_over = 1;
+        }
+        break;
+    case VI_CP_TONE_MARK:
+        t->ascii_over = 1;
+        t->diacritic = 1;
+        if (t->w.len == 0 || !is_vowel_letter(t->w.letter[t->w.len - 1]))
+            t->bad_mark = 1;
+        t->tones++;
+        t->w.tone = tone;
+        break;
+    case VI_CP_VOWEL_MARK:
+        t->ascii_over = 1;
+        t->diacritic = 1;
+        if (t->w.len == 0) {
+            t->bad_mark = 1;
+        } else {
+            char m = vi_letter_mark(t->w.letter[t->w.len - 1], letter);
+
+            if (m)
+                t->w.letter[t->w.len - 1] = m;
+            else
+                t->bad_mark = 1;
+        }
+        break;
+    default:
+        t->foreign = 1;
+        t->ascii_over = 1;
+        break;
+    }
+}
+
+/* Whether typed keys are unambiguous raw input even in a one-word reply:
+ * keys English spelling never produces (dd, w as a mark, j, f or x as
+ * tone, a tone key followed by more vowels, a doubled vowel with a tone).
+ * An s or r tone at the end or before a consonant alone is not enough:
+ * "cats", "most", "horn" spell Telex too. */
+static int
+telex_strong(unsigned f, char tone_key)
+{
+    if (f & (VI_RAW_DD | VI_RAW_W))
+        return 1;
+    if (tone_key == 'j' || tone_key == 'f' || tone_key == 'x')
+        return 1;
+    if ((f & VI_RAW_DOUBLE) && (f & VI_RAW_TONE))
+        return 1;
+    if (f & VI_RAW_TONE_VOWEL)
+        return 1;
+    return 0;
+}
+
+static void
+classify(const struct token *t, int text_upper, struct word_class *c)
+{
+    char lw[VI_RAW_MAX + 1];
+    int n = t->ascii_len;
+    unsigned fl, feat;
+    char tone_key;
+
+    memset(c, 0, sizeof *c);
+    c->kind = WK_NEUTRAL;
+    if (t->letters == 0)
+        return;                       /* numbers, stray marks */
+    if (t->foreign) {
+        c->kind = WK_FOREIGN;
+        return;
+    }
+    if (t->apostrophe) {
+        c->kind = WK_OTHER;           /* "don't", "it's" */
+        return;
+    }
+    if (t->dotted)
+        return;                       /* "node.js", "e.g", "v1.2" */
+    if (t->diacritic) {
+        c->kind = !t->bad_mark && t->tones <= 1 && !t->digits && !t->w_over &&
+                  vi_syllable_valid(&t->w) ? WK_ACCENTED : WK_FOREIGN;
+        return;
+    }
+    if (t->ascii_over) {
+        c->kind = WK_OTHER;           /* too long for a syllable and its keys */
+        return;
+    }
+    /* "iPhone", "YouTube": brands; "HTML", "CPU": acronyms, unless the
+     * whole text is in capitals */
+    if (t->inner_upper && t->lower > 0)
+        return;
+    if (t->upper >= 2 && t->lower == 0 && !text_upper)
+        return;
+    for (int i = 0; i < n; i++)
+        lw[i] = (char)(t->ascii[i] >= 'A' && t->ascii[i] <= 'Z' ? t->ascii[i] + 32 : t->ascii[i]);
+    lw[n] = 0;
+    fl = word_flags(lw, n);
+    if (fl & W_NEUTRAL)
+        return;
+    /* a lone letter that is no syllable is an emoticon's (":D", ":v") or
+     * an initial */
+    if (n == 1 && !vi_plain_check(lw, n, &c->needs_mark))
+        return;
+    if (t->digits) {
+        int a = 0, b = n;
+
+        if (vi_vni_decode(t->ascii, n, &c->restored, &feat)) {
+            c->kind = WK_VNI;
+            c->strong = t->letters >= 2;
+            return;
+        }
+        /* a word glued to numbers ("1hieenj", a placeholder's remains) is
+         * read without them; anything else is a code: "mp3", "x86" */
+        while (a < n && lw[a] >= '0' && lw[a] <= '9')
+            a++;
+        if (a > 0 && a < n && vi_vni_decode(t->ascii + a, n - a, &c->restored, &feat)) {
+            c->kind = WK_VNI;          /* VNI keys never come first */
+            c->strong = t->letters >= 2;
+            c->sub_off = (size_t)a;
+            c->sub_len = (size_t)(n - a);
+            return;
+        }
+        while (b > a && lw[b - 1] >= '0' && lw[b - 1] <= '9')
+            b--;
+        for (int i = a; i < b; i++)
+            if (lw[i] >= '0' && lw[i] <= '9')
+                return;
+        if (b - a >= 2) {
+            struct token inner = *t;
+
+            memcpy(inner.ascii, t->ascii + a, (size_t)(b - a));
+            inner.ascii_len = b - a;
+            inner.digits = 0;
+            classify(&inner, text_upper, c);
+            c->sub_off = (size_t)a;
+            c->sub_len = (size_t)(b - a);
+        }
+        return;
+    }
+    if (!(fl & W_EN) && n > 2 && lw[n - 1] == 's' && (word_flags(lw, n - 1) & W_EN))
+        fl |= W_EN;                   /* "cats", "sits" */
+    c->english = (fl & W_EN) != 0;
+    c->shared = (fl & W_SHARED) != 0;
+    if (vi_plain_check(lw, n, &c->needs_mark)) {
+        c->kind = WK_PLAIN;
+        return;
+    }
+    if (vi_telex_decode(t->ascii, n, &c->restored, &feat, &tone_key)) {
+        c->kind = WK_TELEX;
+        c->strong = !c->english && telex_strong(feat, tone_key);
+        return;
+    }
+    c->kind = WK_OTHER;
+}
+
+/* ---- the text ----------------------------------------------------------- */
+
+struct tally {
+    int accented;     /* Vietnamese syllables with diacritics */
+    int foreign;      /* words in other scripts or with other accents */
+    int other;        /* ASCII words with no Vietnamese reading */
+    int plain;        /* stripped Vietnamese syllables, not English */
+    int plain_need;   /* ...of which need marks */
+    int plain_en;     /* stripped syllables that are English words */
+    int plain_shared; /* ...and common Vietnamese syllables */
+    int raw;          /* Telex/VNI words, not English */
+    int raw_strong;
+    int raw_en;       /* Telex-decodable English words */
+    /* twice the Vietnamese and the English weight of the words written in
+     * lower case, which are no names */
+    int lower_vi2, lower_en2;
+};
+
+struct walk {
+    const char *text;
+    size_t len;
+    int text_upper;
+    struct tally t;
+    /* the suggestion, written as we go from the first word that may be raw
+     * input on; thrown away unless the text is refused as raw input */
+    char *out;
+    size_t out_len;
+    size_t copied;           /* input bytes up to here are already out */
+    int oom;
+    /* an English word that is also raw input ("max": mã) waits for its
+     * right-hand neighbour: it is restored if a neighbour is Vietnamese */
+    int prev_vi, pend_prev_vi, have_pend;
+    struct token pend_tok;
+    struct word_class pend_c;
+};
+
+static void
+emit_restored(struct walk *wk, const struct token *t, const struct word_class *c)
+{
+    size_t start = t->start + c->sub_off;
+    size_t end = c->sub_len ? start + c->sub_len : t->end;
+
+    memcpy(wk->out + wk->out_len, wk->text + wk->copied, start - wk->copied);
+    wk->out_len += start - wk->copied;
+    wk->out_len += vi_word_encode(&c->restored, wk->out + wk->out_len);
+    wk->copied = end;
+}
+
+/* Whether a word counts as Vietnamese next to an ambiguous raw word. */
+static int
+is_vi_word(const struct word_class *c)
+{
+    int raw = c->kind == WK_TELEX || c->kind == WK_VNI;
+
+    return c->kind == WK_ACCENTED || ((c->kind == WK_PLAIN || raw) && !c->english);
+}
+
+static void
+build_suggestion(struct walk *wk, const struct token *t, const struct word_class *c)
+{
+    int raw = c->kind == WK_TELEX || c->kind == WK_VNI;
+    int vi = is_vi_word(c);
+
+    if (raw && !wk->out && !wk->oom) {
+        /* a restored letter is at most 3 bytes and takes at least one
+         * input byte */
+        wk->out = malloc(3 * wk->len + 1);
+        wk->oom = wk->out == NULL;
+    }
+    if (wk->out) {
+        int left = wk->prev_vi;
+
+        if (wk->have_pend) {
+            /* a restored word is Vietnamese context for the next one:
+             * "moo tar" after Vietnamese is "mô tả" */
+            left = wk->pend_prev_vi || vi;
+            if (left)
+                emit_restored(wk, &wk->pend_tok, &wk->pend_c);
+            wk->have_pend = 0;
+        }
+        if (raw && !c->english) {
+            emit_restored(wk, t, c);
+        } else if (raw) {
+            wk->pend_tok = *t;
+            wk->pend_c = *c;
+            wk->pend_prev_vi = left;
+            wk->have_pend = 1;
+        }
+    }
+    wk->prev_vi = vi;
+}
+
+static void
+take_token(struct walk *wk, const struct token *t)
+{
+    struct word_class c;
+    struct tally *ty = &wk->t;
+
+    classify(t, wk->text_upper, &c);
+    build_suggestion(wk, t, &c);
+    if (t->upper == 0 && t->letters > 0) {
+        int raw = c.kind == WK_TELEX || c.kind == WK_VNI;
+
+        if (c.kind == WK_OTHER || c.kind == WK_FOREIGN) {
+            ty->lower_en2 += 2;
+        } else if (c.kind == WK_PLAIN || raw) {
+            if (!c.english)
+                ty->lower_vi2 += 2;
+            else if (c.shared)
+                ty->lower_vi2++, ty->lower_en2++;
+            else
+                ty->lower_en2 += 2;
+        }
+    }
+    switch (c.kind) {
+    case WK_NEUTRAL:
+        break;
+    case WK_ACCENTED:
+        ty->accented++;
+        break;
+    case WK_FOREIGN:
+        ty->foreign++;
+        break;
+    case WK_OTHER:
+        ty->other++;
+        break;
+    case WK_PLAIN:
+        if (c.english) {
+            ty->plain_en++;
+            ty->plain_shared += c.shared;
+        } else {
+            ty->plain++;
+            ty->plain_need += c.needs_mark;
+        }
+        break;
+    case WK_TELEX:
+    case WK_VNI:
+        if (c.english) {
+            ty->raw_en++;
+        } else {
+            ty->raw++;
+            ty->raw_strong += c.strong;
+        }
+        break;
+    }
+}
+
+static int
+is_joiner(uint32_t cp)
+{
+    return cp == '\'' || cp == 0x2019 || cp == '.' || cp == '_';
+}
+
+/* A whitespace-delimited chunk that is a URL, an e-mail address, a
+ * @handle or a #hashtag is left alone entirely. */
+static int
+chunk_is_reference(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && (s[i] == '(' || s[i] == '[' || s[i] == '{' || s[i] == '<' || s[i] == '"' ||
+                     s[i] == '\''))
+        i++;
+    if (i < n && (s[i] == '#' || s[i] == '@'))
+        return 1;
+    if (n - i >= 4 && (s[i] | 32) == 'w' && (s[i + 1] | 32) == 'w' && (s[i + 2] | 32) == 'w' &&
+        s[i + 3] == '.')
+        return 1;
+    for (size_t k = i; k < n; k++) {
+        if (s[k] == '@' && k > i)
+            return 1;
+        if (s[k] == ':' && k + 2 < n && s[k + 1] == '/' && s[k + 2] == '/')
+            return 1;
+    }
+    return 0;
+}
+
+static int
+is_ascii_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int
+is_ascii_word(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* ASCII letters and digits, the bulk of most text, without the general
+ * code point path. */
+static void
+token_add_ascii(struct token *t, unsigned char c)
+{
+    if (c <= '9') {
+        t->digits++;
+    } else {
+        int up = c <= 'Z';
+
+        t->letters++;
+        if (up) {
+            t->inner_upper |= t->letters > 1;
+            t->upper++;
+        } else {
+            t->lower++;
+        }
+        if (t->w.len < VI_SYL_MAX - 1) {
+            t->w.letter[t->w.len] = (char)(up ? c + 32 : c);
+            t->w.upper[t->w.len] = (unsigned char)up;
+            t->w.len++;
+        } else {
+            t->w_over = 1;
+        }
+    }
+    if (t->ascii_len < VI_RAW_MAX)
+        t->ascii[t->ascii_len++] = (char)c;
+    else
+        t->ascii_over = 1;
+}
+
+/* One chunk of text between ASCII white space: a reference (URL, e-mail,
+ * handle, hashtag) left alone, or words split at anything that is not a
+ * letter, mark or digit (Unicode spaces included). */
+static void
+walk_chunk(struct walk *wk, size_t cs, size_t ce)
+{
+    const unsigned char *s = (const unsigned char *)wk->text;
+    struct token t;
+    int in_word = 0;
+    size_t i = cs;
+
+    if (chunk_is_reference(wk->text + cs, ce - cs))
+        return;
+    while (i < ce) {
+        size_t at = i;
+        uint32_t cp;
+        enum cp_class k;
+
+        if (s[i] < 0x80) {
+            cp = s[i++];
+            k = is_ascii_word((unsigned char)cp) ? CP_WORD : CP_SEP;
+            if (k == CP_WORD) {
+                if (!in_word) {
+                    token_reset(&t, at);
+                    in_word = 1;
+                }
+                token_add_ascii(&t, (unsigned char)cp);
+                t.end = i;
+                continue;
+            }
+        } else {
+            cp = next_cp(s, ce, &i);
+            k = classify_cp(cp);
+        }
+        if (k == CP_WORD) {
+            if (!in_word) {
+                token_reset(&t, at);
+                in_word = 1;
+            }
+            token_add(&t, cp);
+            t.end = i;
+            continue;
+        }
+        if (in_word && is_joiner(cp) && i < ce) {
+            size_t j = i;
+            uint32_t nx = next_cp(s, ce, &j);
+
+            if (classify_cp(nx) == CP_WORD) {
+                if (cp == '.' || cp == '_')
+                    t.dotted = 1;
+                else
+                    t.apostrophe = 1;
+                continue;
+            }
+        }
+        if (in_word) {
+            take_token(wk, &t);
+            in_word = 0;
+        }
+    }
+    if (in_word)
+        take_token(wk, &t);
+}
+
+static void
+walk_text(struct walk *wk)
+{
+    const unsigned char *s = (const unsigned char *)wk->text;
+    size_t i = 0;
+
+    while (i < wk->len) {
+        size_t e;
+
+        if (is_ascii_space(s[i])) {
+            i++;
+            continue;
+        }
+        e = i;
+        while (e < wk->len && !is_ascii_space(s[e]))
+            e++;
+        walk_chunk(wk, i, e);
+        i = e;
+    }
+}
+
+/* Whether the text is written in capitals (then all-capital words are not
+ * acronyms but shouting, and must be read). */
+static int
+text_in_capitals(const char *s, size_t len)
+{
+    size_t up = 0, low = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] >= 'A' && s[i] <= 'Z')
+            up++;
+        else if (s[i] >= 'a' && s[i] <= 'z')
+            low++;
+    }
+    return up > low;
+}
+
+enum judgement { J_ACCEPT, J_UNACCENTED, J_RAW, J_NOT_VIETNAMESE };
+
+/* Share of the words that are Vietnamese, at or above which a text of four
+ * or more Vietnamese-looking words is taken as Vietnamese: at least as many
+ * Vietnamese words as English or other ones.  Words that are common in both
+ * languages ("the", "can", "ban") count half to each side. */
+#define VI_SHARE_MIN 0.5
+
+static enum judgement
+judge_body(const struct tally *t, enum text_policy policy)
+{
+    int vn_look = t->plain + t->plain_en + t->raw + t->raw_en;
+    int need = t->plain_need + t->raw;
+    int clear_other = t->other + t->foreign;
+    enum judgement j = J_ACCEPT;
+
+    if (t->accented > 0 && t->accented * 5 >= t->accented + need)
+        return J_ACCEPT;
+    if (vn_look <= 2) {
+        if (t->raw_strong >= 1 && t->accented == 0 && clear_other == 0)
+            j = J_RAW;
+    } else if (vn_look == 3) {
+        if (t->accented == 0 && clear_other == 0 && t->plain_en + t->raw_en == 0) {
+            if (t->raw_strong >= 1 || t->raw >= 2)
+                j = J_RAW;
+            else if (t->plain_need >= 2)
+                j = J_UNACCENTED;
+        } else if (t->raw_strong >= 1 && t->accented == 0 && clear_other == 0) {
+            j = J_RAW;
+        }
+    } else {
+        double vi = t->plain + t->raw + 0.5 * t->plain_shared;
+        double en = clear_other + (t->plain_en - t->plain_shared) + t->raw_en +
+                    0.5 * t->plain_shared;
+
+        /* names are capitalised ("Nguyen Van An and Tran Thi Mai are from Ha
+         * Noi"): where there are enough lower-case words, they must agree */
+        int lower_ok = t->lower_vi2 + t->lower_en2 < 6 ||
+                       t->lower_vi2 >= VI_SHARE_MIN * (t->lower_vi2 + t->lower_en2);
+
+        if (t->plain + t->raw >= 2 && vi >= VI_SHARE_MIN * (vi + en) && lower_ok)
+            j = t->raw >= 2 && t->raw * 3 >= need ? J_RAW : J_UNACCENTED;
+    }
+    if (j != J_ACCEPT || policy != TEXT_POLICY_VIETNAMESE || t->accented > 0)
+        return j;
+    {
+        double vi = t->plain + t->raw + 0.5 * (t->plain_en + t->raw_en);
+        double en = clear_other + 0.5 * (t->plain_en + t->raw_en);
+
+        return en > vi ? J_NOT_VIETNAMESE : J_ACCEPT;
+    }
+}
+
+static enum judgement
+judge_author(const struct tally *t)
+{
+    /* English-looking syllables ("An", "Tan", "Van") are common in names,
+     * so only clearly foreign words speak against raw input here */
+    if (t->accented == 0 && t->other + t->foreign == 0 && t->raw_strong >= 2)
+        return J_RAW;
+    return J_ACCEPT;
+}
+
+void
+text_verdict_clear(struct text_verdict *v)
+{
+    free(v->suggestion);
+    v->suggestion = NULL;
+    v->accept = 1;
+    v->code = NULL;
+}
+
+int
+text_check(const char *text, size_t len, enum text_field field, enum text_policy policy,
+           struct text_verdict *out)
+{
+    struct walk wk;
+    enum judgement j;
+    int rc = 0;
+
+    out->accept = 1;
+    out->suggestion = NULL;
+    out->code = NULL;
+    vi_init();
+    pthread_once(&lists_once, init_lists);
+
+    memset(&wk, 0, sizeof wk);
+    wk.text = text;
+    wk.len = len;
+    wk.text_upper = text_in_capitals(text, len);
+    walk_text(&wk);
+#ifdef TEXT_CHECK_DEBUG
+    fprintf(stderr, "acc=%d for=%d oth=%d pl=%d need=%d pen=%d psh=%d raw=%d strong=%d ren=%d\n",
+            wk.t.accented, wk.t.foreign, wk.t.other, wk.t.plain, wk.t.plain_need, wk.t.plain_en,
+            wk.t.plain_shared, wk.t.raw, wk.t.raw_strong, wk.t.raw_en);
+#endif
+    j = field == TEXT_FIELD_AUTHOR ? judge_author(&wk.t) : judge_body(&wk.t, policy);
+    if (j == J_ACCEPT)
+        goto out;
+    out->accept = 0;
+    out->code = j == J_NOT_VIETNAMESE ? "not_vietnamese" : "missing_diacritics";
+    if (j != J_RAW)
+        goto out;
+    if (wk.oom) {
+        out->accept = 1;
+        out->code = NULL;
+        rc = -1;
+        goto out;
+    }
+    if (!wk.out)
+        goto out;   /* cannot happen: refusing as raw means a raw word */
+    if (wk.have_pend && wk.pend_prev_vi)
+        emit_restored(&wk, &wk.pend_tok, &wk.pend_c);
+    memcpy(wk.out + wk.out_len, text + wk.copied, len - wk.copied);
+    wk.out_len += len - wk.copied;
+    wk.out[wk.out_len] = 0;
+    out->suggestion = wk.out;   /* ownership passes to the caller */
+    wk.out = NULL;
+out:
+    free(wk.out);
+    return rc;
+}

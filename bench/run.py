@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""ykien's benchmark suite: every scenario of the performance issue against
+ykien and its anchors, interleaved, on loopback, bounded in time.
+
+    bench/run.sh                 (builds a release binary, then runs this)
+    python3 bench/run.py --binary build-rel/ykien --seed build-rel/bench/ykien-seed [--runs 3]
+
+Anchors (from ../shared/peers): nginx serving ykien's very own list bytes as
+a static file (the ceiling), and Waline (a Node.js comment server) for
+posting.  An anchor that cannot be started is skipped, and the table says so.
+Prints one table: scenario, ykien, anchor, ratio, p50/p99, RSS.
+"""
+import argparse
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PEERS = os.path.join(ROOT, "..", "shared", "peers")
+SHARED_WRK = os.path.join(PEERS, "wrk")
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(url, script, conns=64, threads=2, duration="10s", env=None, headers=()):
+    cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}", "--timeout", "30s",
+           "--latency", "-s", script]
+    for h in headers:
+        cmd += ["-H", h]
+    cmd.append(url)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, **(env or {}))).stdout
+    for line in out.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"wrk printed no RESULT line:\n{out}")
+
+
+class Ykien:
+    def __init__(self, binary, data, extra=()):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data", data,
+             "--rate-limit", "0", *extra],
+            stderr=open(os.path.join(data, "daemon.log"), "ab"))
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(self.url + "/healthz", timeout=1).status == 200:
+                    return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("ykien did not start")
+
+    def get(self, path, token=None):
+        req = urllib.request.Request(self.url + path)
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        return urllib.request.urlopen(req, timeout=10).read()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=60)
+
+
+def start_peer(script, port):
+    try:
+        out = subprocess.run([os.path.join(PEERS, script), str(port)], capture_output=True,
+                             text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, str(e)
+    if out.returncode != 0:
+        return None, (out.stderr.strip().splitlines() or ["failed"])[-1]
+    return out.stdout.strip().split()[-1], None
+
+
+def stop_peer(pid):
+    if pid:
+        subprocess.run([os.path.join(PEERS, "stop.sh"), pid], capture_output=True, timeout=60)
+
+
+def cursor(newest, last_id):
+    raw = f"v1:{'d' if newest else 'a'}:{last_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def median_run(results):
+    """The run whose rps is the median, so its latencies go with it."""
+    ordered = sorted(results, key=lambda r: r["rps"])
+    return ordered[len(ordered) // 2]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build-rel", "ykien"))
+    ap.add_argument("--seed", default=os.path.join(ROOT, "build-rel", "bench", "ykien-seed"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--duration", default="10s")
+    ap.add_argument("--big-articles", type=int, default=10000)
+    ap.add_argument("--big-per-article", type=int, default=100)
+    ap.add_argument("--no-waline", action="store_true")
+    ap.add_argument("--work", default=None, help="scratch folder (default: a new temp dir)")
+    a = ap.parse_args()
+    work = a.work or tempfile.mkdtemp(prefix="ykien-bench-")
+    os.makedirs(work, exist_ok=True)
+    rows, notes = [], []
+    started = []
+
+    small = os.path.join(work, "small")
+    big = os.path.join(work, "big")
+    shutil.rmtree(small, ignore_errors=True)
+    subprocess.run([a.seed, small, "100", "60", "100"], check=True, stdout=subprocess.DEVNULL)
+    if not os.path.exists(os.path.join(big, "ykien.db")):
+        log(f"seeding {a.big_articles * a.big_per_article:,} comments (kept in {big} for reruns)")
+        subprocess.run([a.seed, big, str(a.big_articles), str(a.big_per_article), "80"],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    # ---- anchors -------------------------------------------------------
+    nginx_port, waline_port = free_port(), free_port()
+    static_dir = os.path.join(work, "nginx-static")
+    os.environ["NGINX_STATIC_DIR"] = static_dir
+    os.environ["NGINX_RUN_DIR"] = os.path.join(work, "nginx-run")
+    nginx_pid, why = start_peer("nginx-start.sh", nginx_port)
+    if not nginx_pid:
+        notes.append(f"nginx anchor skipped: {why}")
+    waline_pid = None
+    if not a.no_waline:
+        setup = subprocess.run([os.path.join(PEERS, "waline-setup.sh")], capture_output=True,
+                               text=True, timeout=900)
+        if setup.returncode == 0:
+            waline_pid, why = start_peer("waline-start.sh", waline_port)
+        else:
+            why = (setup.stderr.strip().splitlines() or ["setup failed"])[-1]
+        if not waline_pid:
+            notes.append(f"Waline anchor skipped: {why}")
+    else:
+        notes.append("Waline anchor skipped: --no-waline")
+
+    try:
+        y = Ykien(a.binary, small)
+        started.append(y)
+        list_path = "/api/v1/articles/a0/comments?limit=50"
+        page = y.get(list_path)
+        if nginx_pid:
+            with open(os.path.join(static_dir, "ykien-list-50.json"), "wb") as f:
+                f.write(page)
+        log(f"list page: {len(page)} bytes")
+        idle_rss = rss_mib(y.proc.pid)
+
+        # ---- 1-3: interleaved runs --------------------------------------
+        res = {k: [] for k in ("list", "nginx", "post", "waline_post", "mix")}
+        rss = {k: 0.0 for k in res}
+        post_env = {"POST_PATH": "/api/v1/articles/bench-post/comments", "POST_OK": "",
+                    "POST_XFF": "0",
+                    "POST_BODY": '{"author":"Bạn đọc {id}","body":"Bình luận {id}: bài viết '
+                                 'rất hay, cảm ơn tác giả."}'}
+        for run in range(a.runs):
+            log(f"run {run + 1}/{a.runs}")
+            res["list"].append(wrk(y.url + list_path, os.path.join(SHARED_WRK, "report.lua"),
+                                   duration=a.duration))
+            rss["list"] = max(rss["list"], rss_mib(y.proc.pid))
+            if nginx_pid:
+                res["nginx"].append(wrk(f"http://127.0.0.1:{nginx_port}/ykien-list-50.json",
+                                        os.path.join(SHARED_WRK, "report.lua"),
+                                        duration=a.duration))
+            res["post"].append(wrk(y.url, os.path.join(SHARED_WRK, "post-comment.lua"),
+                                   duration=a.duration, env=post_env))
+            rss["post"] = max(rss["post"], rss_mib(y.proc.pid))
+            if waline_pid:
+                res["waline_post"].append(wrk(f"http://127.0.0.1:{waline_port}",
+                                              os.path.join(SHARED_WRK, "post-comment.lua"),
+                                              duration=a.duration))
+            res["mix"].append(wrk(y.url, os.path.join(HERE, "wrk", "mix.lua"),
+                                  duration=a.duration, env={"LIST_PATH": list_path}))
+            rss["mix"] = max(rss["mix"], rss_mib(y.proc.pid))
+
+        def row(name, ours, anchor, anchor_name, target, rss_value):
+            o = median_run(ours)
+            ratio = ""
+            if anchor:
+                ratios = [x["rps"] / y_["rps"] for x, y_ in zip(ours, anchor)]
+                ratio = f"{statistics.median(ratios):.2f}"
+                anchor_txt = f"{median_run(anchor)['rps']:,.0f} ({anchor_name})"
+            else:
+                anchor_txt = f"skipped ({anchor_name})"
+            rows.append([name, f"{o['rps']:,.0f}", anchor_txt, ratio, target,
+                         f"{o['p50_ms']:.2f} / {o['p99_ms']:.2f}", f"{rss_value:.1f}"])
+
+        row("GET 50-comment list (c64)", res["list"], res["nginx"], "nginx, same bytes",
+            ">= 0.70, p99 < 5 ms", rss["list"])
+        row("POST comment, durable (c64)", res["post"], res["waline_post"], "Waline",
+            ">= 10,000/s, p99 < 20 ms", rss["post"])
+        row("95% list / 5% post (c64)", res["mix"], res["nginx"], "nginx, same bytes",
+            ">= 0.50", rss["mix"])
+        fails = sum(r.get("app_fail", 0) + r.get("err_status", 0) for r in res["post"] + res["mix"])
+        if fails:
+            notes.append(f"{fails} POSTs were not answered 201 during the runs")
+        y.stop()
+        started.remove(y)
+
+        # ---- 4: data growth ---------------------------------------------
+        stats = {}
+        for label, data in (("small", small), ("big", big)):
+            yy = Ykien(a.binary, data)
+            started.append(yy)
+            if label == "big":
+                idle_big = rss_mib(yy.proc.pid)
+            token = subprocess.run([a.binary, "token", "add", f"bench{time.time_ns()}",
+                                    "--data", data], capture_output=True, text=True,
+                                   check=True).stdout.strip()
+            yy.get(list_path)
+            cached = [wrk(yy.url + list_path, os.path.join(SHARED_WRK, "report.lua"),
+                          duration="5s") for _ in range(a.runs)]
+            uncached = [wrk(yy.url + list_path, os.path.join(HERE, "wrk", "uncached.lua"),
+                            duration="5s") for _ in range(a.runs)]
+            stats[label] = (median_run(cached), median_run(uncached))
+            if label == "big":
+                first = [wrk(yy.url + "/api/v1/moderation/queue?limit=50",
+                             os.path.join(SHARED_WRK, "report.lua"), conns=1, threads=1,
+                             duration="5s", headers=[f"Authorization: Bearer {token}"])
+                         for _ in range(a.runs)]
+                total = a.big_articles * a.big_per_article
+                deep_cursor = cursor(False, int(total * 0.9))
+                deep = [wrk(yy.url + f"/api/v1/moderation/queue?limit=50&cursor={deep_cursor}",
+                            os.path.join(SHARED_WRK, "report.lua"), conns=1, threads=1,
+                            duration="5s", headers=[f"Authorization: Bearer {token}"])
+                        for _ in range(a.runs)]
+                counts_url = "/api/v1/counts?" + "&".join(f"article=a{i}" for i in range(100))
+                counts = [wrk(yy.url + counts_url, os.path.join(SHARED_WRK, "report.lua"),
+                              conns=1, threads=1, duration="5s") for _ in range(a.runs)]
+                f, dpg, c = median_run(first), median_run(deep), median_run(counts)
+                rows.append(["queue page 90% deep vs first (c1)", f"{dpg['p50_ms']:.3f} ms",
+                             f"{f['p50_ms']:.3f} ms (first page)",
+                             f"{dpg['p50_ms'] / f['p50_ms']:.2f}", "~1.0", "p50", ""])
+                rows.append(["counts for 100 articles (c1)", f"{c['p50_ms']:.3f} ms", "", "",
+                             "< 1 ms", f"{c['p50_ms']:.3f} / {c['p99_ms']:.3f}", ""])
+            yy.stop()
+            started.remove(yy)
+        (sc, su), (bc, bu) = stats["small"], stats["big"]
+        rows.append(["list p50, 1M comments vs 6k (cached, c64)", f"{bc['p50_ms']:.3f} ms",
+                     f"{sc['p50_ms']:.3f} ms (6k)", f"{bc['p50_ms'] / sc['p50_ms']:.2f}",
+                     "<= 1.2", f"{bc['p50_ms']:.2f} / {bc['p99_ms']:.2f}", ""])
+        rows.append(["list p50, 1M comments vs 6k (uncached, c64)", f"{bu['p50_ms']:.3f} ms",
+                     f"{su['p50_ms']:.3f} ms (6k)", f"{bu['p50_ms'] / su['p50_ms']:.2f}",
+                     "<= 1.2", f"{bu['p50_ms']:.2f} / {bu['p99_ms']:.2f}", ""])
+
+        # ---- 5-6: memory and start-up ------------------------------------
+        rows.append(["RSS idle (MiB)", f"{idle_rss:.1f}", "", "", "< 16", "",
+                     f"{idle_rss:.1f}"])
+        rows.append(["RSS idle, 1M comments (MiB)", f"{idle_big:.1f}", "", "", "< 16", "",
+                     f"{idle_big:.1f}"])
+        mem = subprocess.run([sys.executable, os.path.join(HERE, "upload_rss.py"), a.binary],
+                             capture_output=True, text=True, timeout=600).stdout
+        for line in mem.splitlines():
+            rows.append(["memory: " + " ".join(line.split()[:6]), line.split("rss")[-1].strip(),
+                         "", "", "< 64 MiB / flat", "", ""])
+        start = subprocess.run([sys.executable, os.path.join(HERE, "startup.py"), a.binary, big],
+                               capture_output=True, text=True, timeout=600).stdout.strip()
+        rows.append(["start-up to /healthz, 1M comments", start.split(": ")[-1], "", "",
+                     "< 100 ms", "", ""])
+    finally:
+        for s in started:
+            s.stop()
+        stop_peer(waline_pid)
+        stop_peer(nginx_pid)
+
+    head = ["scenario", "ykien", "anchor", "ratio", "target", "p50 / p99 ms", "RSS MiB"]
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |"
+    print(line)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+    for n in notes:
+        print(f"\nnote: {n}")
+
+
+if __name__ == "__main__":
+    main()

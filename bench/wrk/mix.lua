@@ -1,0 +1,56 @@
+-- 95% GET of a comment list, 5% POST of a new comment (unique body).
+--   LIST_PATH  the list to read        (default /api/v1/articles/a0/comments?limit=50)
+--   POST_PATH  where to post           (default /api/v1/articles/bench-mix/comments)
+-- Ends with the RESULT line of ../shared/peers/wrk/report.lua, plus post_ok/post_fail.
+local list_path = os.getenv("LIST_PATH") or "/api/v1/articles/a0/comments?limit=50"
+local post_path = os.getenv("POST_PATH") or "/api/v1/articles/bench-mix/comments"
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+
+function init(args)
+  n, post_ok, post_fail = 0, 0, 0
+  salt = os.time() % 100000
+end
+
+function request()
+  n = n + 1
+  if n % 20 == 0 then
+    local body = string.format(
+      '{"author":"Bạn đọc %d","body":"Bình luận %d-%d-%d: bài viết rất hay, cảm ơn tác giả."}',
+      tid, salt, tid, n)
+    return wrk.format("POST", post_path, {["Content-Type"] = "application/json"}, body)
+  end
+  return wrk.format("GET", list_path)
+end
+
+-- Responses arrive after later requests were made, so tell them apart by
+-- status: 201 is a stored comment, 200 a list; anything else is a failure.
+function response(status, headers, body)
+  if status == 201 then
+    post_ok = post_ok + 1
+  elseif status ~= 200 then
+    post_fail = post_fail + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local ok, fail = 0, 0
+  for _, t in ipairs(threads) do
+    ok = ok + (t:get("post_ok") or 0)
+    fail = fail + (t:get("post_fail") or 0)
+  end
+  local secs = summary.duration / 1e6
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests":%d,"seconds":%.2f,"rps":%.1f,"bytes":%d,' ..
+    '"lat_mean_ms":%.3f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,' ..
+    '"err_connect":%d,"err_read":%d,"err_write":%d,"err_status":%d,"err_timeout":%d,' ..
+    '"app_ok":%d,"app_fail":%d}\n',
+    summary.requests, secs, summary.requests / secs, summary.bytes,
+    latency.mean / 1000, latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000,
+    e.connect, e.read, e.write, e.status, e.timeout, ok, fail))
+end
