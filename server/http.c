@@ -798,10 +798,50 @@ mhd_log(void *cls, const char *fmt, va_list ap)
     log_info("http: %s", line);
 }
 
+static int
+hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes the path and query values in place, as libmicrohttpd
+ * does, except that "%00" is kept as it is: a NUL would cut the string
+ * short, so that "a%00b" would be read as "a" instead of refused. */
+static size_t
+unescape_keep_nul(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *w = s;
+
+    (void)cls;
+    (void)conn;
+    for (const char *p = s; *p; p++) {
+        int hi = p[0] == '%' ? hex_digit(p[1]) : -1;
+        int lo = hi >= 0 ? hex_digit(p[2]) : -1;
+
+        if (lo >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi << 4 | lo);
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 struct server *
 http_start(const struct config *cfg, char *err, size_t err_len)
 {
     struct server *s = calloc(1, sizeof *s);
+    /* poll(), not epoll: libmicrohttpd's edge-triggered epoll misses a close
+     * that arrives with a request's last buffered bytes, so a client gone
+     * mid-upload would hold its request (and SIGTERM) until the timeout. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      MHD_USE_TURBO | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     const union MHD_DaemonInfo *info;
@@ -831,6 +871,7 @@ http_start(const struct config *cfg, char *err, size_t err_len)
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,

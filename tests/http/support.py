@@ -1,0 +1,437 @@
+"""Shared helpers for ykien's own HTTP tests (tests/http/test_*.py).
+
+The real daemon, started fresh for each test on a loopback port with its own
+data folder (the shared acceptance harness's Daemon), driven over real HTTP
+with `requests`, or over raw sockets where a test needs byte-level control.
+No mocks.
+
+A test file defines its tests with the decorator of a Tests object and ends
+with `sys.exit(tests.main())`; run it as
+
+    /usr/bin/python3 tests/http/test_x.py build/ykien [--only SUBSTRING]
+
+It prints PASS/FAIL per test and ends with 'N passed, M failed'; the exit
+status is non-zero when a test failed.  After every test the daemon is
+stopped with SIGTERM and must exit 0 with no sanitizer report in its log,
+so a crash or an ASan/UBSan finding fails the test that caused it.
+"""
+import json
+import os
+import re
+import select
+import socket
+import subprocess
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_candidates = [
+    os.environ.get("YKIEN_ACCEPTANCE_DIR"),
+    os.path.join(HERE, "..", "..", "..", "shared", "acceptance"),
+    "/work/shared/acceptance",
+]
+for _c in _candidates:
+    if _c and os.path.exists(os.path.join(_c, "harness.py")):
+        sys.path.insert(0, os.path.abspath(_c))
+        break
+else:
+    sys.exit("tests/http: cannot find the shared acceptance harness "
+             "(set YKIEN_ACCEPTANCE_DIR to the folder holding harness.py)")
+
+import requests  # noqa: E402
+from harness import Daemon, error_code, free_port, nfc, nfd, png_bytes  # noqa: E402,F401
+
+MiB = 1024 * 1024
+JSON_CT = "application/json; charset=utf-8"
+GOOD = "Bài viết rất hay, cảm ơn tác giả đã chia sẻ những thông tin hữu ích."
+ART = "thu-dau-mot-2017"
+TOKEN_NAME = "acceptance"
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+PUBLIC_KEYS = {"id", "article", "parent_id", "author", "body", "status", "created_at",
+               "published_at", "edited", "attachments"}
+MODERATION_KEYS = PUBLIC_KEYS | {"email", "original_body", "version", "history"}
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "SUMMARY: UndefinedBehaviorSanitizer", "ThreadSanitizer")
+
+
+def body_text(i):
+    """A distinct, properly accented comment body."""
+    return f"Bình luận số {i} về bài báo này, tôi thấy rất hữu ích."
+
+
+# ---- assertions -----------------------------------------------------------
+
+def jexpect(r, status, code=None, field=None):
+    """Asserts status, the exact JSON content type, and for errors the
+    API.md error shape with code (and field when given).  Returns the
+    decoded JSON body."""
+    where = f"{r.request.method} {r.request.url}"
+    text = r.text[:400]
+    assert r.status_code == status, f"{where}: want {status}, got {r.status_code}: {text}"
+    ct = r.headers.get("Content-Type")
+    assert ct == JSON_CT, f"{where}: Content-Type {ct!r}, want {JSON_CT!r}"
+    body = r.json()
+    if status >= 400:
+        assert isinstance(body, dict) and set(body) == {"error"}, f"{where}: error body {text}"
+        err = body["error"]
+        assert isinstance(err.get("code"), str) and isinstance(err.get("message"), str) \
+            and err["message"], f"{where}: error needs code and message: {text}"
+        if code is not None:
+            assert err["code"] == code, f"{where}: want code {code!r}, got {err['code']!r}: {text}"
+        if field is not None:
+            assert err.get("field") == field, \
+                f"{where}: want field {field!r}, got {err.get('field')!r}: {text}"
+    return body
+
+
+def check_public(c):
+    assert set(c) == PUBLIC_KEYS, f"public comment has keys {sorted(c)}"
+    assert isinstance(c["id"], int) and c["id"] > 0
+    assert RFC3339.match(c["created_at"]), c["created_at"]
+    assert c["published_at"] is None or RFC3339.match(c["published_at"]), c["published_at"]
+    assert isinstance(c["edited"], bool)
+    return c
+
+
+def check_moderation(m):
+    assert set(m) == MODERATION_KEYS, f"moderation form has keys {sorted(m)}"
+    assert isinstance(m["version"], int) and m["version"] >= 1
+    for h in m["history"]:
+        assert set(h) == {"action", "moderator", "at", "reason"}, h
+        assert h["action"] in ("created", "edited", "approved", "rejected"), h
+        assert RFC3339.match(h["at"]), h
+    return m
+
+
+# ---- HTTP shortcuts -------------------------------------------------------
+
+def comments_url(article=ART):
+    return f"/api/v1/articles/{article}/comments"
+
+
+def post(d, body=GOOD, article=ART, author="Thu Thảo", headers=None, **extra):
+    """POSTs a JSON comment; extra members go into the JSON object."""
+    obj = {"author": author, "body": body}
+    obj.update(extra)
+    return d.post_json(comments_url(article), obj, headers=dict(headers or {}))
+
+
+def new_comment(d, body=None, article=ART, **extra):
+    """Posts a comment and returns its id (201 asserted)."""
+    c = jexpect(post(d, body or GOOD, article=article, **extra), 201)
+    return c["id"]
+
+
+def approved_comment(d, body=None, article=ART, **extra):
+    cid = new_comment(d, body, article, **extra)
+    jexpect(d.approve(cid), 200)
+    return cid
+
+
+def mod_get(d, cid, **kw):
+    return d.get(f"/api/v1/moderation/comments/{cid}", mod=True, **kw)
+
+
+def action(d, cid, verb, obj=None, headers=None, token=None):
+    h = dict(headers or {})
+    h.update(d.auth(token))
+    path = f"/api/v1/moderation/comments/{cid}" + ("" if verb == "edit" else f"/{verb}")
+    method = "PATCH" if verb == "edit" else "POST"
+    if obj is None:
+        return d.request(method, path, headers=h)
+    return d.request(method, path, json=obj, headers=h)
+
+
+def walk(d, path, mod=False, limit=None, order=None, extra="", cursor=None):
+    """Follows `next` cursors (from cursor, when given); returns (ids,
+    pages, totals)."""
+    ids, pages, totals = [], 0, set()
+    while True:
+        q = []
+        if limit:
+            q.append(f"limit={limit}")
+        if order:
+            q.append(f"order={order}")
+        if cursor:
+            q.append("cursor=" + requests.utils.quote(cursor, safe=""))
+        if extra:
+            q.append(extra)
+        page = jexpect(d.get(path + ("?" + "&".join(q) if q else ""), mod=mod), 200)
+        ids += [c["id"] for c in page["comments"]]
+        totals.add(page["total"])
+        pages += 1
+        cursor = page["next"]
+        assert cursor is None or isinstance(cursor, str) and cursor, page["next"]
+        if not cursor:
+            return ids, pages, totals
+        assert pages < 1000, "pagination does not end"
+
+
+def multipart(fields=(), files=(), boundary="ykienTestBoundary7MA4YWxkTrZu0gW"):
+    """Builds a multipart/form-data body by hand, so file names and part
+    headers go on the wire byte for byte.  fields: (name, value);
+    files: (name, filename, content_type, data).  str values are UTF-8."""
+    def b(x):
+        return x if isinstance(x, bytes) else x.encode("utf-8")
+    out = []
+    for name, value in fields:
+        out.append(b"--" + b(boundary) + b"\r\n")
+        out.append(b'Content-Disposition: form-data; name="' + b(name) + b'"\r\n\r\n')
+        out.append(b(value) + b"\r\n")
+    for name, filename, ctype, data in files:
+        out.append(b"--" + b(boundary) + b"\r\n")
+        out.append(b'Content-Disposition: form-data; name="' + b(name) + b'"; filename="'
+                   + b(filename) + b'"\r\n')
+        if ctype:
+            out.append(b"Content-Type: " + b(ctype) + b"\r\n")
+        out.append(b"\r\n" + b(data) + b"\r\n")
+    out.append(b"--" + b(boundary) + b"--\r\n")
+    return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+def post_multipart(d, fields=None, files=(), article=ART, headers=None):
+    if fields is None:
+        fields = [("author", "Thu Thảo"), ("body", GOOD)]
+    data, ctype = multipart(fields, files)
+    h = {"Content-Type": ctype}
+    h.update(headers or {})
+    return d.request("POST", comments_url(article), data=data, headers=h)
+
+
+# ---- file samples (recognised by their first bytes) ------------------------
+
+def jpeg_bytes(size=2048):
+    head = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    return head + bytes((i * 7) % 251 for i in range(size - len(head) - 2)) + b"\xff\xd9"
+
+
+def gif_bytes(size=1024, version=b"89a"):
+    head = b"GIF" + version + b"\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff"
+    return head + b"\x00" * (size - len(head) - 1) + b";"
+
+
+def webp_bytes(size=1024):
+    payload = b"VP8 " + b"\x00" * (size - 16)
+    return b"RIFF" + (size - 8).to_bytes(4, "little") + b"WEBP" + payload
+
+
+def pdf_bytes(size=1024):
+    head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    tail = b"\n%%EOF\n"
+    return head + b"0" * (size - len(head) - len(tail)) + tail
+
+
+def random_png(size):
+    """A PNG signature followed by bytes that differ from test to test."""
+    base = png_bytes(100)
+    return base + os.urandom(size - len(base))
+
+
+# ---- data folder ----------------------------------------------------------
+
+def files_in(d, sub):
+    """Regular files anywhere under DATA/sub."""
+    found = []
+    for root, _dirs, names in os.walk(os.path.join(d.data, sub)):
+        found += [os.path.join(root, n) for n in names]
+    return found
+
+
+def wait_until(pred, timeout=5.0, step=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def queue_total(d, status="pending"):
+    return jexpect(d.get(f"/api/v1/moderation/queue?status={status}", mod=True), 200)["total"]
+
+
+def read_log(d):
+    with open(os.path.join(d.tmp, "daemon.log"), "rb") as f:
+        return f.read().decode("utf-8", "replace")
+
+
+# ---- raw sockets ----------------------------------------------------------
+
+def connect(d, timeout=5.0):
+    return socket.create_connection(("127.0.0.1", d.port), timeout=timeout)
+
+
+def read_all(s, timeout=5.0):
+    """Reads until the peer closes or timeout passes.  Returns (data,
+    closed): closed is False when the timeout passed with the connection
+    still open; a reset counts as closed."""
+    data = b""
+    deadline = time.time() + timeout
+    while True:
+        left = deadline - time.time()
+        if left <= 0:
+            return data, False
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            return data, False
+        try:
+            chunk = s.recv(65536)
+        except (ConnectionResetError, ConnectionAbortedError):
+            return data, True
+        if not chunk:
+            return data, True
+        data += chunk
+
+
+def read_response(s, timeout=5.0, data=b""):
+    """Reads until one whole response has arrived (or the peer closed);
+    returns it (a RawResponse) or None."""
+    deadline = time.time() + timeout
+    while True:
+        rs, _ = parse_responses(data)
+        if rs:
+            return rs[0]
+        left = deadline - time.time()
+        if left <= 0 or not select.select([s], [], [], left)[0]:
+            return None
+        try:
+            chunk = s.recv(65536)
+        except (ConnectionResetError, ConnectionAbortedError):
+            chunk = b""
+        if not chunk:
+            rs, _ = parse_responses(data)
+            return rs[0] if rs else None
+        data += chunk
+
+
+def exchange(d, payload, timeout=5.0):
+    s = connect(d, timeout)
+    try:
+        try:
+            s.sendall(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return read_all(s, timeout)
+    finally:
+        s.close()
+
+
+class RawResponse:
+    def __init__(self, status, reason, headers, body):
+        self.status, self.reason, self.headers, self.body = status, reason, headers, body
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def __repr__(self):
+        return f"<{self.status} {self.reason} {self.body[:120]!r}>"
+
+
+def parse_responses(data, head_requests=()):
+    """Splits a byte stream into HTTP/1.1 responses (Content-Length bodies;
+    the i-th response has no body when i is in head_requests).  Returns
+    (responses, leftover bytes)."""
+    out = []
+    while data:
+        end = data.find(b"\r\n\r\n")
+        if end < 0:
+            break
+        lines = data[:end].decode("latin-1").split("\r\n")
+        m = re.match(r"HTTP/1\.[01] (\d{3}) ?(.*)", lines[0])
+        assert m, f"not an HTTP response: {data[:200]!r}"
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = 0 if len(out) in head_requests or m.group(1) in ("204", "304") \
+            else int(headers.get("content-length", "0"))
+        if len(data) < end + 4 + n:
+            break
+        out.append(RawResponse(int(m.group(1)), m.group(2), headers, data[end + 4:end + 4 + n]))
+        data = data[end + 4 + n:]
+    return out, data
+
+
+def raw_request(method, path, headers=(), body=b"", host="127.0.0.1"):
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"] + list(headers)
+    if body and not any(h.lower().startswith(("content-length", "transfer-encoding"))
+                        for h in headers):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def alive(d):
+    r = requests.get(d.url + "/healthz", timeout=5)
+    return r.status_code == 200 and r.json() == {"status": "ok"}
+
+
+# ---- command line ---------------------------------------------------------
+
+def run_cli(binary, *args, input=None, timeout=30):
+    return subprocess.run([binary] + list(args), input=input, capture_output=True,
+                          timeout=timeout)
+
+
+# ---- runner ---------------------------------------------------------------
+
+class Tests:
+    """Registers tests; main() runs them.  Each test gets a fresh daemon
+    (with --rate-limit 0 unless it says otherwise), or, with daemon=False,
+    the path of the binary."""
+
+    def __init__(self):
+        self.tests = []
+
+    def test(self, fn=None, *, args=(), daemon=True, rate_limit="0"):
+        def register(f):
+            self.tests.append((f, list(args), daemon, rate_limit))
+            return f
+        return register(fn) if fn else register
+
+    def _run_one(self, binary, fn, args, daemon, rate_limit):
+        if not daemon:
+            try:
+                fn(binary)
+            except Exception:
+                raise AssertionError(traceback.format_exc(limit=4))
+            return
+        extra = (["--rate-limit", rate_limit] if rate_limit is not None else []) + args
+        with Daemon(binary, extra_args=extra, token_name=TOKEN_NAME) as d:
+            try:
+                fn(d)
+            except Exception:
+                raise AssertionError(traceback.format_exc(limit=4)
+                                     + "\n--- daemon log tail ---\n" + d.log_tail(1500))
+            code = d.stop() if d.proc else 0
+            log = read_log(d)
+            marks = [m for m in SANITIZER_MARKS if m in log]
+            assert not marks, f"sanitizer report in the daemon log:\n{log[-3000:]}"
+            assert code == 0, f"daemon exited {code} on SIGTERM; log:\n{log[-1500:]}"
+
+    def main(self, argv=None):
+        import argparse
+        ap = argparse.ArgumentParser()
+        ap.add_argument("binary")
+        ap.add_argument("--only", help="run only tests whose name contains this")
+        a = ap.parse_args(argv)
+        binary = os.path.abspath(a.binary)
+        passed = failed = 0
+        started = time.time()
+        for fn, args, daemon, rate_limit in self.tests:
+            if a.only and a.only not in fn.__name__:
+                continue
+            t0 = time.time()
+            try:
+                self._run_one(binary, fn, args, daemon, rate_limit)
+                passed += 1
+                print(f"PASS {fn.__name__} ({time.time() - t0:.2f}s)", flush=True)
+            except Exception as e:  # noqa: BLE001 - every failure is reported
+                failed += 1
+                print(f"FAIL {fn.__name__} ({time.time() - t0:.2f}s): {e}", flush=True)
+        print(f"# {os.path.basename(sys.argv[0])}: {time.time() - started:.1f}s", flush=True)
+        print(f"{passed} passed, {failed} failed", flush=True)
+        return 1 if failed or (not passed and not a.only) else 0
