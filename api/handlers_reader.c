@@ -350,7 +350,8 @@ open_attachment(const struct attachment_record *a, void *arg)
     snprintf(etag, sizeof etag, "\"%s\"", a->sha256);
     snprintf(c->etag, sizeof c->etag, "%s", etag);
     c->private_reply = a->comment_status != COMMENT_APPROVED;
-    if (c->if_none_match && strstr(c->if_none_match, etag)) {
+    if (c->if_none_match &&
+        (strstr(c->if_none_match, etag) || strcmp(c->if_none_match, "*") == 0)) {
         c->status = 304;
         return 0;
     }

@@ -52,7 +52,8 @@ present_list_params(struct api_call *c, struct list_params *p)
         char *end;
         long v = strtol(limit, &end, 10);
 
-        if (*limit == '\0' || *end != '\0' || v < 1 || v > 100) {
+        /* Digits only: strtol would also take "+5" and " 5". */
+        if (*limit < '0' || *limit > '9' || *end != '\0' || v < 1 || v > 100) {
             api_fail(c, API_E_BAD_QUERY, "limit");
             return -1;
         }

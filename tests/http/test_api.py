@@ -360,7 +360,7 @@ def queue_filters_pages_and_totals(d):
     assert ids == [a[0]] + a[2:] and pages == 4 and totals == {4}
     jexpect(d.get("/api/v1/moderation/queue?status=spam", mod=True), 400, "bad_request", "status")
     jexpect(d.get("/api/v1/moderation/queue?article=b%C3%A0i", mod=True), 400, "bad_request")
-    for bad in ("0", "101", "abc", "-3", ""):
+    for bad in ("0", "101", "abc", "-3", "", "%2B5", "%205", "5x"):
         jexpect(d.get(f"/api/v1/moderation/queue?limit={bad}", mod=True), 400, "bad_request",
                 "limit")
     jexpect(d.get("/api/v1/moderation/queue?cursor=zzz", mod=True), 400, "bad_request", "cursor")
