@@ -107,16 +107,6 @@ static char word_key[WORD_SLOTS][WORD_KEY];
 static unsigned char word_flag[WORD_SLOTS];
 static pthread_once_t lists_once = PTHREAD_ONCE_INIT;
 
-static unsigned
-hash_word(const char *s, int n)
-{
-    unsigned h = 2166136261u;
-
-    for (int i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
 static void
 add_words(const char *list, unsigned flag)
 {
@@ -127,7 +117,7 @@ add_words(const char *list, unsigned flag)
         int n = e ? (int)(e - p) : (int)strlen(p);
 
         if (n > 0 && n < WORD_KEY) {
-            unsigned h = hash_word(p, n) & (WORD_SLOTS - 1);
+            unsigned h = vi_hash(p, n) & (WORD_SLOTS - 1);
 
             while (word_key[h][0] &&
                    !(strncmp(word_key[h], p, (size_t)n) == 0 && word_key[h][n] == 0))
@@ -157,7 +147,7 @@ word_flags(const char *s, int n)
 
     if (n <= 0 || n >= WORD_KEY)
         return 0;
-    h = hash_word(s, n) & (WORD_SLOTS - 1);
+    h = vi_hash(s, n) & (WORD_SLOTS - 1);
     while (word_key[h][0]) {
         if (strncmp(word_key[h], s, (size_t)n) == 0 && word_key[h][n] == 0)
             return word_flag[h];
@@ -287,18 +277,6 @@ token_reset(struct token *t, size_t start)
 }
 
 static int
-is_vowel_letter(char c)
-{
-    switch (c) {
-    case 'a': case 'e': case 'i': case 'o': case 'u': case 'y':
-    case 'A': case 'W': case 'E': case 'O': case 'P': case 'U':
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-static int
 is_marked_letter(char c)
 {
     switch (c) {
@@ -358,7 +336,7 @@ token_add(struct token *t, uint32_t cp)
     case VI_CP_TONE_MARK:
         t->ascii_over = 1;
         t->diacritic = 1;
-        if (t->w.len == 0 || !is_vowel_letter(t->w.letter[t->w.len - 1]))
+        if (t->w.len == 0 || !vi_letter_is_vowel(t->w.letter[t->w.len - 1]))
             t->bad_mark = 1;
         t->tones++;
         t->w.tone = tone;

@@ -123,14 +123,26 @@ static uint32_t cp_enc[FORM_COUNT][6][2];
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
-static unsigned
-hash_str(const char *s, int n)
+unsigned
+vi_hash(const char *s, int n)
 {
     unsigned h = 2166136261u;
 
     for (int i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 16777619u;
     return h;
+}
+
+int
+vi_letter_is_vowel(char c)
+{
+    switch (c) {
+    case 'a': case 'e': case 'i': case 'o': case 'u': case 'y':
+    case 'A': case 'W': case 'E': case 'O': case 'P': case 'U':
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 static int
@@ -157,7 +169,7 @@ static void
 add_rhyme(const char *s, unsigned cls)
 {
     int n = (int)strlen(s);
-    unsigned h = hash_str(s, n) & (RHYME_SLOTS - 1);
+    unsigned h = vi_hash(s, n) & (RHYME_SLOTS - 1);
     struct rhyme *r;
 
     while (rhyme_slot[h]) {
@@ -192,7 +204,7 @@ find_rhyme(const char *s, int n)
 
     if (n <= 0 || n >= 8)
         return NULL;
-    h = hash_str(s, n) & (RHYME_SLOTS - 1);
+    h = vi_hash(s, n) & (RHYME_SLOTS - 1);
     while (rhyme_slot[h]) {
         const struct rhyme *r = &rhymes[rhyme_slot[h] - 1];
 
@@ -213,7 +225,7 @@ add_skeleton(int idx)
     for (int i = 0; i < n; i++)
         key[i] = strip_letter(rhymes[idx].s[i]);
     key[n] = 0;
-    h = hash_str(key, n) & (SKEL_SLOTS - 1);
+    h = vi_hash(key, n) & (SKEL_SLOTS - 1);
     while (skel_slot[h].key[0] && strcmp(skel_slot[h].key, key) != 0)
         h = (h + 1) & (SKEL_SLOTS - 1);
     if (!skel_slot[h].key[0])
@@ -230,7 +242,7 @@ find_skeleton(const char *s, int n)
 
     if (n <= 0 || n >= 8)
         return NULL;
-    h = hash_str(s, n) & (SKEL_SLOTS - 1);
+    h = vi_hash(s, n) & (SKEL_SLOTS - 1);
     while (skel_slot[h].key[0]) {
         if (strncmp(skel_slot[h].key, s, (size_t)n) == 0 && skel_slot[h].key[n] == 0)
             return &skel_slot[h];

@@ -50,6 +50,10 @@ enum vi_cp_kind {
  * per-character vi_letter_decode() does not, to stay cheap: call vi_init()
  * before it. */
 void vi_init(void);
+/* A vowel of the internal alphabet, marked (A W E O P U) or not. */
+int vi_letter_is_vowel(char letter);
+/* FNV-1a of s[0..n), for the word tables. */
+unsigned vi_hash(const char *s, int n);
 
 /* Classifies one code point (precomposed Vietnamese letters, đ, ASCII
  * letters, and the combining marks Vietnamese uses).  vi_init() must have

@@ -49,19 +49,6 @@ is_plain_vowel(char c)
     return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
 }
 
-/* A vowel in the internal alphabet, marked or not. */
-static int
-is_vowel(char c)
-{
-    switch (c) {
-    case 'a': case 'e': case 'i': case 'o': case 'u': case 'y':
-    case 'A': case 'W': case 'E': case 'O': case 'P': case 'U':
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 static char
 base_of(char c)
 {
@@ -118,7 +105,7 @@ event_targets(const struct raw *r, const struct raw_event *e, struct target *t)
     int nt = 0, k = e->pos - 1;
     int horn = e->kind == 'w' || e->kind == '+';
 
-    if (k >= 0 && is_vowel(r->let[k]) && mark_for(e->kind, r->let[k])) {
+    if (k >= 0 && vi_letter_is_vowel(r->let[k]) && mark_for(e->kind, r->let[k])) {
         char b = base_of(r->let[k]);
 
         if (horn && b == 'o' && k > 0 && base_of(r->let[k - 1]) == 'u') {
@@ -129,7 +116,7 @@ event_targets(const struct raw *r, const struct raw_event *e, struct target *t)
             if (e->kind == 'w' && b == 'a' && k > 0 && base_of(r->let[k - 1]) == 'u')
                 add_unique(t, &nt, k - 1, -1);    /* muaw → mưa */
         }
-    } else if (k >= 0 && is_vowel(r->let[k]) && k + 1 < r->n) {
+    } else if (k >= 0 && vi_letter_is_vowel(r->let[k]) && k + 1 < r->n) {
         return 0;   /* a key after a vowel it cannot mark, inside the word */
     }
     if (horn) {
@@ -141,7 +128,7 @@ event_targets(const struct raw *r, const struct raw_event *e, struct target *t)
             }
     }
     for (int i = r->n - 1; i >= 0; i--)
-        if (is_vowel(r->let[i]) && mark_for(e->kind, r->let[i]))
+        if (vi_letter_is_vowel(r->let[i]) && mark_for(e->kind, r->let[i]))
             add_unique(t, &nt, i, -1);
     return nt;
 }

@@ -11,17 +11,7 @@
 #include "api/vi_syllable.h"
 #include "api/vi_telex.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (cond) {                                                            \
-            passed++;                                                          \
-        } else {                                                               \
-            failed++;                                                          \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-        }                                                                      \
-    } while (0)
+#include "check.h"
 
 static struct text_verdict
 run(const char *s, enum text_field field, enum text_policy policy)
@@ -327,6 +317,5 @@ main(void)
     test_author();
     test_policy();
     test_edges();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_report();
 }
