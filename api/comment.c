@@ -1,5 +1,6 @@
 /* Validation and the moderation state machine.  Nothing here touches the
  * database or HTTP. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,4 +133,29 @@ comment_action_target(enum comment_status from, enum comment_action a)
         break;
     }
     return from;
+}
+
+int
+comment_if_match_parse(const char *h, int64_t *version)
+{
+    char *end;
+    long long v;
+
+    *version = -1;
+    if (!h)
+        return 0;
+    while (*h == ' ')
+        h++;
+    if (strcmp(h, "*") == 0)
+        return 0;
+    if (strncmp(h, "W/", 2) == 0)
+        h += 2;
+    if (*h != '"' || h[1] < '0' || h[1] > '9')
+        return -1;
+    errno = 0;
+    v = strtoll(h + 1, &end, 10);
+    if (errno || end[0] != '"' || end[1] != '\0' || v < 1)
+        return -1;
+    *version = v;
+    return 0;
 }

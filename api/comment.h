@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api/call.h"
 #include "db/comments.h"
@@ -36,5 +37,10 @@ enum comment_action {
  * from pending or approved; edit from any state. */
 bool comment_action_allowed(enum comment_status from, enum comment_action a);
 enum comment_status comment_action_target(enum comment_status from, enum comment_action a);
+
+/* Parses an If-Match header: "7", W/"7" (a version >= 1, in *version) or
+ * * (any version, *version = -1); NULL is no header (*version = -1).
+ * Leading spaces are skipped.  -1 on anything else. */
+int comment_if_match_parse(const char *h, int64_t *version);
 
 #endif

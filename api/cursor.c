@@ -32,6 +32,8 @@ cursor_decode(const char *cursor, bool newest_first, int64_t *last_id)
                           NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         return -1;
     plain[n] = '\0';
+    if (strlen((const char *)plain) != n)
+        return -1;     /* an embedded NUL */
     if (n < 6 || memcmp(plain, "v1:", 3) != 0 || plain[4] != ':')
         return -1;
     if (plain[3] != (newest_first ? 'd' : 'a'))

@@ -3,7 +3,6 @@
  * token; c->moderator names it.  Each action runs in one write transaction
  * and its UPDATE is guarded by the version it read, so two moderators never
  * silently overwrite each other. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,32 +77,6 @@ struct action_request {
     int64_t if_match;           /* -1: no If-Match */
 };
 
-/* Parses If-Match: "7", W/"7" or *.  -1 on anything else. */
-static int
-parse_if_match(const char *h, int64_t *version)
-{
-    char *end;
-    long long v;
-
-    *version = -1;
-    if (!h)
-        return 0;
-    while (*h == ' ')
-        h++;
-    if (strcmp(h, "*") == 0)
-        return 0;
-    if (strncmp(h, "W/", 2) == 0)
-        h += 2;
-    if (*h != '"' || h[1] < '0' || h[1] > '9')
-        return -1;
-    errno = 0;
-    v = strtoll(h + 1, &end, 10);
-    if (errno || end[0] != '"' || end[1] != '\0' || v < 1)
-        return -1;
-    *version = v;
-    return 0;
-}
-
 static int
 read_action(struct api_call *c, struct action_request *r)
 {
@@ -111,7 +84,7 @@ read_action(struct api_call *c, struct action_request *r)
     json_error_t err;
     json_t *v;
 
-    if (parse_if_match(c->if_match, &r->if_match) != 0) {
+    if (comment_if_match_parse(c->if_match, &r->if_match) != 0) {
         api_fail(c, API_E_BAD_REQUEST, "If-Match");
         return -1;
     }

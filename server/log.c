@@ -17,7 +17,7 @@ stamp(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void
+__attribute__((format(printf, 2, 0))) static void
 vlog(const char *level, const char *fmt, va_list ap)
 {
     char line[1024], when[32];
