@@ -63,6 +63,7 @@ main(void)
     CHECK(cursor_decode("!!!", false, &id) == -1);
     CHECK(cursor_decode("djE6YTow", false, &id) == -1);   /* "v1:a:0" */
     CHECK(cursor_decode("djE6YTotMQ", false, &id) == -1); /* "v1:a:-1" */
+    CHECK(cursor_decode("djE6ZDo1AGp1bms", true, &id) == -1);    /* "v1:d:5\0junk" */
 
     o = api_error_json(API_E_MISSING_DIACRITICS, API_LANG_VI, "body");
     CHECK_STR(json_string_value(json_object_get(json_object_get(o, "error"), "code")),
