@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "api/comment.h"
 #include "api/unicode.h"
 
@@ -24,6 +26,57 @@ comment_article_valid(const char *a)
             return false;
     }
     return n >= 1;
+}
+
+/* See comment_clean_text() in the header. */
+static bool
+has_disguise(const char *s, size_t len, bool is_name)
+{
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+
+    for (size_t i = 0; i < len;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+
+        if (n <= 0)
+            return true;
+        i += (size_t)n;
+        if (cp < 0xAD)
+            continue;
+        if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+            return true;
+        if (is_name && cp != 0x200D && utf8proc_category(cp) == UTF8PROC_CATEGORY_CF)
+            return true;
+    }
+    return false;
+}
+
+enum api_error
+comment_clean_note(const char *in, size_t len, char **out)
+{
+    size_t out_len, chars;
+
+    *out = NULL;
+    switch (uni_clean(in, len, out, &out_len, &chars)) {
+    case UNI_OK:
+        break;
+    case UNI_BAD_UTF8:
+        return API_E_BAD_UTF8;
+    case UNI_CONTROL:
+        return API_E_INVALID_FIELD;
+    case UNI_NOMEM:
+        return API_E_INTERNAL;
+    }
+    if (chars > 1000 || has_disguise(*out, out_len, false)) {
+        free(*out);
+        *out = NULL;
+        return chars > 1000 ? API_E_TOO_LONG : API_E_INVALID_FIELD;
+    }
+    if (chars == 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return API_OK;
 }
 
 enum api_error
@@ -54,6 +107,10 @@ comment_clean_text(const struct api_config *cfg, enum text_field field, const ch
     }
     if (chars > max) {
         rc = API_E_TOO_LONG;
+        goto out;
+    }
+    if (has_disguise(text, text_len, field == TEXT_FIELD_AUTHOR)) {
+        rc = API_E_INVALID_FIELD;
         goto out;
     }
     if (text_check(text, text_len, field, cfg->text_policy, &verdict) != 0) {

@@ -16,13 +16,23 @@ enum { ARTICLE_MAX = 128 };
 bool comment_article_valid(const char *article);
 
 /* Validates one text field and returns its stored form: cleaned (see
- * uni_clean), within the length limit, and carrying its Vietnamese
- * diacritics.  On API_OK *out is a new string the caller frees.  On
+ * uni_clean), within the length limit, free of the invisible characters
+ * that can disguise text (see below), and carrying its Vietnamese
+ * diacritics.  Bidi embedding, override and isolate controls
+ * (U+202A-U+202E, U+2066-U+2069) are refused everywhere: they can make
+ * text display as something else.  In an author's name every other
+ * invisible format character (zero-width space, word joiner, BOM, soft
+ * hyphen, ...) is refused too, except the zero-width joiner that emoji
+ * sequences need: names are where impersonation happens.  Refused, not
+ * stripped, so that stored text is always what the reader sent.  On API_OK *out is a new string the caller frees.  On
  * API_E_MISSING_DIACRITICS *suggestion may receive a new string (the
  * restored text) the caller frees. */
 enum api_error comment_clean_text(const struct api_config *cfg, enum text_field field,
                                   const char *in, size_t len, char **out,
                                   char **suggestion);
+/* A moderator's note or reason: cleaned like a text field, at most 1,000
+ * characters, no diacritics rule.  *out is NULL for an empty one. */
+enum api_error comment_clean_note(const char *in, size_t len, char **out);
 /* An optional e-mail address: at most 254 bytes, one '@', no spaces or
  * control characters.  *out is NULL for an empty one. */
 enum api_error comment_clean_email(const char *in, size_t len, char **out);

@@ -73,7 +73,7 @@ struct action_request {
     enum comment_action action;
     json_t *root;
     char *body;                 /* cleaned new text, or NULL */
-    const char *reason;         /* note or reason, borrowed from root */
+    char *reason;               /* cleaned note or reason, or NULL */
     int64_t if_match;           /* -1: no If-Match */
 };
 
@@ -105,12 +105,17 @@ read_action(struct api_call *c, struct action_request *r)
     }
     v = json_object_get(r->root, reason_key);
     if (v && !json_is_null(v)) {
-        if (!json_is_string(v) || json_string_length(v) > 1000 ||
-            strlen(json_string_value(v)) != json_string_length(v)) {
-            api_fail(c, json_is_string(v) ? API_E_INVALID_FIELD : API_E_WRONG_TYPE, reason_key);
+        enum api_error e;
+
+        if (!json_is_string(v)) {
+            api_fail(c, API_E_WRONG_TYPE, reason_key);
             return -1;
         }
-        r->reason = json_string_value(v);
+        e = comment_clean_note(json_string_value(v), json_string_length(v), &r->reason);
+        if (e != API_OK) {
+            api_fail(c, e, reason_key);
+            return -1;
+        }
     }
     v = r->action == ACTION_REJECT ? NULL : json_object_get(r->root, "body");
     if (v && !json_is_null(v)) {
@@ -254,6 +259,7 @@ moderate(struct api_call *c, enum comment_action action)
         api_moderation_show(c);
     json_decref(r.root);
     free(r.body);
+    free(r.reason);
 }
 
 void

@@ -104,7 +104,9 @@ def approve_validates_edited_body(d):
     jexpect(action(d, cid, "approve", {"body": "a\u0000b"}), 422, "invalid_field", "body")
     jexpect(action(d, cid, "approve", {"body": 12}), 400, "bad_request", "body")
     jexpect(action(d, cid, "approve", {"note": 12}), 400, "bad_request", "note")
-    jexpect(action(d, cid, "approve", {"note": "x" * 1001}), 422, "invalid_field", "note")
+    jexpect(action(d, cid, "approve", {"note": "x" * 1001}), 422, "too_long", "note")
+    jexpect(action(d, cid, "approve", {"note": "rút\x07gọn"}), 422, "invalid_field", "note")
+    jexpect(action(d, cid, "reject", {"reason": "spam \u202e"}), 422, "invalid_field", "reason")
     jexpect(action(d, cid, "reject", {"reason": "a\u0000b"}), 422, "invalid_field", "reason")
     jexpect(action(d, cid, "reject", {"reason": ["spam"]}), 400, "bad_request", "reason")
     jexpect(action(d, cid, "reject", ["spam"]), 400, "bad_request")
@@ -833,8 +835,28 @@ HOSTILE = [
     "{{7*7}} ${7*7} %s %n %x %%",
     "\\u0041 không phải chữ A",
     "Đoạn một.\n\n<p>Đoạn hai</p>\t\"trích\"",
-    "Chữ viết từ phải sang trái: \u202eabc\u202c và \u200bkhoảng trắng rộng 0",
+    "Chữ שלום viết \u200fphải sang trái và \u200bkhoảng trắng rộng 0",
 ]
+
+
+@tests.test
+def disguising_characters_are_refused(d):
+    """Bidi overrides and isolates anywhere, and invisible format characters
+    in names, would let a text display as something it is not: 422, and
+    nothing stored.  Zero-width joiners (emoji) and marks stay allowed."""
+    refused = [
+        ("Bài viết \u202eyaj\u202c hay", "Thu Thảo", "body"),
+        ("Bài viết \u2067hay\u2069 lắm", "Thu Thảo", "body"),
+        ("Bài viết hay.", "Ban biên tập\u202e", "author"),
+        ("Bài viết hay.", "Ban\u200bbiên tập", "author"),
+        ("Bài viết hay.", "\ufeffThu Thảo", "author"),
+        ("Bài viết hay.", "Thu\u2060Thảo", "author"),
+    ]
+    for body, author, field in refused:
+        jexpect(post(d, body, author=author), 422, "invalid_field", field)
+    assert jexpect(d.get("/api/v1/moderation/queue", mod=True), 200)["total"] == 0
+    ok = jexpect(post(d, "Gia đình 👨\u200d👩\u200d👧 xin cảm ơn.", author="An 👨\u200d👩\u200d👧"), 201)
+    assert "\u200d" in ok["author"] and "\u200d" in ok["body"]
 
 
 @tests.test

@@ -57,10 +57,13 @@ main(void)
             o += 3;
         }
         big[o] = '\0';
-        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "ạ", 3, &out, &email) == API_OK);
-        free(out);
-        free(email);
-        email = NULL;
+        {
+            char *sugg = NULL;
+
+            CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "ạ", 3, &out, &sugg) == API_OK);
+            free(out);
+            free(sugg);
+        }
         {
             char *sugg = NULL;
             enum api_error e = comment_clean_text(&cfg, TEXT_FIELD_BODY, big, o, &out, &sugg);
@@ -74,6 +77,40 @@ main(void)
         big[o + 3] = '\0';
         CHECK(body_result(big, &out) == API_E_TOO_LONG);
         free(big);
+    }
+
+    /* Text that displays as something else is refused. */
+    {
+        char *sugg = NULL;
+
+        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "Thu \xe2\x80\xaeThảo", 13, &out,
+                                 &sugg) == API_E_INVALID_FIELD);            /* U+202E */
+        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "Thu\xe2\x80\x8bThảo", 12, &out,
+                                 &sugg) == API_E_INVALID_FIELD);            /* ZWSP */
+        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "An\xe2\x81\xa6x", 6, &out,
+                                 &sugg) == API_E_INVALID_FIELD);            /* U+2066 */
+        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "An \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa7",
+                                 14, &out, &sugg) == API_OK);              /* ZWJ emoji */
+        free(out);
+        CHECK(body_result("Bài viết hay \xe2\x80\xae lắm", &out) == API_E_INVALID_FIELD);
+        CHECK(body_result("Bài viết\xe2\x80\x8b hay lắm", &out) == API_OK);   /* ZWSP in a body */
+        free(out);
+        free(sugg);
+    }
+    CHECK(comment_clean_note("  rút gọn ", 13, &out) == API_OK);
+    CHECK_STR(out, "rút gọn");
+    free(out);
+    CHECK(comment_clean_note("  ", 2, &out) == API_OK && out == NULL);
+    CHECK(comment_clean_note("a\x07", 2, &out) == API_E_INVALID_FIELD);
+    CHECK(comment_clean_note("a\xe2\x80\xae", 4, &out) == API_E_INVALID_FIELD);
+    {
+        char note[1002];
+
+        memset(note, 'x', 1001);
+        note[1001] = '\0';
+        CHECK(comment_clean_note(note, 1001, &out) == API_E_TOO_LONG && out == NULL);
+        CHECK(comment_clean_note(note, 1000, &out) == API_OK);
+        free(out);
     }
 
     CHECK(comment_clean_email("thao@example.vn", 15, &email) == API_OK);
