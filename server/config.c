@@ -17,7 +17,7 @@ const char cfg_serve_usage[] =
     "  --max-connections N             open connections in all (1024)\n"
     "  --max-connections-per-address N open connections per client address (0: no cap)\n"
     "  --timeout SECONDS               close idle or slow connections after this (30)\n"
-    "  --threads N                     worker threads (4)\n"
+    "  --threads N                     worker threads (one per CPU)\n"
     "  --text-policy any|vietnamese    accept any language, or Vietnamese only (any)\n"
     "  --max-body-chars N              longest comment body in characters (5000)\n"
     "  --max-attachment-bytes N        largest attachment (10485760)\n"
@@ -43,7 +43,11 @@ cfg_defaults(struct config *cfg)
     cfg->rate_limit = 10;
     cfg->max_connections = 1024;
     cfg->timeout_seconds = 30;
-    cfg->threads = 4;
+    /* One worker per CPU: with the group-commit writer no worker waits on
+     * a disk, so more threads only add switching. */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    cfg->threads = cpus > 0 && cpus <= 64 ? (unsigned)cpus : 4;
     cfg->max_json_bytes = 64 * 1024;
     cfg->api.max_author_chars = 100;
     cfg->api.max_body_chars = 5000;

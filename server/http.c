@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,6 @@ struct request {
     struct MHD_Connection *conn;
     struct comment_job *job;
     struct writer_item item;
-    struct api_param query[QUERY_MAX];
     size_t n_query;
     bool query_overflow;
     char client[CLIENT_MAX];
@@ -89,6 +89,8 @@ struct request {
     uint64_t started_us;
     unsigned status;
     uint64_t bytes;
+    /* Last, and not zeroed on creation: only query[0..n_query) is used. */
+    struct api_param query[QUERY_MAX];
 };
 
 static uint64_t
@@ -726,9 +728,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 
     (void)version;
     if (!r) {
-        r = calloc(1, sizeof *r);
+        r = malloc(sizeof *r);
         if (!r)
             return MHD_NO;
+        memset(r, 0, offsetof(struct request, query));
         r->srv = cls;
         r->method = method;
         r->url = url;

@@ -6,15 +6,24 @@
 
 #include "server/log.h"
 
+/* The time stamp changes once a second: each thread formats it once a
+ * second, not once a line. */
 static void
 stamp(char *buf, size_t len)
 {
+    static _Thread_local time_t last;
+    static _Thread_local char text[32];
     struct timespec ts;
-    struct tm tm;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    if (ts.tv_sec != last) {
+        struct tm tm;
+
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        last = ts.tv_sec;
+    }
+    snprintf(buf, len, "%s", text);
 }
 
 __attribute__((format(printf, 2, 0))) static void

@@ -118,13 +118,16 @@ route_match(const char *method, const char *path, struct route_match *m)
 {
     bool path_known = false;
     bool head = strcmp(method, "HEAD") == 0;
+    struct route_match found;   /* captures of the route being tried */
 
-    memset(m, 0, sizeof *m);
+    m->route = NULL;
+    m->article[0] = '\0';
+    m->id = 0;
+    m->allow[0] = '\0';
     for (int i = 0; i < N_ROUTES; i++) {
-        struct route_match tmp;
-
-        memset(&tmp, 0, sizeof tmp);
-        if (!path_matches(routes[i].pattern, path, &tmp))
+        found.article[0] = '\0';
+        found.id = 0;
+        if (!path_matches(routes[i].pattern, path, &found))
             continue;
         path_known = true;
         add_allow(m->allow, routes[i].method);
@@ -132,12 +135,9 @@ route_match(const char *method, const char *path, struct route_match *m)
             add_allow(m->allow, "HEAD");
         if (!m->route && (strcmp(routes[i].method, method) == 0 ||
                           (head && strcmp(routes[i].method, "GET") == 0))) {
-            char allow[ROUTE_ALLOW_MAX];
-
-            memcpy(allow, m->allow, sizeof allow);
-            *m = tmp;
-            memcpy(m->allow, allow, sizeof allow);
             m->route = &routes[i];
+            memcpy(m->article, found.article, strlen(found.article) + 1);
+            m->id = found.id;
         }
     }
     if (m->route)
