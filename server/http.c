@@ -881,6 +881,9 @@ http_start(const struct config *cfg, char *err, size_t err_len)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_address,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_seconds,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        /* Per connection: request line, headers and read buffer.  Not
+         * less: readers' browsers send the news site's cookies too. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_END);
     if (!s->mhd) {

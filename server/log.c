@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "server/log.h"
 
@@ -59,23 +60,67 @@ log_error(const char *fmt, ...)
     va_end(ap);
 }
 
+/* Appends s (at most max bytes of it) to the line at *o. */
+static void
+put_str(char *line, size_t cap, size_t *o, const char *s, size_t max)
+{
+    for (size_t i = 0; s[i] && i < max && *o < cap; i++)
+        line[(*o)++] = s[i];
+}
+
+static void
+put_uint(char *line, size_t cap, size_t *o, uint64_t v)
+{
+    char digits[24];
+    size_t n = 0;
+
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n > 0 && *o < cap)
+        line[(*o)++] = digits[--n];
+}
+
 void
 log_request(const char *client, const char *method, const char *path, unsigned status,
             uint64_t bytes, uint64_t micros)
 {
-    char when[32], safe[256];
-    size_t o = 0;
+    /* Formatted by hand and written with one write(2): this runs for every
+     * request, and stdio's formatting was a visible share of a cached
+     * page's cost. */
+    static const char hex[] = "0123456789ABCDEF";
+    char line[512], when[32];
+    size_t o = 0, cap = sizeof line - 1, path_end;
 
     stamp(when, sizeof when);
+    put_str(line, cap, &o, when, sizeof when);
+    line[o++] = ' ';
+    put_str(line, cap, &o, client, 64);
+    line[o++] = ' ';
+    put_str(line, cap, &o, method, 16);
+    line[o++] = ' ';
     /* The path is cut and its control bytes escaped, so a hostile URL can
      * neither flood the log nor forge lines in it. */
-    for (const unsigned char *p = (const unsigned char *)path; *p && o + 5 < sizeof safe; p++) {
-        if (*p < 0x20 || *p == 0x7F || *p == ' ')
-            o += (size_t)snprintf(safe + o, sizeof safe - o, "%%%02X", *p);
-        else
-            safe[o++] = (char)*p;
+    path_end = o + 255;
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 3 < path_end; p++) {
+        if (*p < 0x20 || *p == 0x7F || *p == ' ') {
+            line[o++] = '%';
+            line[o++] = hex[*p >> 4];
+            line[o++] = hex[*p & 15];
+        } else {
+            line[o++] = (char)*p;
+        }
     }
-    safe[o] = '\0';
-    fprintf(stderr, "%s %s %.16s %s %u %llu %lluus\n", when, client, method, safe, status,
-            (unsigned long long)bytes, (unsigned long long)micros);
+    line[o++] = ' ';
+    put_uint(line, cap, &o, status);
+    line[o++] = ' ';
+    put_uint(line, cap, &o, bytes);
+    line[o++] = ' ';
+    put_uint(line, cap, &o, micros);
+    put_str(line, cap, &o, "us", 2);
+    line[o++] = '\n';
+    if (write(STDERR_FILENO, line, o) < 0) {
+        /* Nowhere left to report it. */
+    }
 }
