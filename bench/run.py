@@ -106,6 +106,37 @@ def stop_peer(pid):
         subprocess.run([os.path.join(PEERS, "stop.sh"), pid], capture_output=True, timeout=60)
 
 
+def cpu_ticks(pid):
+    """utime + stime of pid and its direct children, in clock ticks."""
+    total = 0
+    pids = [pid]
+    try:
+        pids += subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                               text=True).stdout.split()
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def wait_idle(pid, limit=60):
+    """Waits until a server stops burning CPU: Node keeps serving requests a
+    closed wrk connection had already sent, and that backlog must not spill
+    into the next measurement."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        a = cpu_ticks(pid)
+        time.sleep(0.5)
+        if cpu_ticks(pid) - a <= 2:
+            return
+
+
 def cursor(newest, last_id):
     raw = f"v1:{'d' if newest else 'a'}:{last_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -197,6 +228,7 @@ def main():
                 res["waline_post"].append(wrk(f"http://127.0.0.1:{waline_port}",
                                               os.path.join(SHARED_WRK, "post-comment.lua"),
                                               duration=a.duration))
+                wait_idle(waline_pid)
             res["mix"].append(wrk(y.url, os.path.join(HERE, "wrk", "mix.lua"),
                                   duration=a.duration, env={"LIST_PATH": list_path}))
             rss["mix"] = max(rss["mix"], rss_mib(y.proc.pid))
@@ -207,7 +239,9 @@ def main():
             if anchor:
                 ratios = [x["rps"] / y_["rps"] for x, y_ in zip(ours, anchor)]
                 ratio = f"{statistics.median(ratios):.2f}"
-                anchor_txt = f"{median_run(anchor)['rps']:,.0f} ({anchor_name})"
+                m = median_run(anchor)
+                anchor_txt = (f"{m['rps']:,.0f} ({anchor_name}; p50/p99 "
+                              f"{m['p50_ms']:.2f}/{m['p99_ms']:.2f} ms)")
             else:
                 anchor_txt = f"skipped ({anchor_name})"
             rows.append([name, f"{o['rps']:,.0f}", anchor_txt, ratio, target,
