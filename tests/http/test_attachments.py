@@ -246,6 +246,49 @@ def upload_cut_off_mid_body_leaves_nothing(d):
 
 
 @tests.test
+def three_files_of_10_mib_in_one_comment(d):
+    import hashlib
+    files = [(f"{i}.png", "image/png", random_png(10 * MiB)) for i in range(3)]
+    assert all(len(f[2]) == 10 * MiB for f in files)
+    c = jexpect(upload(d, *files), 201)
+    assert [a["size"] for a in c["attachments"]] == [10 * MiB] * 3
+    jexpect(action(d, c["id"], "approve"), 200)
+    for a, (_, _, data) in zip(c["attachments"], files):
+        got = d.get(a["url"])
+        assert got.status_code == 200 and len(got.content) == 10 * MiB
+        assert hashlib.sha256(got.content).digest() == hashlib.sha256(data).digest()
+    nothing_left(d, stored_files=3)
+
+
+@tests.test
+def lying_content_length_stores_nothing(d):
+    data, ctype = multipart(FIELDS, [("attachment", "lie.png", "image/png", random_png(MiB))])
+    # Declares more than it sends, then stops sending: the request never
+    # completes, the client gives up; nothing may be stored.
+    s = connect(d)
+    s.sendall((f"POST {comments_url()} HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n"
+               f"Content-Length: {len(data) + 4096}\r\n\r\n").encode() + data)
+    import socket as socket_module
+    s.shutdown(socket_module.SHUT_WR)
+    read_all(s, timeout=3)
+    s.close()
+    assert wait_until(lambda: files_in(d, "tmp") == [], 5), files_in(d, "tmp")
+    # Declares less than it sends: the multipart body is cut before its
+    # closing boundary, which is malformed (400), and the rest is not a
+    # request.  Nothing stored either way.
+    s = connect(d)
+    s.sendall((f"POST {comments_url()} HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n"
+               f"Content-Length: {len(data) - 100}\r\n\r\n").encode() + data)
+    r = read_response(s, timeout=5)
+    s.close()
+    assert r.status == 400, r.status
+    assert r.json()["error"]["code"] == "bad_request"
+    nothing_left(d)
+    assert queue_total(d) == 0
+    assert alive(d)
+
+
+@tests.test
 def expect_100_continue(d):
     """curl and PHP send Expect: 100-continue before large bodies."""
     data, ctype = multipart(FIELDS, [("attachment", "e.png", "image/png", random_png(MiB))])
