@@ -51,6 +51,7 @@ struct server {
     struct cache *cache;
     pthread_key_t db_key;
     atomic_int in_flight;
+    atomic_int open_connections;
     uint16_t port;
 };
 
@@ -396,6 +397,35 @@ plan_body(struct request *r, struct MHD_Connection *conn)
     return MHD_YES;
 }
 
+/* Marks connections past --max-connections, which are answered 503 and
+ * closed (libmicrohttpd's own, higher, limit would leave them waiting in the
+ * listen queue instead). */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode toe)
+{
+    struct server *s = cls;
+    static int over_limit;
+
+    (void)conn;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        int n = atomic_fetch_add(&s->open_connections, 1) + 1;
+
+        *socket_context = n > (int)s->cfg->max_connections ? &over_limit : NULL;
+    } else {
+        atomic_fetch_sub(&s->open_connections, 1);
+    }
+}
+
+static bool
+connection_over_limit(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci && ci->socket_context != NULL;
+}
+
 static enum MHD_Result
 on_first_call(struct request *r, struct MHD_Connection *conn)
 {
@@ -404,6 +434,16 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
     struct db *db;
 
     client_address(r, conn);
+    if (connection_over_limit(conn)) {
+        struct MHD_Response *resp =
+            json_response(r, api_error_json(API_E_UNAVAILABLE, request_lang(conn), NULL), true);
+
+        if (resp) {
+            MHD_add_response_header(resp, "Connection", "close");
+            MHD_add_response_header(resp, "Retry-After", "1");
+        }
+        return queue(r, conn, 503, resp);
+    }
     switch (route_match(r->method, r->url, &r->match)) {
     case ROUTE_NO_PATH:
         return reply_error(r, conn, API_E_NOT_FOUND, NULL);
@@ -877,7 +917,11 @@ http_start(const struct config *cfg, char *err, size_t err_len)
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        /* Room above --max-connections to answer the excess 503 (see
+         * on_connection) rather than leave it in the listen queue. */
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->max_connections + cfg->max_connections / 4 +
+                                                16 * cfg->threads),
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_address,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_seconds,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
