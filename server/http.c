@@ -511,6 +511,17 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
 
 /* ---- body calls ------------------------------------------------------- */
 
+/* Releases a refused form (closing and removing its staged files) early. */
+static void
+drop_form(struct request *r)
+{
+    if (!r->form)
+        return;
+    metrics_upload_bytes(upload_file_bytes(r->form));
+    upload_release(r->form);
+    r->form = NULL;
+}
+
 static enum MHD_Result
 on_body(struct request *r, struct MHD_Connection *conn, const char *data, size_t size)
 {
@@ -547,6 +558,7 @@ on_body(struct request *r, struct MHD_Connection *conn, const char *data, size_t
             r->error = e;
             r->error_field = field;
             r->mode = BODY_DISCARD;
+            drop_form(r);   /* refused: its staged files go now, not after draining */
         }
         break;
     case BODY_IGNORE:
@@ -750,10 +762,11 @@ on_last_call(struct request *r, struct MHD_Connection *conn)
     if (r->form && r->mode == BODY_FORM && upload_finish(r->form) != 0) {
         r->error = upload_error(r->form, &r->error_field);
     }
-    if (r->form)
-        metrics_upload_bytes(upload_file_bytes(r->form));
-    if (r->error != API_OK)
+    if (r->error != API_OK) {
+        /* Nothing staged may outlive the refusal the client reads. */
+        drop_form(r);
         return reply_error(r, conn, r->error, r->error_field);
+    }
     if (r->match.route->special == ROUTE_METRICS)
         return reply_metrics(r, conn);
     return dispatch(r, conn);
@@ -823,6 +836,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     metrics_request(route, r->status, micros);
     log_request(r->client, r->method, r->url, r->status, r->bytes, micros);
     api_comment_job_free(r->job);
+    if (r->form)
+        metrics_upload_bytes(upload_file_bytes(r->form));
     upload_release(r->form);
     free(r->body);
     atomic_fetch_sub(&r->srv->in_flight, 1);

@@ -148,13 +148,16 @@ add_text(struct upload_form *f, const char *key, const char *data, uint64_t off,
     }
     if (!t)
         return 0;               /* unknown parts are ignored, like JSON members */
+    /* Errors name the field by our static name: the key belongs to the
+     * post processor, which is gone by the time the error is rendered. */
     if (off == 0) {
         if (t->seen)
-            return refuse(f, API_E_BAD_MULTIPART, key);   /* a repeated field */
+            return refuse(f, API_E_BAD_MULTIPART, t->name);   /* a repeated field */
         t->seen = true;
     }
     if (t->len + size > t->limit)
-        return refuse(f, t == &f->fields[F_PARENT] ? API_E_WRONG_TYPE : API_E_TOO_LONG, key);
+        return refuse(f, t == &f->fields[F_PARENT] ? API_E_WRONG_TYPE : API_E_TOO_LONG,
+                      t->name);
     bigger = realloc(t->buf, t->len + size + 1);
     if (!bigger)
         return refuse(f, API_E_INTERNAL, NULL);

@@ -25,6 +25,7 @@ struct upload_form *upload_begin(struct MHD_Connection *conn, const struct api_c
 int upload_feed(struct upload_form *f, const char *data, size_t size);
 /* Ends the body: completes the last part.  0, or -1 (see upload_error). */
 int upload_finish(struct upload_form *f);
+/* The error and its field (a static string, valid after the form is freed). */
 enum api_error upload_error(const struct upload_form *f, const char **field);
 /* Total attachment bytes received so far. */
 uint64_t upload_file_bytes(const struct upload_form *f);
