@@ -51,13 +51,18 @@ has_disguise(const char *s, size_t len, bool is_name)
     return false;
 }
 
-enum api_error
-comment_clean_note(const char *in, size_t len, char **out)
+/* uni_clean(), then the rules every stored text shares: at most max
+ * characters, nothing that disguises itself.  On API_OK *out is a new
+ * string, possibly empty. */
+static enum api_error
+clean_stored_text(const char *in, size_t len, size_t max, bool is_name, char **out,
+                  size_t *out_len)
 {
-    size_t out_len, chars;
+    enum api_error rc = API_OK;
+    size_t chars;
 
     *out = NULL;
-    switch (uni_clean(in, len, out, &out_len, &chars)) {
+    switch (uni_clean(in, len, out, out_len, &chars)) {
     case UNI_OK:
         break;
     case UNI_BAD_UTF8:
@@ -67,16 +72,28 @@ comment_clean_note(const char *in, size_t len, char **out)
     case UNI_NOMEM:
         return API_E_INTERNAL;
     }
-    if (chars > 1000 || has_disguise(*out, out_len, false)) {
+    if (chars > max)
+        rc = API_E_TOO_LONG;
+    else if (has_disguise(*out, *out_len, is_name))
+        rc = API_E_INVALID_FIELD;
+    if (rc != API_OK) {
         free(*out);
         *out = NULL;
-        return chars > 1000 ? API_E_TOO_LONG : API_E_INVALID_FIELD;
     }
-    if (chars == 0) {
+    return rc;
+}
+
+enum api_error
+comment_clean_note(const char *in, size_t len, char **out)
+{
+    size_t out_len;
+    enum api_error rc = clean_stored_text(in, len, 1000, false, out, &out_len);
+
+    if (rc == API_OK && out_len == 0) {
         free(*out);
         *out = NULL;
     }
-    return API_OK;
+    return rc;
 }
 
 enum api_error
@@ -85,32 +102,17 @@ comment_clean_text(const struct api_config *cfg, enum text_field field, const ch
 {
     size_t max = field == TEXT_FIELD_AUTHOR ? cfg->max_author_chars : cfg->max_body_chars;
     struct text_verdict verdict = {0};
-    enum api_error rc = API_OK;
+    enum api_error rc;
     char *text = NULL;
-    size_t text_len, chars;
+    size_t text_len;
 
     *out = NULL;
     *suggestion = NULL;
-    switch (uni_clean(in, len, &text, &text_len, &chars)) {
-    case UNI_OK:
-        break;
-    case UNI_BAD_UTF8:
-        return API_E_BAD_UTF8;
-    case UNI_CONTROL:
-        return API_E_INVALID_FIELD;
-    case UNI_NOMEM:
-        return API_E_INTERNAL;
-    }
-    if (chars == 0) {
+    rc = clean_stored_text(in, len, max, field == TEXT_FIELD_AUTHOR, &text, &text_len);
+    if (rc != API_OK)
+        return rc;
+    if (text_len == 0) {
         rc = API_E_EMPTY;
-        goto out;
-    }
-    if (chars > max) {
-        rc = API_E_TOO_LONG;
-        goto out;
-    }
-    if (has_disguise(text, text_len, field == TEXT_FIELD_AUTHOR)) {
-        rc = API_E_INVALID_FIELD;
         goto out;
     }
     if (text_check(text, text_len, field, cfg->text_policy, &verdict) != 0) {
