@@ -161,8 +161,16 @@ attachment_store(const struct api_config *cfg, struct api_upload *u)
     char dir[4096], path[4200];
 
     snprintf(dir, sizeof dir, "%s/files/%.2s", cfg->data_dir, u->sha256);
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+    if (mkdir(dir, 0750) == 0) {
+        char parent[4096];
+
+        /* The new folder's own entry must be durable too. */
+        snprintf(parent, sizeof parent, "%s/files", cfg->data_dir);
+        if (fsync_dir(parent) != 0)
+            return -1;
+    } else if (errno != EEXIST) {
         return -1;
+    }
     store_path(cfg, u->sha256, path, sizeof path);
     if (access(path, F_OK) == 0) {
         /* Same content already stored: share it. */

@@ -22,6 +22,9 @@ enum db_status api_comment_store_batch(struct db *db, const struct api_config *c
                                        struct comment_job **jobs, size_t n);
 void api_comment_finish(struct api_call *c, struct comment_job *job);
 void api_comment_job_free(struct comment_job *job);
+/* Marks a job that will not be stored (the writer has stopped): its call
+ * is answered 503. */
+void api_comment_job_refuse(struct comment_job *job);
 void api_comment_list(struct api_call *c);
 void api_comment_show(struct api_call *c);
 void api_counts(struct api_call *c);

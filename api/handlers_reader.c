@@ -106,6 +106,21 @@ print_created(const struct comment_record *rec, void *arg)
     return 0;
 }
 
+struct parent {
+    char *article;              /* ARTICLE_MAX + 1 bytes */
+    enum comment_status status;
+};
+
+static int
+read_parent(const struct comment_record *rec, void *arg)
+{
+    struct parent *p = arg;
+
+    snprintf(p->article, ARTICLE_MAX + 1, "%s", rec->article);
+    p->status = rec->status;
+    return 0;
+}
+
 /* A validated new comment waiting for the writer.  Owns its strings; the
  * uploads stay the server's. */
 struct comment_job {
@@ -128,6 +143,12 @@ api_comment_job_free(struct comment_job *job)
     free(job->body);
     free(job->email);
     free(job);
+}
+
+void
+api_comment_job_refuse(struct comment_job *job)
+{
+    job->result = DB_BUSY;
 }
 
 int
@@ -167,8 +188,14 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
         goto out;
     }
     if (form->parent_id > 0) {
-        st = db_comment_article(c->db, form->parent_id, parent_article, sizeof parent_article);
-        if (st == DB_NOT_FOUND || (st == DB_OK && strcmp(parent_article, c->article) != 0)) {
+        struct parent parent = {.article = parent_article};
+
+        /* A reader replies to what readers can see: a hidden parent is as
+         * unknown as a missing one, so ids of pending comments cannot be
+         * probed. */
+        st = db_comment_get(c->db, form->parent_id, read_parent, &parent);
+        if (st == DB_NOT_FOUND || (st == DB_OK && (strcmp(parent_article, c->article) != 0 ||
+                                                   parent.status != COMMENT_APPROVED))) {
             api_fail(c, API_E_PARENT_NOT_FOUND, "parent_id");
             goto out;
         }

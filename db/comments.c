@@ -95,25 +95,6 @@ db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
     return db_history_add(db, *id, "created", NULL, in->created_at, NULL);
 }
 
-enum db_status
-db_comment_article(struct db *db, int64_t id, char *buf, size_t len)
-{
-    sqlite3_stmt *st = db->stmt[STMT_COMMENT_ARTICLE];
-    enum db_status rc = DB_NOT_FOUND;
-    int step;
-
-    sqlite3_bind_int64(st, 1, id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        snprintf(buf, len, "%s", db_col_text(st, 0));
-        rc = DB_OK;
-    } else if (step != SQLITE_DONE) {
-        rc = DB_ERROR;
-    }
-    db_stmt_done(st);
-    return rc;
-}
-
 /* Steps st to the end, handing each row to fn; DB_NOT_FOUND when there was
  * no row and want_one is set. */
 static enum db_status

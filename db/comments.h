@@ -77,8 +77,6 @@ typedef int (*attachment_fn)(const struct attachment_record *a, void *arg);
 
 /* Inserts a pending comment and its "created" history entry. */
 enum db_status db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id);
-/* The article of comment id, copied into buf. */
-enum db_status db_comment_article(struct db *db, int64_t id, char *buf, size_t len);
 /* Calls fn once with comment id, or returns DB_NOT_FOUND. */
 enum db_status db_comment_get(struct db *db, int64_t id, comment_fn fn, void *arg);
 /* Calls fn for each comment of the query, in order; a non-zero return from

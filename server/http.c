@@ -36,6 +36,8 @@
 #include "server/upload.h"
 #include "server/writer.h"
 
+#define MODERATION_PREFIX "/api/v1/moderation/"
+
 enum {
     QUERY_MAX = 128,
     CLIENT_MAX = 64,
@@ -52,6 +54,7 @@ struct server {
     pthread_key_t db_key;
     atomic_int in_flight;
     atomic_int open_connections;
+    atomic_bool stopping;           /* new requests are refused with 503 */
     uint16_t port;
 };
 
@@ -431,10 +434,11 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
 {
     struct server *s = r->srv;
     const struct route *route;
+    enum route_result found;
     struct db *db;
 
     client_address(r, conn);
-    if (connection_over_limit(conn)) {
+    if (atomic_load(&s->stopping) || connection_over_limit(conn)) {
         struct MHD_Response *resp =
             json_response(r, api_error_json(API_E_UNAVAILABLE, request_lang(conn), NULL), true);
 
@@ -444,7 +448,23 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         }
         return queue(r, conn, 503, resp);
     }
-    switch (route_match(r->method, r->url, &r->match)) {
+    found = route_match(r->method, r->url, &r->match);
+    /* Under the moderation prefix a bad token is 401 whatever the path or
+     * method, so that nobody learns which routes or ids exist there.  A
+     * CORS preflight carries no token and only learns what Allow says. */
+    if (strncmp(r->url, MODERATION_PREFIX, sizeof MODERATION_PREFIX - 2) == 0 &&
+        (r->url[sizeof MODERATION_PREFIX - 2] == '\0' ||
+         r->url[sizeof MODERATION_PREFIX - 2] == '/') &&
+        strcmp(r->method, "OPTIONS") != 0) {
+        db = thread_db(s);
+        if (!db)
+            return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
+        if (auth_check(db, header(conn, "Authorization"), r->moderator, sizeof r->moderator) != 0) {
+            log_info("%s: refused moderator token", r->client);
+            return reply_error(r, conn, API_E_UNAUTHORIZED, NULL);
+        }
+    }
+    switch (found) {
     case ROUTE_NO_PATH:
         return reply_error(r, conn, API_E_NOT_FOUND, NULL);
     case ROUTE_NO_METHOD:
@@ -471,7 +491,7 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
     db = thread_db(s);
     if (!db)
         return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
-    if (route->auth != ROUTE_PUBLIC) {
+    if (route->auth != ROUTE_PUBLIC && !r->moderator[0]) {
         const char *authz = header(conn, "Authorization");
 
         if ((authz || route->auth == ROUTE_MODERATOR) &&
@@ -620,15 +640,33 @@ on_job_done(void *arg)
     MHD_resume_connection(r->conn);
 }
 
-/* The cache key of a public page: its path and query, as sent. */
+static const char *
+first_query(const struct request *r, const char *key)
+{
+    for (size_t i = 0; i < r->n_query; i++) {
+        if (strcmp(r->query[i].key, key) == 0)
+            return r->query[i].value;
+    }
+    return NULL;
+}
+
+/* The cache key of a public page: its path and the values of the
+ * parameters its handler reads (the first of each name, as api_query()
+ * takes it), each length-prefixed so that no decoded value can pass for
+ * another parameter. */
 static bool
 cache_key(const struct request *r, char key[CACHE_KEY_MAX])
 {
-    size_t n = (size_t)snprintf(key, CACHE_KEY_MAX, "%s", r->url);
+    size_t n = (size_t)snprintf(key, CACHE_KEY_MAX, "%zu:%s", strlen(r->url), r->url);
 
-    for (size_t i = 0; i < r->n_query && n < CACHE_KEY_MAX; i++)
-        n += (size_t)snprintf(key + n, CACHE_KEY_MAX - n, "%c%s=%s", i ? '&' : '?',
-                              r->query[i].key, r->query[i].value);
+    for (const char *const *p = r->match.route->cache_params; *p && n < CACHE_KEY_MAX; p++) {
+        const char *v = first_query(r, *p);
+
+        if (v)
+            n += (size_t)snprintf(key + n, CACHE_KEY_MAX - n, "|%zu:%s", strlen(v), v);
+        else
+            n += (size_t)snprintf(key + n, CACHE_KEY_MAX - n, "|-");
+    }
     return n < CACHE_KEY_MAX;
 }
 
@@ -638,7 +676,7 @@ cache_key(const struct request *r, char key[CACHE_KEY_MAX])
 static bool
 may_use_cache(const struct request *r, struct MHD_Connection *conn)
 {
-    return r->match.route->cacheable && !(r->srv->cfg->n_origins > 0 && header(conn, "Origin"));
+    return r->match.route->cache_params && !(r->srv->cfg->n_origins > 0 && header(conn, "Origin"));
 }
 
 static enum MHD_Result
@@ -949,6 +987,7 @@ http_start(const struct config *cfg, char *err, size_t err_len)
         snprintf(err, err_len, "cannot listen on %s: %s", cfg->listen,
                  errno ? strerror(errno) : "libmicrohttpd refused the settings");
         writer_stop(s->writer);
+        writer_free(s->writer);
         cache_free(s->cache);
         ratelimit_free(s->rl);
         pthread_key_delete(s->db_key);
@@ -966,21 +1005,34 @@ http_port(struct server *s)
     return s->port;
 }
 
+static void
+wait_in_flight(struct server *s, uint64_t deadline)
+{
+    while (atomic_load(&s->in_flight) > 0 && now_us() < deadline)
+        usleep(10000);
+}
+
 void
 http_stop(struct server *s, unsigned wait_seconds)
 {
-    MHD_socket listen_fd = MHD_quiesce_daemon(s->mhd);
+    MHD_socket listen_fd;
     uint64_t deadline = now_us() + (uint64_t)wait_seconds * 1000000u;
 
+    /* Keep-alive connections outlive the listening socket: from now on
+     * their new requests get 503 and a close, so in-flight work drains. */
+    atomic_store(&s->stopping, true);
+    listen_fd = MHD_quiesce_daemon(s->mhd);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
     /* Requests in flight include comments waiting for the writer, whose
      * connections are suspended: libmicrohttpd must not be stopped under
-     * them, and the writer must outlive them. */
-    while (atomic_load(&s->in_flight) > 0 && now_us() < deadline)
-        usleep(10000);
+     * them, and the writer must outlive them.  writer_stop() commits what
+     * is queued and answers later submissions itself (503). */
+    wait_in_flight(s, deadline);
     writer_stop(s->writer);
+    wait_in_flight(s, now_us() + 2000000u);
     MHD_stop_daemon(s->mhd);
+    writer_free(s->writer);
     cache_free(s->cache);
     ratelimit_free(s->rl);
     pthread_key_delete(s->db_key);

@@ -82,6 +82,25 @@ put_uint(char *line, size_t cap, size_t *o, uint64_t v)
         line[(*o)++] = digits[--n];
 }
 
+/* Appends at most max bytes for s, escaping control bytes and spaces as
+ * %XX.  The line has room for it: callers pass fixed small maxima. */
+static void
+put_escaped(char *line, size_t *o, const char *s, size_t max)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t end = *o + max;
+
+    for (const unsigned char *p = (const unsigned char *)s; *p && *o + 3 <= end; p++) {
+        if (*p < 0x20 || *p == 0x7F || *p == ' ') {
+            line[(*o)++] = '%';
+            line[(*o)++] = hex[*p >> 4];
+            line[(*o)++] = hex[*p & 15];
+        } else {
+            line[(*o)++] = (char)*p;
+        }
+    }
+}
+
 void
 log_request(const char *client, const char *method, const char *path, unsigned status,
             uint64_t bytes, uint64_t micros)
@@ -89,29 +108,20 @@ log_request(const char *client, const char *method, const char *path, unsigned s
     /* Formatted by hand and written with one write(2): this runs for every
      * request, and stdio's formatting was a visible share of a cached
      * page's cost. */
-    static const char hex[] = "0123456789ABCDEF";
     char line[512], when[32];
-    size_t o = 0, cap = sizeof line - 1, path_end;
+    size_t o = 0, cap = sizeof line - 1;
 
     stamp(when, sizeof when);
     put_str(line, cap, &o, when, sizeof when);
     line[o++] = ' ';
     put_str(line, cap, &o, client, 64);
     line[o++] = ' ';
-    put_str(line, cap, &o, method, 16);
+    /* Method and path are the client's words: cut, with control bytes
+     * escaped, so that they can neither flood the log nor forge lines or
+     * terminal sequences in it. */
+    put_escaped(line, &o, method, 16);
     line[o++] = ' ';
-    /* The path is cut and its control bytes escaped, so a hostile URL can
-     * neither flood the log nor forge lines in it. */
-    path_end = o + 255;
-    for (const unsigned char *p = (const unsigned char *)path; *p && o + 3 < path_end; p++) {
-        if (*p < 0x20 || *p == 0x7F || *p == ' ') {
-            line[o++] = '%';
-            line[o++] = hex[*p >> 4];
-            line[o++] = hex[*p & 15];
-        } else {
-            line[o++] = (char)*p;
-        }
-    }
+    put_escaped(line, &o, path, 255);
     line[o++] = ' ';
     put_uint(line, cap, &o, status);
     line[o++] = ' ';

@@ -7,29 +7,32 @@
 #include "api/handlers.h"
 #include "server/router.h"
 
+/* The query parameters api_comment_list() reads. */
+static const char *const list_params[] = {"limit", "order", "cursor", NULL};
+
 static const struct route routes[] = {
     {"comment_create", "POST", "/api/v1/articles/{article}/comments", NULL,
-     ROUTE_BODY_COMMENT, ROUTE_PUBLIC, ROUTE_NEW_COMMENT, 1, 0},
+     ROUTE_BODY_COMMENT, ROUTE_PUBLIC, ROUTE_NEW_COMMENT, 1, NULL},
     {"comment_list", "GET", "/api/v1/articles/{article}/comments", api_comment_list,
-     ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_API, 0, 1},
+     ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_API, 0, list_params},
     {"comment_show", "GET", "/api/v1/comments/{id}", api_comment_show,
-     ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_API, 0, 0},
+     ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_API, 0, NULL},
     {"attachment_show", "GET", "/api/v1/attachments/{id}", api_attachment_show,
-     ROUTE_BODY_NONE, ROUTE_MODERATOR_OPTIONAL, ROUTE_API, 0, 0},
+     ROUTE_BODY_NONE, ROUTE_MODERATOR_OPTIONAL, ROUTE_API, 0, NULL},
     {"counts", "GET", "/api/v1/counts", api_counts,
-     ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_API, 0, 0},
+     ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_API, 0, NULL},
     {"queue", "GET", "/api/v1/moderation/queue", api_queue,
-     ROUTE_BODY_NONE, ROUTE_MODERATOR, ROUTE_API, 0, 0},
+     ROUTE_BODY_NONE, ROUTE_MODERATOR, ROUTE_API, 0, NULL},
     {"moderation_show", "GET", "/api/v1/moderation/comments/{id}", api_moderation_show,
-     ROUTE_BODY_NONE, ROUTE_MODERATOR, ROUTE_API, 0, 0},
+     ROUTE_BODY_NONE, ROUTE_MODERATOR, ROUTE_API, 0, NULL},
     {"moderation_edit", "PATCH", "/api/v1/moderation/comments/{id}", api_moderation_edit,
-     ROUTE_BODY_JSON, ROUTE_MODERATOR, ROUTE_API, 0, 0},
+     ROUTE_BODY_JSON, ROUTE_MODERATOR, ROUTE_API, 0, NULL},
     {"moderation_approve", "POST", "/api/v1/moderation/comments/{id}/approve",
-     api_moderation_approve, ROUTE_BODY_JSON, ROUTE_MODERATOR, ROUTE_API, 0, 0},
+     api_moderation_approve, ROUTE_BODY_JSON, ROUTE_MODERATOR, ROUTE_API, 0, NULL},
     {"moderation_reject", "POST", "/api/v1/moderation/comments/{id}/reject",
-     api_moderation_reject, ROUTE_BODY_JSON, ROUTE_MODERATOR, ROUTE_API, 0, 0},
-    {"healthz", "GET", "/healthz", api_health, ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_API, 0, 0},
-    {"metrics", "GET", "/metrics", NULL, ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_METRICS, 0, 0},
+     api_moderation_reject, ROUTE_BODY_JSON, ROUTE_MODERATOR, ROUTE_API, 0, NULL},
+    {"healthz", "GET", "/healthz", api_health, ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_API, 0, NULL},
+    {"metrics", "GET", "/metrics", NULL, ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_METRICS, 0, NULL},
 };
 
 enum { N_ROUTES = sizeof routes / sizeof routes[0] };

@@ -35,7 +35,9 @@ struct route {
     enum route_auth auth;
     enum route_special special;
     int rate_limited;       /* counts against --rate-limit */
-    int cacheable;          /* public page kept in the response cache */
+    /* Public page kept in the response cache, keyed by the path and these
+     * query parameters (NULL-terminated; the handler reads no others). */
+    const char *const *cache_params;
 };
 
 enum { ROUTE_PARAM_MAX = 256, ROUTE_ALLOW_MAX = 64 };

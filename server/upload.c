@@ -149,9 +149,11 @@ add_text(struct upload_form *f, const char *key, const char *data, uint64_t off,
     if (!t)
         return 0;               /* unknown parts are ignored, like JSON members */
     /* Errors name the field by our static name: the key belongs to the
-     * post processor, which is gone by the time the error is rendered. */
+     * post processor, which is gone by the time the error is rendered.  An
+     * off-0 call after an empty one continues the same part (see
+     * continues_empty_file). */
     if (off == 0) {
-        if (t->seen)
+        if (t->seen && t->len > 0)
             return refuse(f, API_E_BAD_MULTIPART, t->name);   /* a repeated field */
         t->seen = true;
     }
@@ -166,6 +168,27 @@ add_text(struct upload_form *f, const char *key, const char *data, uint64_t off,
     t->len += size;
     t->buf[t->len] = '\0';
     return 0;
+}
+
+/* libmicrohttpd may hand over a part's first bytes in two calls that both
+ * have off 0, the first one empty.  So an off-0 call continues the current
+ * part when nothing of it has arrived yet, rather than starting another. */
+static bool
+continues_empty_file(struct upload_form *f, const char *filename)
+{
+    struct api_upload *u;
+    char *clean;
+    bool same;
+
+    if (!f->in_file)
+        return false;
+    u = &f->uploads[f->n_uploads - 1];
+    if (u->size != 0)
+        return false;
+    clean = attachment_clean_name(filename, strlen(filename));
+    same = clean && strcmp(clean, u->filename) == 0;
+    free(clean);
+    return same;
 }
 
 static enum MHD_Result
@@ -188,7 +211,7 @@ on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filenam
          * was chosen: that is no attachment. */
         if (filename[0] == '\0' && off == 0 && size == 0)
             return MHD_YES;
-        if (off == 0)
+        if (off == 0 && !continues_empty_file(f, filename))
             rc = start_file(f, filename);
         if (rc == 0 && size > 0)
             rc = write_file(f, data, size);

@@ -19,6 +19,7 @@ struct writer {
     pthread_cond_t wake;
     struct writer_item *head, *tail;
     bool stopping;
+    bool stopped;               /* the thread is gone: submit refuses */
     struct db *db;
     const struct api_config *cfg;
 };
@@ -103,6 +104,12 @@ writer_submit(struct writer *w, struct writer_item *it)
 {
     it->next = NULL;
     pthread_mutex_lock(&w->lock);
+    if (w->stopped) {
+        pthread_mutex_unlock(&w->lock);
+        api_comment_job_refuse(it->job);
+        it->done(it->arg);
+        return;
+    }
     if (w->tail)
         w->tail->next = it;
     else
@@ -120,7 +127,16 @@ writer_stop(struct writer *w)
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
+    pthread_mutex_lock(&w->lock);
+    w->stopped = true;
+    pthread_mutex_unlock(&w->lock);
     db_close(w->db);
+    w->db = NULL;
+}
+
+void
+writer_free(struct writer *w)
+{
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
     free(w);

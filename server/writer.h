@@ -26,7 +26,10 @@ struct writer *writer_start(const char *db_path, const struct api_config *cfg, c
 /* Queues item->job (still owned by the caller); item->done(item->arg) runs
  * on the writer's thread once the job's batch committed or failed. */
 void writer_submit(struct writer *w, struct writer_item *item);
-/* Commits what is queued, then stops the thread and frees w. */
+/* Commits what is queued and stops the thread; later submissions are
+ * answered at once as unavailable.  writer_free() releases w once nothing
+ * can submit any more. */
 void writer_stop(struct writer *w);
+void writer_free(struct writer *w);
 
 #endif

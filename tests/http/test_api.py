@@ -506,6 +506,13 @@ def replies_share_the_article(d):
         jexpect(r, r.status_code, None, "parent_id")
     assert jexpect(d.get("/api/v1/moderation/queue", mod=True), 200)["total"] == 0
     assert jexpect(post(d, "Không trả lời ai.", parent_id=None), 201)["parent_id"] is None
+    # Readers reply to what they can see: a pending or rejected parent is as
+    # unknown as a missing one, so hidden ids cannot be probed.
+    pending = new_comment(d, "Bình luận đang chờ duyệt.")
+    rejected = new_comment(d, "Bình luận sẽ bị từ chối.")
+    jexpect(action(d, rejected, "reject"), 200)
+    for hidden in (pending, rejected):
+        jexpect(post(d, "Tôi đồng ý.", parent_id=hidden), 404, "not_found", "parent_id")
 
 
 @tests.test
@@ -536,8 +543,14 @@ def unknown_paths_are_json_404(d):
                  "/api/v1/moderation", "/api/v1/moderation/comments/1/delete",
                  "/healthz/", "/metricsx", "/API/V1/COUNTS", "/api/v1/counts/../healthz",
                  "/api/v1/%00"):
-        jexpect(d.get(path), 404, "not_found")
-        jexpect(d.request("POST", path, json={"a": 1}), 404, "not_found")
+        # Under the moderation prefix a moderator learns what exists; anyone
+        # else gets 401 whatever the path.
+        mod = path.startswith("/api/v1/moderation")
+        jexpect(d.get(path, mod=mod), 404, "not_found")
+        jexpect(d.request("POST", path, mod=mod, json={"a": 1}), 404, "not_found")
+        if mod:
+            jexpect(d.get(path), 401, "unauthorized")
+            jexpect(d.request("DELETE", path), 401, "unauthorized")
 
 
 @tests.test
@@ -559,9 +572,12 @@ def wrong_method_is_405_with_allow(d):
         ("DELETE", "/metrics", {"GET", "HEAD"}),
     ]
     for method, path, want in cases:
-        r = d.request(method, path)
+        mod = path.startswith("/api/v1/moderation")
+        r = d.request(method, path, mod=mod)
         jexpect(r, 405, "method_not_allowed")
         assert allow(r) == want, (method, path, r.headers.get("Allow"))
+        if mod:
+            jexpect(d.request(method, path), 401, "unauthorized")
     r = d.request("PUT", comments_url(), json={"author": "A", "body": GOOD})
     jexpect(r, 405, "method_not_allowed")
     assert jexpect(d.get("/api/v1/moderation/queue", mod=True), 200)["total"] == 0

@@ -90,6 +90,22 @@ def pages_are_cached_separately(d):
 
 
 @suite.test
+def decoded_query_cannot_poison_another_page(d):
+    ids = [post(d, f"Bình luận số {i} của trang.") for i in range(3)]
+    for cid in ids:
+        expect(d.approve(cid), 200)
+    # A parameter whose decoded name contains "=" and "&" must not be taken
+    # for (or stored as) the page "?limit=1&order=newest".
+    expect(listing(d, "?limit%3D1%26order=newest"), 200)
+    page = expect(listing(d, "?limit=1&order=newest"), 200).json()
+    assert [c["id"] for c in page["comments"]] == [ids[-1]] and page["next"], page
+    # Unknown parameters share the page of the known ones, not another.
+    a = expect(listing(d, "?limit=2&utm_source=x"), 200).json()
+    b = expect(listing(d, "?limit=2"), 200).json()
+    assert a == b and len(b["comments"]) == 2
+
+
+@suite.test
 def errors_are_not_cached(d):
     expect(listing(d, "?limit=0"), 400, "bad_request")
     expect(listing(d, "?limit=0"), 400, "bad_request")

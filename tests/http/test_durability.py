@@ -10,6 +10,7 @@ pass.  Also: a kill during an upload leaves the data folder clean.
 import hashlib
 import os
 import random
+import signal
 import socket
 import sqlite3
 import sys
@@ -107,6 +108,32 @@ def acknowledged_comments_survive_kills(d):
     d.start()
     print(f"  {len(acked)} comments acknowledged across {KILLS} kills, all present once",
           flush=True)
+
+
+@suite.test
+def sigterm_under_keep_alive_posting(d):
+    """SIGTERM while clients keep posting on keep-alive connections: the
+    daemon finishes what it accepted, refuses the rest (503), exits 0, and
+    every 201 it gave is stored."""
+    for rnd in range(3):
+        acked, lock, stop = {}, threading.Lock(), threading.Event()
+        threads = [threading.Thread(target=poster, args=(d, 100 + rnd, t + 1, stop, acked, lock))
+                   for t in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        d.proc.send_signal(signal.SIGTERM)
+        code = d.proc.wait(timeout=40)
+        stop.set()
+        for t in threads:
+            t.join()
+        d.log.close()
+        assert code == 0, f"exit status {code}: {d.log_tail(800)}"
+        assert acked, "nothing was acknowledged before the stop"
+        markers = {b.rsplit(" ", 1)[1].rstrip(".") for (b,) in db_rows(d, "SELECT body FROM comment")}
+        lost = [m for m in acked if m not in markers]
+        assert not lost, f"{len(lost)} acknowledged comments lost"
+        d.start()
 
 
 @suite.test

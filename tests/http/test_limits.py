@@ -174,6 +174,23 @@ def one_megabyte_bodies(d):
 
 
 @tests.test
+def the_log_cannot_be_forged(d):
+    from support import read_log
+    s = connect(d)
+    s.sendall(b"G\x1b[31mET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    read_all(s, timeout=2)
+    s.close()
+    s = connect(d)
+    s.sendall(b"GET /a%0D%0Aforged%20line%1B[0m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    read_all(s, timeout=2)
+    s.close()
+    time.sleep(0.2)
+    log = read_log(d)
+    assert "\x1b" not in log, "a terminal escape reached the log"
+    assert not any(l.startswith("forged") for l in log.splitlines())
+
+
+@tests.test
 def attachments_are_sandboxed(d):
     c = approved_comment(d)
     c = jexpect(post_multipart(d, fields=[("author", "Thu Thảo"), ("body", GOOD)],

@@ -42,7 +42,7 @@ int
 main(void)
 {
     char dir[] = "/tmp/ykien-test-db-XXXXXX";
-    char path[256], err[256], article[200];
+    char path[256], err[256];
     struct db *db;
     int64_t id1, id2, id3, n;
     struct seen s;
@@ -64,9 +64,6 @@ main(void)
     CHECK(db_comment_count(db, NULL, COMMENT_PENDING, &n) == DB_OK && n == 3);
     CHECK(db_comment_count(db, "a1", COMMENT_APPROVED, &n) == DB_OK && n == 0);
     CHECK(db_comment_count(db, "nope", COMMENT_APPROVED, &n) == DB_OK && n == 0);
-    CHECK(db_comment_article(db, id3, article, sizeof article) == DB_OK);
-    CHECK_STR(article, "a2");
-    CHECK(db_comment_article(db, 999, article, sizeof article) == DB_NOT_FOUND);
 
     /* A guarded update: the right version wins once, a stale one conflicts. */
     CHECK(db_comment_update(db, id1, 1, COMMENT_APPROVED, "one!", true, 200) == DB_OK);
