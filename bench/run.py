@@ -262,6 +262,14 @@ def main():
         # ---- 4: data growth ---------------------------------------------
         stats = {}
         for label, data in (("small", small), ("big", big)):
+            # The database path: the same page from a daemon without the
+            # page cache.
+            yy = Ykien(a.binary, data, extra=("--page-cache-mb", "0"))
+            started.append(yy)
+            uncached = [wrk(yy.url + list_path, os.path.join(SHARED_WRK, "report.lua"),
+                            duration="5s") for _ in range(a.runs)]
+            yy.stop()
+            started.remove(yy)
             yy = Ykien(a.binary, data)
             started.append(yy)
             if label == "big":
@@ -272,8 +280,6 @@ def main():
             yy.get(list_path)
             cached = [wrk(yy.url + list_path, os.path.join(SHARED_WRK, "report.lua"),
                           duration="5s") for _ in range(a.runs)]
-            uncached = [wrk(yy.url + list_path, os.path.join(HERE, "wrk", "uncached.lua"),
-                            duration="5s") for _ in range(a.runs)]
             stats[label] = (median_run(cached), median_run(uncached))
             if label == "big":
                 first = [wrk(yy.url + "/api/v1/moderation/queue?limit=50",

@@ -23,6 +23,7 @@ const char cfg_serve_usage[] =
     "  --max-attachment-bytes N        largest attachment (10485760)\n"
     "  --max-attachments N             attachments per comment (3)\n"
     "  --allow-origin ORIGIN           a site whose pages may call the reader API (repeatable)\n"
+    "  --page-cache-mb N               memory for rendered list pages (16; 0: no cache)\n"
     "  --help, --version\n";
 
 void
@@ -49,6 +50,7 @@ cfg_defaults(struct config *cfg)
 
     cfg->threads = cpus > 0 && cpus <= 64 ? (unsigned)cpus : 4;
     cfg->max_json_bytes = 64 * 1024;
+    cfg->page_cache_bytes = 16 * 1024 * 1024;
     cfg->api.max_author_chars = 100;
     cfg->api.max_body_chars = 5000;
     cfg->api.text_policy = TEXT_POLICY_ANY;
@@ -204,6 +206,10 @@ cfg_parse_serve(int argc, char **argv, struct config *cfg, char *err, size_t err
             if (parse_uint(val, 20, &n) != 0)
                 goto bad;
             cfg->api.max_attachments = (int)n;
+        } else if (strcmp(opt, "--page-cache-mb") == 0) {
+            if (parse_uint(val, 4096, &n) != 0)
+                goto bad;
+            cfg->page_cache_bytes = (size_t)n * 1024 * 1024;
         } else if (strcmp(opt, "--allow-origin") == 0) {
             if (cfg->n_origins == CFG_MAX_ORIGINS || strncmp(val, "http", 4) != 0)
                 goto bad;

@@ -26,6 +26,7 @@ struct config {
     unsigned timeout_seconds;           /* idle or slow connections */
     unsigned threads;
     size_t max_json_bytes;
+    size_t page_cache_bytes;            /* 0: no page cache */
     const char *origins[CFG_MAX_ORIGINS];
     int n_origins;
     struct api_config api;

@@ -42,7 +42,6 @@ enum {
     QUERY_MAX = 128,
     CLIENT_MAX = 64,
     MULTIPART_SLACK = 256 * 1024,
-    CACHE_BUDGET = 16 * 1024 * 1024,
 };
 
 struct server {
@@ -676,7 +675,8 @@ cache_key(const struct request *r, char key[CACHE_KEY_MAX])
 static bool
 may_use_cache(const struct request *r, struct MHD_Connection *conn)
 {
-    return r->match.route->cache_params && !(r->srv->cfg->n_origins > 0 && header(conn, "Origin"));
+    return r->srv->cache && r->match.route->cache_params &&
+           !(r->srv->cfg->n_origins > 0 && header(conn, "Origin"));
 }
 
 static enum MHD_Result
@@ -953,7 +953,7 @@ http_start(const struct config *cfg, char *err, size_t err_len)
         return NULL;
     }
     s->rl = ratelimit_new(cfg->rate_limit);
-    s->cache = cache_new(CACHE_BUDGET);
+    s->cache = cfg->page_cache_bytes ? cache_new(cfg->page_cache_bytes) : NULL;
     s->writer = writer_start(cfg->db_path, &cfg->api, err, err_len);
     if (!s->writer) {
         cache_free(s->cache);

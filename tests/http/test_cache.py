@@ -124,6 +124,23 @@ def head_of_cached_page(d):
     assert int(h.headers["Content-Length"]) == len(body.content)
 
 
+def without_page_cache(d):
+    """--page-cache-mb 0: the same pages, straight from the database."""
+    d.stop()
+    d.extra_args += ["--page-cache-mb", "0"]
+    d.start()
+    a = post(d, "Bình luận không qua bộ đệm.")
+    expect(d.approve(a), 200)
+    first = expect(listing(d), 200).json()
+    assert [c["id"] for c in first["comments"]] == [a]
+    b = post(d, "Bình luận thứ hai.")
+    expect(d.approve(b), 200)
+    assert [c["id"] for c in expect(listing(d), 200).json()["comments"]] == [a, b]
+
+
+suite.test(without_page_cache)
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: test_cache.py path/to/ykien")

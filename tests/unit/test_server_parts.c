@@ -45,6 +45,11 @@ main(void)
     CHECK(parse(&cfg, 1, a6) == CFG_HELP);
     char *a7[] = {"--trusted-proxy", "not-an-ip"};
     CHECK(parse(&cfg, 2, a7) == CFG_USAGE);
+    char *a8[] = {"--page-cache-mb", "0"};
+    CHECK(parse(&cfg, 2, a8) == CFG_OK && cfg.page_cache_bytes == 0);
+    char *a9[] = {"--page-cache-mb", "x"};
+    CHECK(parse(&cfg, 2, a9) == CFG_USAGE);
+    CHECK(parse(&cfg, 0, NULL) == CFG_OK && cfg.page_cache_bytes == 16u * 1024 * 1024);
 
     CHECK(cfg_parse_listen("[::1]:8080", &ss, &len) == 0 && ss.ss_family == AF_INET6);
     CHECK(cfg_parse_listen(":8080", &ss, &len) == 0 && ss.ss_family == AF_INET);
