@@ -238,6 +238,8 @@ cut_off(struct request *r, struct MHD_Connection *conn, enum api_error e, const 
     json_decref(body);
     r->status = api_error_status(e);
     r->replied = true;
+    /* Logged before the client can see the end of the reply. */
+    log_info("%s: body cut off past a limit", r->client);
     if (ci && text) {
         n = snprintf(head, sizeof head,
                      "HTTP/1.1 %u %s\r\nContent-Type: application/json; charset=utf-8\r\n"
@@ -252,7 +254,6 @@ cut_off(struct request *r, struct MHD_Connection *conn, enum api_error e, const 
         }
     }
     free(text);
-    log_info("%s: body cut off past a limit", r->client);
     return MHD_NO;
 }
 
