@@ -151,9 +151,8 @@ is_marked_letter(char c)
     return c == 'A' || c == 'W' || c == 'E' || c == 'O' || c == 'P' || c == 'U';
 }
 
-/* The letter a marked letter is written with when its marks are lost. */
-static char
-strip_letter(char c)
+char
+vi_letter_base(char c)
 {
     switch (c) {
     case 'A': case 'W': return 'a';
@@ -223,7 +222,7 @@ add_skeleton(int idx)
     unsigned h;
 
     for (int i = 0; i < n; i++)
-        key[i] = strip_letter(rhymes[idx].s[i]);
+        key[i] = vi_letter_base(rhymes[idx].s[i]);
     key[n] = 0;
     h = vi_hash(key, n) & (SKEL_SLOTS - 1);
     while (skel_slot[h].key[0] && strcmp(skel_slot[h].key, key) != 0)

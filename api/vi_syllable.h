@@ -52,6 +52,9 @@ enum vi_cp_kind {
 void vi_init(void);
 /* A vowel of the internal alphabet, marked (A W E O P U) or not. */
 int vi_letter_is_vowel(char letter);
+/* The letter a marked letter is written with when its marks are lost:
+ * A W -> a, E -> e, O P -> o, U -> u, D -> d; others unchanged. */
+char vi_letter_base(char letter);
 /* FNV-1a of s[0..n), for the word tables. */
 unsigned vi_hash(const char *s, int n);
 

@@ -49,23 +49,11 @@ is_plain_vowel(char c)
     return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
 }
 
-static char
-base_of(char c)
-{
-    switch (c) {
-    case 'A': case 'W': return 'a';
-    case 'E': return 'e';
-    case 'O': case 'P': return 'o';
-    case 'U': return 'u';
-    default: return c;
-    }
-}
-
 /* The mark a key puts on a vowel ('^' '(' '+'), or 0 if it cannot. */
 static char
 mark_for(char kind, char vowel)
 {
-    char b = base_of(vowel);
+    char b = vi_letter_base(vowel);
 
     switch (kind) {
     case 'w': return b == 'a' ? '(' : (b == 'o' || b == 'u') ? '+' : 0;
@@ -106,14 +94,14 @@ event_targets(const struct raw *r, const struct raw_event *e, struct target *t)
     int horn = e->kind == 'w' || e->kind == '+';
 
     if (k >= 0 && vi_letter_is_vowel(r->let[k]) && mark_for(e->kind, r->let[k])) {
-        char b = base_of(r->let[k]);
+        char b = vi_letter_base(r->let[k]);
 
-        if (horn && b == 'o' && k > 0 && base_of(r->let[k - 1]) == 'u') {
+        if (horn && b == 'o' && k > 0 && vi_letter_base(r->let[k - 1]) == 'u') {
             add_unique(t, &nt, k - 1, k);     /* uow → ươ */
             add_unique(t, &nt, k, -1);        /* thuowr → thuở */
         } else {
             add_unique(t, &nt, k, -1);
-            if (e->kind == 'w' && b == 'a' && k > 0 && base_of(r->let[k - 1]) == 'u')
+            if (e->kind == 'w' && b == 'a' && k > 0 && vi_letter_base(r->let[k - 1]) == 'u')
                 add_unique(t, &nt, k - 1, -1);    /* muaw → mưa */
         }
     } else if (k >= 0 && vi_letter_is_vowel(r->let[k]) && k + 1 < r->n) {
@@ -121,7 +109,7 @@ event_targets(const struct raw *r, const struct raw_event *e, struct target *t)
     }
     if (horn) {
         for (int i = r->n - 1; i > 0; i--)
-            if (base_of(r->let[i]) == 'o' && base_of(r->let[i - 1]) == 'u') {
+            if (vi_letter_base(r->let[i]) == 'o' && vi_letter_base(r->let[i - 1]) == 'u') {
                 add_unique(t, &nt, i - 1, i);
                 add_unique(t, &nt, i, -1);
                 break;
@@ -138,7 +126,7 @@ event_targets(const struct raw *r, const struct raw_event *e, struct target *t)
 static int
 apply_mark(struct vi_word *w, int i, char kind)
 {
-    char c = w->letter[i], b = base_of(c), m = mark_for(kind, c), marked;
+    char c = w->letter[i], b = vi_letter_base(c), m = mark_for(kind, c), marked;
 
     if (!m)
         return 0;
