@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "api/errors.h"
-#include "api/text_check.h"
+#include "vi/text_check.h"
 
 struct db;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/text_check.h"
+#include "vi/text_check.h"
 
 #define TARGET_CHARS 5000
 #define ITERATIONS 2000

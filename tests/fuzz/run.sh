@@ -23,13 +23,13 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD:-$src/build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
 work=${FUZZ_WORK:-$(mktemp -d /tmp/ykien-fuzz.XXXXXX)}
-targets=${*:-comment_json multipart text_check query headers}
+targets=${*:-comment_json multipart text_check unicode query headers}
 
 max_len() {
     case $1 in
     comment_json) echo 16384 ;;     # bodies of up to 5000 characters and more
     multipart) echo 32768 ;;        # text parts and small attachments
-    text_check) echo 8192 ;;
+    text_check|unicode) echo 8192 ;;
     query) echo 1024 ;;
     headers) echo 512 ;;
     *) echo 4096 ;;
@@ -59,6 +59,8 @@ total=0
 for t in $targets; do
     exe=$build/tests/fuzz/fuzz_$t
     seeds=$src/tests/fuzz/corpus/$t
+    # unicode fuzzes the clean-up in front of the text checker, on its corpus
+    [ "$t" = unicode ] && seeds=$src/tests/fuzz/corpus/text_check
     new=$work/corpus/$t
     art=$work/artifacts/$t
     log=$work/logs/$t.log

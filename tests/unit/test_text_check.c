@@ -1,4 +1,4 @@
-/* Unit tests for the diacritics checker (api/text_check.c) and the
+/* Unit tests for the diacritics checker (vi/text_check.c) and the
  * syllable and Telex/VNI modules under it.  No I/O besides the report.
  * The sentences are written for these tests, not taken from any corpus. */
 #include <stdio.h>
@@ -7,9 +7,9 @@
 
 #include <utf8proc.h>
 
-#include "api/text_check.h"
-#include "api/vi_syllable.h"
-#include "api/vi_telex.h"
+#include "vi/text_check.h"
+#include "vi/syllable.h"
+#include "vi/telex.h"
 
 #include "check.h"
 

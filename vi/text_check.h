@@ -44,8 +44,8 @@
  * Ownership: text is borrowed; out->suggestion is malloc'd and belongs to
  * the caller, who frees it with text_verdict_clear().  out->code points to
  * a static string. */
-#ifndef YKIEN_API_TEXT_CHECK_H
-#define YKIEN_API_TEXT_CHECK_H
+#ifndef YKIEN_VI_TEXT_CHECK_H
+#define YKIEN_VI_TEXT_CHECK_H
 
 #include <stddef.h>
 

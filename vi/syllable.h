@@ -1,16 +1,16 @@
 /* Vietnamese syllables: letters, tones, and the rules that say whether a
  * string of letters is a Vietnamese syllable.  Used by the diacritics
- * checker (api/text_check.c) and the Telex/VNI restorer (api/vi_telex.c).
+ * checker (vi/text_check.c) and the Telex/VNI restorer (vi/telex.c).
  *
  * Nothing here knows about words of any particular text, and nothing is
  * learnt from example sentences: the syllable inventory is generated at
  * start-up from the onset and rhyme lists of Vietnamese orthography written
- * out in vi_syllable.c.  Pure: no I/O, no allocation after vi_init().
+ * out in syllable.c.  Pure: no I/O, no allocation after vi_init().
  *
  * Letters are held in an internal one-byte alphabet: lowercase ASCII for the
  * plain letters plus 'A' â, 'W' ă, 'E' ê, 'O' ô, 'P' ơ, 'U' ư, 'D' đ. */
-#ifndef YKIEN_API_VI_SYLLABLE_H
-#define YKIEN_API_VI_SYLLABLE_H
+#ifndef YKIEN_VI_SYLLABLE_H
+#define YKIEN_VI_SYLLABLE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -13,10 +13,10 @@
  * syllable wins; the tone's written position is decided when encoding.
  *
  * Must not judge whether a word is raw input: a decodable word may be
- * English ("max", "has"); api/text_check.c weighs that. */
+ * English ("max", "has"); vi/text_check.c weighs that. */
 #include <string.h>
 
-#include "api/vi_telex.h"
+#include "vi/telex.h"
 
 struct raw_event {
     char kind;   /* 'w' Telex w, '^' circumflex, '(' breve, '+' horn */

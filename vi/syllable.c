@@ -22,7 +22,7 @@
 
 #include <utf8proc.h>
 
-#include "api/vi_syllable.h"
+#include "vi/syllable.h"
 
 /* The 13 letter forms that carry case and tone, in the internal alphabet. */
 static const char forms[] = "aWAeEioOPuUyD";

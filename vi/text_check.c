@@ -1,5 +1,5 @@
-/* The diacritics checker: splits text into words, asks api/vi_syllable.c
- * and api/vi_telex.c what each word can be, and weighs the words of the
+/* The diacritics checker: splits text into words, asks vi/syllable.c
+ * and vi/telex.c what each word can be, and weighs the words of the
  * whole text.  See text_check.h for the rule.
  *
  * Words are judged one by one, the text as a whole: a word like "ban" is
@@ -24,9 +24,9 @@
 
 #include <utf8proc.h>
 
-#include "api/text_check.h"
-#include "api/vi_syllable.h"
-#include "api/vi_telex.h"
+#include "vi/text_check.h"
+#include "vi/syllable.h"
+#include "vi/telex.h"
 
 #ifdef TEXT_CHECK_DEBUG
 #include <stdio.h>

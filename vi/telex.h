@@ -5,11 +5,11 @@
  * Decoding is deterministic and word by word: it knows nothing of the
  * surrounding text and does not decide whether a word *is* raw input
  * ("max" decodes to "mã" and is also English): that judgement belongs to
- * api/text_check.c.  Pure: no I/O, no allocation. */
-#ifndef YKIEN_API_VI_TELEX_H
-#define YKIEN_API_VI_TELEX_H
+ * vi/text_check.c.  Pure: no I/O, no allocation. */
+#ifndef YKIEN_VI_TELEX_H
+#define YKIEN_VI_TELEX_H
 
-#include "api/vi_syllable.h"
+#include "vi/syllable.h"
 
 /* How a decoded word was typed, for judging how surely it is raw input. */
 enum {
