@@ -119,11 +119,16 @@ comment_clean_text(const struct api_config *cfg, enum text_field field, const ch
         rc = API_E_INTERNAL;
         goto out;
     }
-    if (!verdict.accept) {
-        rc = verdict.code && strcmp(verdict.code, "not_vietnamese") == 0
-                 ? API_E_NOT_VIETNAMESE : API_E_MISSING_DIACRITICS;
+    switch (verdict.outcome) {
+    case TEXT_ACCEPT:
+        break;
+    case TEXT_MISSING_DIACRITICS:
+        rc = API_E_MISSING_DIACRITICS;
         *suggestion = verdict.suggestion;   /* ownership passes to the caller */
         verdict.suggestion = NULL;
+        goto out;
+    case TEXT_NOT_VIETNAMESE:
+        rc = API_E_NOT_VIETNAMESE;
         goto out;
     }
     *out = text;

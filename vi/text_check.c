@@ -869,8 +869,7 @@ text_verdict_clear(struct text_verdict *v)
 {
     free(v->suggestion);
     v->suggestion = NULL;
-    v->accept = 1;
-    v->code = NULL;
+    v->outcome = TEXT_ACCEPT;
 }
 
 int
@@ -881,9 +880,8 @@ text_check(const char *text, size_t len, enum text_field field, enum text_policy
     enum judgement j;
     int rc = 0;
 
-    out->accept = 1;
+    out->outcome = TEXT_ACCEPT;
     out->suggestion = NULL;
-    out->code = NULL;
     vi_init();
     pthread_once(&lists_once, init_lists);
 
@@ -900,13 +898,11 @@ text_check(const char *text, size_t len, enum text_field field, enum text_policy
     j = field == TEXT_FIELD_AUTHOR ? judge_author(&wk.t) : judge_body(&wk.t, policy);
     if (j == J_ACCEPT)
         goto out;
-    out->accept = 0;
-    out->code = j == J_NOT_VIETNAMESE ? "not_vietnamese" : "missing_diacritics";
+    out->outcome = j == J_NOT_VIETNAMESE ? TEXT_NOT_VIETNAMESE : TEXT_MISSING_DIACRITICS;
     if (j != J_RAW)
         goto out;
     if (wk.oom) {
-        out->accept = 1;
-        out->code = NULL;
+        out->outcome = TEXT_ACCEPT;
         rc = -1;
         goto out;
     }

@@ -4,7 +4,7 @@
  * offers the restored text.  Pure: no I/O, no logging (never log comment
  * text), one allocation per call at most (the suggestion's buffer).
  *
- * What is refused (code "missing_diacritics"):
+ * What is refused (TEXT_MISSING_DIACRITICS):
  *  - Vietnamese with (almost) no marks: fewer than 20 % of the words that
  *    show they need marks keep them.  Text where the writer clearly had the
  *    IME on and only missed some marks passes.
@@ -38,12 +38,11 @@
  * TEXT_POLICY_VIETNAMESE does not apply to names.
  *
  * TEXT_POLICY_VIETNAMESE additionally refuses a body whose words are not
- * Vietnamese (code "not_vietnamese"); a body with no words (emoji, "+1",
+ * Vietnamese (TEXT_NOT_VIETNAMESE); a body with no words (emoji, "+1",
  * a URL) or only interjections ("ok", "haha") is not refused for that.
  *
  * Ownership: text is borrowed; out->suggestion is malloc'd and belongs to
- * the caller, who frees it with text_verdict_clear().  out->code points to
- * a static string. */
+ * the caller, who frees it with text_verdict_clear(). */
 #ifndef YKIEN_VI_TEXT_CHECK_H
 #define YKIEN_VI_TEXT_CHECK_H
 
@@ -52,16 +51,24 @@
 enum text_field { TEXT_FIELD_BODY, TEXT_FIELD_AUTHOR };
 enum text_policy { TEXT_POLICY_ANY, TEXT_POLICY_VIETNAMESE };
 
+/* The verdict on a text.  Callers branch on it; api/ maps the refusals to
+ * its errors of the same names. */
+enum text_outcome {
+    TEXT_ACCEPT,
+    TEXT_MISSING_DIACRITICS,    /* unaccented Vietnamese or raw Telex/VNI */
+    TEXT_NOT_VIETNAMESE,        /* only under TEXT_POLICY_VIETNAMESE */
+};
+
 struct text_verdict {
-    int accept;          /* 1 = accept, 0 = refuse */
-    char *suggestion;    /* malloc'd NUL-terminated UTF-8 restored text, or NULL */
-    const char *code;    /* "missing_diacritics" or "not_vietnamese"; NULL on accept */
+    enum text_outcome outcome;
+    char *suggestion;    /* malloc'd NUL-terminated UTF-8 restored text, or NULL;
+                          * only with TEXT_MISSING_DIACRITICS */
 };
 
 /* Checks NFC UTF-8 text (len bytes, valid UTF-8 guaranteed by the caller;
  * may contain \n and \t; NFD is handled too).  Fills *out, which need not
- * be initialised.  Returns 0, or -1 on out-of-memory (then *out is an
- * acceptance with no suggestion).  Thread-safe. */
+ * be initialised.  Returns 0, or -1 on out-of-memory (then *out is
+ * TEXT_ACCEPT with no suggestion).  Thread-safe. */
 int text_check(const char *text, size_t len, enum text_field field, enum text_policy policy,
                struct text_verdict *out);
 

@@ -6,9 +6,9 @@
  * characters other than \n and \t (others are dropped here; api/ refuses
  * them before the checker runs).
  *
- * Invariants: a verdict accepts with no code and no suggestion, or refuses
- * with one of the two codes ("not_vietnamese" only for a body under the
- * Vietnamese-only policy); a suggestion is valid UTF-8 with no control
+ * Invariants: a verdict accepts with no suggestion, or refuses for one of
+ * the two reasons (TEXT_NOT_VIETNAMESE only for a body under the
+ * Vietnamese-only policy, and without suggestion); a suggestion is valid UTF-8 with no control
  * characters other than \n and \t; the policy does not change an author's
  * verdict, and only adds refusals to a body's. */
 #include <stdbool.h>
@@ -90,30 +90,29 @@ check_suggestion(const char *s)
 static void
 check_verdict(const struct text_verdict *v, enum text_field field, enum text_policy policy)
 {
-    if (v->accept) {
-        FUZZ_CHECK(v->accept == 1);
-        FUZZ_CHECK(v->code == NULL);
+    FUZZ_CHECK(v->outcome == TEXT_ACCEPT || v->outcome == TEXT_MISSING_DIACRITICS ||
+               v->outcome == TEXT_NOT_VIETNAMESE);
+    switch (v->outcome) {
+    case TEXT_ACCEPT:
         FUZZ_CHECK(v->suggestion == NULL);
         return;
-    }
-    FUZZ_CHECK(v->accept == 0);
-    FUZZ_CHECK(v->code != NULL);
-    if (strcmp(v->code, "not_vietnamese") == 0)
+    case TEXT_NOT_VIETNAMESE:
         FUZZ_CHECK(field == TEXT_FIELD_BODY && policy == TEXT_POLICY_VIETNAMESE);
-    else
-        FUZZ_CHECK(strcmp(v->code, "missing_diacritics") == 0);
-    if (v->suggestion)
-        check_suggestion(v->suggestion);
+        FUZZ_CHECK(v->suggestion == NULL);
+        return;
+    case TEXT_MISSING_DIACRITICS:
+        if (v->suggestion)
+            check_suggestion(v->suggestion);
+        return;
+    }
 }
 
 static bool
 same_verdict(const struct text_verdict *a, const struct text_verdict *b)
 {
-    if (a->accept != b->accept || (a->code == NULL) != (b->code == NULL) ||
-        (a->suggestion == NULL) != (b->suggestion == NULL))
+    if (a->outcome != b->outcome || (a->suggestion == NULL) != (b->suggestion == NULL))
         return false;
-    return (!a->code || strcmp(a->code, b->code) == 0) &&
-           (!a->suggestion || strcmp(a->suggestion, b->suggestion) == 0);
+    return !a->suggestion || strcmp(a->suggestion, b->suggestion) == 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -140,8 +139,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (field == TEXT_FIELD_AUTHOR)
             FUZZ_CHECK(same_verdict(&v[0], &v[1]));
         /* The Vietnamese-only policy only adds refusals. */
-        if (v[1].accept)
-            FUZZ_CHECK(v[0].accept);
+        if (v[1].outcome == TEXT_ACCEPT)
+            FUZZ_CHECK(v[0].outcome == TEXT_ACCEPT);
         for (int p = 0; p < 2; p++) {
             text_verdict_clear(&v[p]);
             FUZZ_CHECK(v[p].suggestion == NULL);

@@ -25,14 +25,28 @@ run(const char *s, enum text_field field, enum text_policy policy)
     return v;
 }
 
+static const char *
+outcome_name(enum text_outcome o)
+{
+    switch (o) {
+    case TEXT_ACCEPT:
+        return "accept";
+    case TEXT_MISSING_DIACRITICS:
+        return "missing diacritics";
+    case TEXT_NOT_VIETNAMESE:
+        return "not Vietnamese";
+    }
+    return "?";
+}
+
 static int
 accepted_as(const char *s, enum text_field field, enum text_policy policy)
 {
     struct text_verdict v = run(s, field, policy);
-    int ok = v.accept == 1 && v.code == NULL && v.suggestion == NULL;
+    int ok = v.outcome == TEXT_ACCEPT && v.suggestion == NULL;
 
     if (!ok)
-        fprintf(stderr, "  expected accept: \"%s\" (got %s%s%s)\n", s, v.code ? v.code : "?",
+        fprintf(stderr, "  expected accept: \"%s\" (got %s%s%s)\n", s, outcome_name(v.outcome),
                 v.suggestion ? " → " : "", v.suggestion ? v.suggestion : "");
     text_verdict_clear(&v);
     return ok;
@@ -49,12 +63,12 @@ static int
 refused_as(const char *s, enum text_field field, const char *want)
 {
     struct text_verdict v = run(s, field, TEXT_POLICY_ANY);
-    int ok = v.accept == 0 && v.code && strcmp(v.code, "missing_diacritics") == 0 &&
+    int ok = v.outcome == TEXT_MISSING_DIACRITICS &&
              (want ? v.suggestion && strcmp(v.suggestion, want) == 0 : v.suggestion == NULL);
 
     if (!ok)
         fprintf(stderr, "  expected refusal: \"%s\" → \"%s\" (got %s, \"%s\")\n", s,
-                want ? want : "(none)", v.accept ? "accept" : v.code,
+                want ? want : "(none)", outcome_name(v.outcome),
                 v.suggestion ? v.suggestion : "(none)");
     text_verdict_clear(&v);
     return ok;
@@ -264,10 +278,10 @@ test_policy(void)
 
     v = run("This is a great article, thanks for writing it.", TEXT_FIELD_BODY,
             TEXT_POLICY_VIETNAMESE);
-    CHECK(!v.accept && v.code && strcmp(v.code, "not_vietnamese") == 0 && !v.suggestion);
+    CHECK(v.outcome == TEXT_NOT_VIETNAMESE && !v.suggestion);
     text_verdict_clear(&v);
     v = run("thanks", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE);
-    CHECK(!v.accept && v.code && strcmp(v.code, "not_vietnamese") == 0);
+    CHECK(v.outcome == TEXT_NOT_VIETNAMESE);
     text_verdict_clear(&v);
     CHECK(accepted_as("Bài viết rất hay", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE));
     CHECK(accepted_as("Mình thích bài này, great job!", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE));
@@ -276,7 +290,7 @@ test_policy(void)
     CHECK(accepted_as("cam on", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE));
     /* the diacritics rule still applies under this policy */
     v = run("Bai viet rat hay, cam on tac gia nhieu lam", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE);
-    CHECK(!v.accept && v.code && strcmp(v.code, "missing_diacritics") == 0);
+    CHECK(v.outcome == TEXT_MISSING_DIACRITICS);
     text_verdict_clear(&v);
 }
 
@@ -295,12 +309,12 @@ test_edges(void)
     v = run("Xin chaof cacs banj", TEXT_FIELD_BODY, TEXT_POLICY_ANY);
     text_verdict_clear(&v);
     text_verdict_clear(&v);
-    CHECK(v.accept == 1 && v.suggestion == NULL && v.code == NULL);
+    CHECK(v.outcome == TEXT_ACCEPT && v.suggestion == NULL);
     /* a lone combining mark, and marks on consonants */
     CHECK(accepted("\xcc\x81 b\xcc\x81"));
     /* len is honoured: no reading past it */
     CHECK(text_check("Xin chaof cacs banj", 9, TEXT_FIELD_BODY, TEXT_POLICY_ANY, &v) == 0);
-    CHECK(v.accept == 0 && v.suggestion && strcmp(v.suggestion, "Xin chào") == 0);
+    CHECK(v.outcome == TEXT_MISSING_DIACRITICS && v.suggestion && strcmp(v.suggestion, "Xin chào") == 0);
     text_verdict_clear(&v);
 }
 
