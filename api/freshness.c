@@ -2,19 +2,18 @@
 #include <stdatomic.h>
 
 #include "api/freshness.h"
+#include "util/hash.h"
 
 enum { FRESHNESS_SLOTS = 4096 };
 
 static atomic_uint_fast64_t generation[FRESHNESS_SLOTS];
 
+/* Direct-mapped on purpose: articles that share a slot share a counter
+ * (see freshness.h), so there is nothing to probe for. */
 static uint32_t
-slot_of(const char *s)
+slot_of(const char *article)
 {
-    uint32_t h = 2166136261u;
-
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h % FRESHNESS_SLOTS;
+    return hash_string(article) % FRESHNESS_SLOTS;
 }
 
 uint64_t

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "server/cache.h"
+#include "util/hash.h"
 
 enum { SLOTS = 4096 };
 
@@ -56,14 +57,12 @@ cache_free(struct cache *c)
     free(c);
 }
 
+/* Direct-mapped: a page evicts whatever page shared its slot, which keeps
+ * one lock per slot and no probing under it. */
 static struct slot *
 slot_for(struct cache *c, const char *key)
 {
-    uint64_t h = 14695981039346656037ull;
-
-    while (*key)
-        h = (h ^ (unsigned char)*key++) * 1099511628211ull;
-    return &c->slots[h % SLOTS];
+    return &c->slots[hash_string(key) % SLOTS];
 }
 
 void

@@ -1,22 +1,21 @@
-/* GCRA over an open-addressed table of client addresses. */
+/* GCRA over a hash table of client addresses (util/hashmap.h) with a
+ * probe window of PROBE slots. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/ratelimit.h"
+#include "util/hashmap.h"
 
 enum { ADDRESS_SLOTS = 1 << 14, PROBE = 8, ADDR_MAX = 48 };
-
-struct slot {
-    char addr[ADDR_MAX];
-    uint64_t tat_ms;        /* theoretical arrival time of the next request */
-};
 
 struct ratelimit {
     pthread_mutex_t lock;
     uint64_t interval_ms;   /* 60 s / N */
     uint64_t burst_ms;      /* 60 s - interval: lets N arrive at once */
-    struct slot slots[ADDRESS_SLOTS];
+    struct hashmap addresses;
+    char keys[ADDRESS_SLOTS][ADDR_MAX];
+    uint64_t tat_ms[ADDRESS_SLOTS]; /* theoretical arrival time of the next request */
 };
 
 struct ratelimit *
@@ -30,6 +29,7 @@ ratelimit_new(unsigned per_minute)
     if (!rl)
         return NULL;
     pthread_mutex_init(&rl->lock, NULL);
+    hashmap_init(&rl->addresses, &rl->keys[0][0], ADDRESS_SLOTS, ADDR_MAX, PROBE);
     rl->interval_ms = 60000 / per_minute;
     if (rl->interval_ms == 0)
         rl->interval_ms = 1;
@@ -46,49 +46,52 @@ ratelimit_free(struct ratelimit *rl)
     free(rl);
 }
 
-static uint32_t
-hash(const char *s)
+/* The slot of address, given one if it has none: a free slot of its probe
+ * window, or else the one whose entry looks oldest (an expired entry, with
+ * its time in the past, is as good as a free one). */
+static unsigned
+slot_of(struct ratelimit *rl, const char *address, size_t n)
 {
-    uint32_t h = 2166136261u;
+    bool added;
+    int slot = hashmap_add(&rl->addresses, address, n, &added);
+    unsigned oldest;
 
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
+    if (slot >= 0) {
+        if (added)
+            rl->tat_ms[slot] = 0;
+        return (unsigned)slot;
+    }
+    oldest = hashmap_window_slot(&rl->addresses, address, n, 0);
+    for (unsigned i = 1; i < PROBE; i++) {
+        unsigned s = hashmap_window_slot(&rl->addresses, address, n, i);
+
+        if (rl->tat_ms[s] < rl->tat_ms[oldest])
+            oldest = s;
+    }
+    hashmap_set_key(&rl->addresses, oldest, address, n);
+    rl->tat_ms[oldest] = 0;
+    return oldest;
 }
 
 unsigned
 ratelimit_take(struct ratelimit *rl, const char *address, uint64_t now)
 {
-    uint32_t h = hash(address);
-    struct slot *slot = NULL, *oldest = NULL;
-    unsigned wait = 0;
+    /* Longer than any printed address; cut so that it is found again. */
+    size_t n = strnlen(address, ADDR_MAX - 1);
+    unsigned slot, wait = 0;
     uint64_t tat;
 
+    if (n == 0)
+        address = "-", n = 1;
     pthread_mutex_lock(&rl->lock);
-    for (int i = 0; i < PROBE; i++) {
-        struct slot *s = &rl->slots[(h + (uint32_t)i) & (ADDRESS_SLOTS - 1)];
-
-        if (strcmp(s->addr, address) == 0) {
-            slot = s;
-            break;
-        }
-        if (!oldest || s->tat_ms < oldest->tat_ms)
-            oldest = s;
-    }
-    if (!slot) {
-        /* An expired entry (tat in the past) is as good as an empty one. */
-        slot = oldest;
-        strncpy(slot->addr, address, ADDR_MAX - 1);
-        slot->addr[ADDR_MAX - 1] = '\0';
-        slot->tat_ms = 0;
-    }
-    tat = slot->tat_ms > now ? slot->tat_ms : now;
+    slot = slot_of(rl, address, n);
+    tat = rl->tat_ms[slot] > now ? rl->tat_ms[slot] : now;
     if (tat - now > rl->burst_ms) {
         uint64_t ms = tat - now - rl->burst_ms;
 
         wait = (unsigned)((ms + 999) / 1000);
     } else {
-        slot->tat_ms = tat + rl->interval_ms;
+        rl->tat_ms[slot] = tat + rl->interval_ms;
     }
     pthread_mutex_unlock(&rl->lock);
     return wait;

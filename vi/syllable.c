@@ -22,6 +22,7 @@
 
 #include <utf8proc.h>
 
+#include "util/hashmap.h"
 #include "vi/syllable.h"
 
 /* The 13 letter forms that carry case and tone, in the internal alphabet. */
@@ -101,16 +102,22 @@ struct rhyme {
 #define SKEL_SLOTS 512
 #define SKEL_ALTS 8
 
+/* The rhymes in the order they are listed, and a table from a rhyme's
+ * letters to its index there. */
 static struct rhyme rhymes[RHYME_MAX];
 static int rhyme_count;
-static short rhyme_slot[RHYME_SLOTS];     /* index + 1, 0 = empty */
+static struct hashmap rhyme_map;
+static char rhyme_keys[RHYME_SLOTS][8];
+static short rhyme_index[RHYME_SLOTS];
 
+/* A table from a rhyme stripped of its marks to the rhymes it may be. */
 struct skeleton {
-    char key[8];
     unsigned char n;
-    short alt[SKEL_ALTS];
+    short alt[SKEL_ALTS];   /* indexes into rhymes[] */
 };
-static struct skeleton skel_slot[SKEL_SLOTS]; /* key[0] == 0: empty */
+static struct hashmap skel_map;
+static char skel_keys[SKEL_SLOTS][8];
+static struct skeleton skeletons[SKEL_SLOTS];
 
 /* Code point tables: bits 0-3 form + 1, bits 4-6 tone, bit 7 upper case. */
 #define R1_LO 0x00C0
@@ -122,16 +129,6 @@ static unsigned char cp_r2[R2_HI - R2_LO + 1];
 static uint32_t cp_enc[FORM_COUNT][6][2];
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-
-unsigned
-vi_hash(const char *s, int n)
-{
-    unsigned h = 2166136261u;
-
-    for (int i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
 
 int
 vi_letter_is_vowel(char c)
@@ -168,18 +165,17 @@ static void
 add_rhyme(const char *s, unsigned cls)
 {
     int n = (int)strlen(s);
-    unsigned h = vi_hash(s, n) & (RHYME_SLOTS - 1);
+    bool added;
+    int slot = hashmap_add(&rhyme_map, s, (size_t)n, &added);
     struct rhyme *r;
 
-    while (rhyme_slot[h]) {
-        r = &rhymes[rhyme_slot[h] - 1];
-        if (strcmp(r->s, s) == 0) {
-            r->cls |= cls;
-            return;
-        }
-        h = (h + 1) & (RHYME_SLOTS - 1);
+    assert(slot >= 0 && (!added || rhyme_count < RHYME_MAX));   /* the lists above fit */
+    if (slot < 0)
+        return;
+    if (!added) {
+        rhymes[rhyme_index[slot]].cls |= (unsigned char)cls;
+        return;
     }
-    assert(rhyme_count < RHYME_MAX);   /* the lists above fit */
     if (rhyme_count >= RHYME_MAX)
         return;
     r = &rhymes[rhyme_count];
@@ -192,26 +188,16 @@ add_rhyme(const char *s, unsigned cls)
     for (int i = 0; i < n; i++)
         if (is_marked_letter(s[i]))
             r->marked = 1;
+    rhyme_index[slot] = (short)rhyme_count;
     rhyme_count++;
-    rhyme_slot[h] = (short)rhyme_count;
 }
 
 static const struct rhyme *
 find_rhyme(const char *s, int n)
 {
-    unsigned h;
+    int slot = n > 0 ? hashmap_find(&rhyme_map, s, (size_t)n) : -1;
 
-    if (n <= 0 || n >= 8)
-        return NULL;
-    h = vi_hash(s, n) & (RHYME_SLOTS - 1);
-    while (rhyme_slot[h]) {
-        const struct rhyme *r = &rhymes[rhyme_slot[h] - 1];
-
-        if (strncmp(r->s, s, (size_t)n) == 0 && r->s[n] == 0)
-            return r;
-        h = (h + 1) & (RHYME_SLOTS - 1);
-    }
-    return NULL;
+    return slot >= 0 ? &rhymes[rhyme_index[slot]] : NULL;
 }
 
 static void
@@ -219,35 +205,28 @@ add_skeleton(int idx)
 {
     char key[8];
     int n = (int)strlen(rhymes[idx].s);
-    unsigned h;
+    bool added;
+    int slot;
+    struct skeleton *k;
 
     for (int i = 0; i < n; i++)
         key[i] = vi_letter_base(rhymes[idx].s[i]);
-    key[n] = 0;
-    h = vi_hash(key, n) & (SKEL_SLOTS - 1);
-    while (skel_slot[h].key[0] && strcmp(skel_slot[h].key, key) != 0)
-        h = (h + 1) & (SKEL_SLOTS - 1);
-    if (!skel_slot[h].key[0])
-        memcpy(skel_slot[h].key, key, (size_t)n + 1);
-    assert(skel_slot[h].n < SKEL_ALTS);
-    if (skel_slot[h].n < SKEL_ALTS)
-        skel_slot[h].alt[skel_slot[h].n++] = (short)idx;
+    slot = hashmap_add(&skel_map, key, (size_t)n, &added);
+    assert(slot >= 0);
+    if (slot < 0)
+        return;
+    k = &skeletons[slot];
+    assert(k->n < SKEL_ALTS);
+    if (k->n < SKEL_ALTS)
+        k->alt[k->n++] = (short)idx;
 }
 
 static const struct skeleton *
 find_skeleton(const char *s, int n)
 {
-    unsigned h;
+    int slot = n > 0 ? hashmap_find(&skel_map, s, (size_t)n) : -1;
 
-    if (n <= 0 || n >= 8)
-        return NULL;
-    h = vi_hash(s, n) & (SKEL_SLOTS - 1);
-    while (skel_slot[h].key[0]) {
-        if (strncmp(skel_slot[h].key, s, (size_t)n) == 0 && skel_slot[h].key[n] == 0)
-            return &skel_slot[h];
-        h = (h + 1) & (SKEL_SLOTS - 1);
-    }
-    return NULL;
+    return slot >= 0 ? &skeletons[slot] : NULL;
 }
 
 /* Index of c in forms[], or -1 for consonants. */
@@ -343,6 +322,8 @@ build_cp_tables(void)
 static void
 init_tables(void)
 {
+    hashmap_init(&rhyme_map, &rhyme_keys[0][0], RHYME_SLOTS, sizeof rhyme_keys[0], 0);
+    hashmap_init(&skel_map, &skel_keys[0][0], SKEL_SLOTS, sizeof skel_keys[0], 0);
     for (size_t i = 0; i < sizeof rhymes_plain / sizeof *rhymes_plain; i++)
         add_rhyme(rhymes_plain[i], RH_PLAIN);
     for (size_t i = 0; i < sizeof rhymes_glide_o / sizeof *rhymes_glide_o; i++)

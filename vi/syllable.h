@@ -55,8 +55,6 @@ int vi_letter_is_vowel(char letter);
 /* The letter a marked letter is written with when its marks are lost:
  * A W -> a, E -> e, O P -> o, U -> u, D -> d; others unchanged. */
 char vi_letter_base(char letter);
-/* FNV-1a of s[0..n), for the word tables. */
-unsigned vi_hash(const char *s, int n);
 
 /* Classifies one code point (precomposed Vietnamese letters, đ, ASCII
  * letters, and the combining marks Vietnamese uses).  vi_init() must have

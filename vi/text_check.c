@@ -18,12 +18,15 @@
  *
  * Must not log, and must not keep any state between calls besides the
  * read-only tables built once. */
+#include <assert.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <utf8proc.h>
 
+#include "util/hashmap.h"
 #include "vi/text_check.h"
 #include "vi/syllable.h"
 #include "vi/telex.h"
@@ -103,7 +106,9 @@ enum {
 #define WORD_SLOTS 4096
 #define WORD_KEY 16
 
-static char word_key[WORD_SLOTS][WORD_KEY];
+/* The words of the lists above and their W_* flags, by slot. */
+static struct hashmap word_map;
+static char word_keys[WORD_SLOTS][WORD_KEY];
 static unsigned char word_flag[WORD_SLOTS];
 static pthread_once_t lists_once = PTHREAD_ONCE_INIT;
 
@@ -115,17 +120,12 @@ add_words(const char *list, unsigned flag)
     while (*p) {
         const char *e = strchr(p, ' ');
         int n = e ? (int)(e - p) : (int)strlen(p);
+        bool added;
+        int slot = hashmap_add(&word_map, p, (size_t)n, &added);
 
-        if (n > 0 && n < WORD_KEY) {
-            unsigned h = vi_hash(p, n) & (WORD_SLOTS - 1);
-
-            while (word_key[h][0] &&
-                   !(strncmp(word_key[h], p, (size_t)n) == 0 && word_key[h][n] == 0))
-                h = (h + 1) & (WORD_SLOTS - 1);
-            memcpy(word_key[h], p, (size_t)n);
-            word_key[h][n] = 0;
-            word_flag[h] |= (unsigned char)flag;
-        }
+        assert(slot >= 0);  /* the lists fit */
+        if (slot >= 0)
+            word_flag[slot] |= (unsigned char)flag;
         p += n;
         while (*p == ' ')
             p++;
@@ -135,6 +135,7 @@ add_words(const char *list, unsigned flag)
 static void
 init_lists(void)
 {
+    hashmap_init(&word_map, &word_keys[0][0], WORD_SLOTS, WORD_KEY, 0);
     add_words(english_words, W_EN);
     add_words(shared_words, W_SHARED | W_EN);
     add_words(neutral_words, W_NEUTRAL);
@@ -143,17 +144,9 @@ init_lists(void)
 static unsigned
 word_flags(const char *s, int n)
 {
-    unsigned h;
+    int slot = n > 0 ? hashmap_find(&word_map, s, (size_t)n) : -1;
 
-    if (n <= 0 || n >= WORD_KEY)
-        return 0;
-    h = vi_hash(s, n) & (WORD_SLOTS - 1);
-    while (word_key[h][0]) {
-        if (strncmp(word_key[h], s, (size_t)n) == 0 && word_key[h][n] == 0)
-            return word_flag[h];
-        h = (h + 1) & (WORD_SLOTS - 1);
-    }
-    return 0;
+    return slot >= 0 ? word_flag[slot] : 0;
 }
 
 /* ---- code points -------------------------------------------------------- */
