@@ -183,69 +183,92 @@ static const char *const action_word[] = {
     [ACTION_EDIT] = "edited",
 };
 
-/* The transaction: read, check state and version, write, log history.
- * Returns 0 on success; otherwise the call already carries the error. */
+/* One moderation action: the work of its transaction. */
+struct action_tx {
+    const struct action_request *r;
+    int64_t id;
+    const char *moderator;
+    int64_t now;
+    struct current cur;     /* the comment as the transaction found it */
+};
+
+/* A write that fails other than by its guard is our fault, or a busy
+ * database: never a conflict or a missing row to show the moderator. */
+static enum db_status
+hard_failure(enum db_status st)
+{
+    return st == DB_BUSY ? DB_BUSY : DB_ERROR;
+}
+
+/* Reads, checks state and version, writes, logs history.  DB_NOT_FOUND:
+ * no such comment; DB_CONFLICT: the state or version does not allow it
+ * (cur says what they are). */
+static enum db_status
+action_work(struct db *db, void *arg)
+{
+    struct action_tx *tx = arg;
+    const struct action_request *r = tx->r;
+    struct current *cur = &tx->cur;
+    enum comment_status target;
+    bool changes_body;
+    enum db_status st;
+
+    free(cur->body);    /* from an earlier run, when the database was busy */
+    memset(cur, 0, sizeof *cur);
+    st = db_comment_get(db, tx->id, read_current, cur);
+    if (st != DB_OK)
+        return st == DB_NOT_FOUND ? st : hard_failure(st);
+    if ((r->if_match >= 0 && r->if_match != cur->version) ||
+        !comment_action_allowed(cur->status, r->action))
+        return DB_CONFLICT;
+    target = comment_action_target(cur->status, r->action);
+    changes_body = r->body && strcmp(r->body, cur->body) != 0;
+    st = db_comment_update(db, tx->id, cur->version, target,
+                           changes_body ? r->body : cur->body, cur->edited || changes_body,
+                           target == COMMENT_APPROVED
+                               ? (cur->status == COMMENT_APPROVED ? cur->published_at : tx->now)
+                               : 0);
+    if (st != DB_OK)
+        return st == DB_CONFLICT ? st : hard_failure(st);
+    if (changes_body && r->action != ACTION_EDIT) {
+        st = db_history_add(db, tx->id, "edited", tx->moderator, tx->now, NULL);
+        if (st != DB_OK)
+            return hard_failure(st);
+    }
+    st = db_history_add(db, tx->id, action_word[r->action], tx->moderator, tx->now, r->reason);
+    return st == DB_OK ? DB_OK : hard_failure(st);
+}
+
+/* The transaction, then the reply it calls for.  Returns 0 on success;
+ * otherwise the call already carries the error. */
 static int
 apply_action(struct api_call *c, struct action_request *r)
 {
-    struct current cur = {0};
-    int64_t now = (int64_t)time(NULL);
-    enum db_status st;
-    enum comment_status target;
-    bool changes_body;
+    struct action_tx tx = {
+        .r = r, .id = c->id, .moderator = c->moderator, .now = (int64_t)time(NULL),
+    };
     int rc = -1;
 
-    st = db_begin(c->db);
-    if (st != DB_OK) {
-        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
-        return -1;
-    }
-    st = db_comment_get(c->db, c->id, read_current, &cur);
-    if (st == DB_NOT_FOUND) {
+    switch (db_transaction(c->db, action_work, &tx)) {
+    case DB_OK:
+        /* After the commit, never before: see api/freshness.h. */
+        freshness_bump(tx.cur.article);
+        rc = 0;
+        break;
+    case DB_NOT_FOUND:
         api_fail(c, API_E_NOT_FOUND, NULL);
-        goto out;
+        break;
+    case DB_CONFLICT:
+        fail_conflict(c, tx.cur.status);
+        break;
+    case DB_BUSY:
+        api_fail(c, API_E_UNAVAILABLE, NULL);
+        break;
+    case DB_ERROR:
+        api_fail(c, API_E_INTERNAL, NULL);
+        break;
     }
-    if (st != DB_OK)
-        goto fail;
-    if ((r->if_match >= 0 && r->if_match != cur.version) ||
-        !comment_action_allowed(cur.status, r->action)) {
-        fail_conflict(c, cur.status);
-        goto out;
-    }
-    target = comment_action_target(cur.status, r->action);
-    changes_body = r->body && strcmp(r->body, cur.body) != 0;
-    st = db_comment_update(c->db, c->id, cur.version, target,
-                           changes_body ? r->body : cur.body, cur.edited || changes_body,
-                           target == COMMENT_APPROVED
-                               ? (cur.status == COMMENT_APPROVED ? cur.published_at : now)
-                               : 0);
-    if (st == DB_CONFLICT) {
-        fail_conflict(c, cur.status);
-        goto out;
-    }
-    if (st != DB_OK)
-        goto fail;
-    if (changes_body && r->action != ACTION_EDIT &&
-        db_history_add(c->db, c->id, "edited", c->moderator, now, NULL) != DB_OK)
-        goto fail;
-    if (db_history_add(c->db, c->id, action_word[r->action], c->moderator, now, r->reason) != DB_OK)
-        goto fail;
-    st = db_commit(c->db);
-    if (st != DB_OK) {
-        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
-        free(cur.body);
-        return -1;
-    }
-    /* After the commit, never before: see api/freshness.h. */
-    freshness_bump(cur.article);
-    rc = 0;
-    goto done;
-fail:
-    api_fail(c, API_E_INTERNAL, NULL);
-out:
-    db_rollback(c->db);
-done:
-    free(cur.body);
+    free(tx.cur.body);
     return rc;
 }
 

@@ -220,10 +220,22 @@ out:
     return rc;
 }
 
-/* One comment and its attachments, inside the batch's transaction. */
+/* A batch of new comments: the work of the writer's transaction. */
+struct batch {
+    const struct api_config *cfg;
+    struct comment_job **jobs;
+    size_t n;
+    size_t at;      /* the job being stored */
+};
+
+/* One comment and its attachments, in its own savepoint.  Storing a file
+ * twice is harmless (the second time finds it stored), so the batch may be
+ * run again after a busy database. */
 static enum db_status
-insert_one(struct db *db, const struct api_config *cfg, struct comment_job *job)
+insert_one(struct db *db, void *arg)
 {
+    struct batch *b = arg;
+    struct comment_job *job = b->jobs[b->at];
     enum db_status st = db_comment_insert(db, &job->in, &job->id);
 
     for (size_t i = 0; st == DB_OK && i < job->n_uploads; i++) {
@@ -234,36 +246,35 @@ insert_one(struct db *db, const struct api_config *cfg, struct comment_job *job)
         };
         int64_t aid;
 
-        if (attachment_store(cfg, u) != 0)
+        if (attachment_store(b->cfg, u) != 0)
             st = DB_ERROR;
         else
             st = db_attachment_insert(db, &a, &aid);
     }
+    job->result = st;
     return st;
+}
+
+static enum db_status
+insert_batch(struct db *db, void *arg)
+{
+    struct batch *b = arg;
+
+    for (b->at = 0; b->at < b->n; b->at++) {
+        /* A savepoint per comment: one that fails takes only itself back. */
+        if (db_savepoint(db, insert_one, b) != DB_OK)
+            return DB_ERROR;
+    }
+    return DB_OK;
 }
 
 enum db_status
 api_comment_store_batch(struct db *db, const struct api_config *cfg, struct comment_job **jobs,
                         size_t n)
 {
-    enum db_status st = db_begin(db);
+    struct batch b = {.cfg = cfg, .jobs = jobs, .n = n};
+    enum db_status st = db_transaction(db, insert_batch, &b);
 
-    for (size_t i = 0; st == DB_OK && i < n; i++) {
-        /* A savepoint per comment: one that fails takes only itself back. */
-        if (db_savepoint(db) != DB_OK) {
-            st = DB_ERROR;
-            break;
-        }
-        jobs[i]->result = insert_one(db, cfg, jobs[i]);
-        if (jobs[i]->result == DB_OK)
-            st = db_savepoint_release(db);
-        else
-            st = db_savepoint_rollback(db);
-    }
-    if (st == DB_OK)
-        st = db_commit(db);
-    else
-        db_rollback(db);
     if (st != DB_OK) {
         for (size_t i = 0; i < n; i++)
             jobs[i]->result = st;

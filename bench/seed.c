@@ -16,13 +16,48 @@
 
 enum { BATCH = 20000 };
 
+/* Comments first .. end-1: the work of one transaction. */
+struct seed {
+    long articles, approved_pct;
+    long first, end;
+};
+
+static enum db_status
+seed_batch(struct db *db, void *arg)
+{
+    const struct seed *s = arg;
+    char article[32], author[64], body[256];
+    enum db_status st;
+    int64_t id;
+
+    for (long i = s->first; i < s->end; i++) {
+        long a = i % s->articles, n = i / s->articles;
+        struct comment_new in = {
+            .article = article, .author = author, .body = body, .created_at = 1700000000 + i,
+        };
+
+        snprintf(article, sizeof article, "a%ld", a);
+        snprintf(author, sizeof author, "Bạn đọc %ld", n);
+        snprintf(body, sizeof body,
+                 "Bình luận số %ld về bài %ld: bài viết rất hay, cảm ơn tác giả đã chia sẻ "
+                 "những thông tin hữu ích.", n, a);
+        st = db_comment_insert(db, &in, &id);
+        if (st == DB_OK && (i * 7919) % 100 < s->approved_pct)
+            st = db_comment_update(db, id, 1, COMMENT_APPROVED, body, false,
+                                   in.created_at + 60);
+        if (st != DB_OK)
+            return st;
+    }
+    return DB_OK;
+}
+
 int
 main(int argc, char **argv)
 {
-    char path[4096], err[512], article[32], author[64], body[256];
+    char path[4096], err[512];
     long articles, per_article, approved_pct = 80, total;
+    struct seed seed;
     struct db *db;
-    int64_t id;
 
     if (argc < 4 || argc > 5) {
         fprintf(stderr, "usage: ykien-seed DATA_DIR ARTICLES COMMENTS [APPROVED_PERCENT]\n");
@@ -46,29 +81,13 @@ main(int argc, char **argv)
         fprintf(stderr, "ykien-seed: %s\n", err);
         return 1;
     }
+    seed.articles = articles;
+    seed.approved_pct = approved_pct;
     total = articles * per_article;
-    for (long i = 0; i < total; i++) {
-        long a = i % articles, n = i / articles;
-        struct comment_new in = {
-            .article = article, .author = author, .body = body, .created_at = 1700000000 + i,
-        };
-
-        if (i % BATCH == 0 && db_begin(db) != DB_OK)
+    for (seed.first = 0; seed.first < total; seed.first += BATCH) {
+        seed.end = seed.first + BATCH < total ? seed.first + BATCH : total;
+        if (db_transaction(db, seed_batch, &seed) != DB_OK)
             goto fail;
-        snprintf(article, sizeof article, "a%ld", a);
-        snprintf(author, sizeof author, "Bạn đọc %ld", n);
-        snprintf(body, sizeof body,
-                 "Bình luận số %ld về bài %ld: bài viết rất hay, cảm ơn tác giả đã chia sẻ "
-                 "những thông tin hữu ích.", n, a);
-        if (db_comment_insert(db, &in, &id) != DB_OK)
-            goto fail;
-        if ((i * 7919) % 100 < approved_pct &&
-            db_comment_update(db, id, 1, COMMENT_APPROVED, body, false, in.created_at + 60) != DB_OK)
-            goto fail;
-        if ((i + 1) % BATCH == 0 || i + 1 == total) {
-            if (db_commit(db) != DB_OK)
-                goto fail;
-        }
     }
     db_close(db);
     printf("seeded %ld comments over %ld articles in %s\n", total, articles, argv[1]);

@@ -79,6 +79,7 @@ db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
     sqlite3_stmt *st = db->stmt[STMT_COMMENT_INSERT];
     enum db_status rc;
 
+    DB_ASSERT_IN_TRANSACTION(db);
     db_bind_text(st, 1, in->article);
     if (in->parent_id > 0)
         sqlite3_bind_int64(st, 2, in->parent_id);
@@ -181,6 +182,7 @@ db_comment_update(struct db *db, int64_t id, int64_t expected_version,
     sqlite3_stmt *st = db->stmt[STMT_COMMENT_UPDATE];
     enum db_status rc;
 
+    DB_ASSERT_IN_TRANSACTION(db);
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, expected_version);
     db_bind_text(st, 3, comment_status_name(status));
@@ -202,6 +204,7 @@ db_history_add(struct db *db, int64_t comment_id, const char *action,
     sqlite3_stmt *st = db->stmt[STMT_HISTORY_INSERT];
     enum db_status rc;
 
+    DB_ASSERT_IN_TRANSACTION(db);
     sqlite3_bind_int64(st, 1, comment_id);
     db_bind_text(st, 2, action);
     db_bind_text(st, 3, moderator);
@@ -244,6 +247,7 @@ db_attachment_insert(struct db *db, const struct attachment_record *a, int64_t *
     sqlite3_stmt *st = db->stmt[STMT_ATTACHMENT_INSERT];
     enum db_status rc;
 
+    DB_ASSERT_IN_TRANSACTION(db);
     sqlite3_bind_int64(st, 1, a->comment_id);
     db_bind_text(st, 2, a->filename);
     db_bind_text(st, 3, a->content_type);

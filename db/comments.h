@@ -1,8 +1,9 @@
 /* Storage of comments, their history and their attachments' rows.
  *
  * Listing calls hand each row to a callback; the record's strings are
- * borrowed from SQLite and valid only during that call.  Writes that belong
- * together are wrapped by the caller in db_begin()/db_commit(). */
+ * borrowed from SQLite and valid only during that call.  The writes (insert,
+ * update, history, attachment rows) are steps of a transaction: call them
+ * from the work given to db_transaction(), never on their own. */
 #ifndef YKIEN_DB_COMMENTS_H
 #define YKIEN_DB_COMMENTS_H
 

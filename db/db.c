@@ -1,5 +1,6 @@
 /* Connections, pragmas, migrations and transactions.  Every statement of
  * db/statements.def is prepared here when a connection opens. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 #undef S
 };
 
-/* How many times a transaction start is retried on SQLITE_BUSY on top of the
- * connection's busy timeout. */
-enum { BEGIN_RETRIES = 3, BUSY_TIMEOUT_MS = 5000 };
+/* How long SQLite itself waits for a lock before a statement is busy; the
+ * transaction runner retries on top of it. */
+enum { BUSY_TIMEOUT_MS = 5000 };
 
 int
 db_schema_version(void)
@@ -68,42 +69,124 @@ out:
     return rc;
 }
 
+static enum db_status
+status_of(int rc)
+{
+    if (rc == SQLITE_OK || rc == SQLITE_DONE)
+        return DB_OK;
+    return (rc & 0xff) == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
+}
+
+static void
+rollback(struct db *db)
+{
+    if (!sqlite3_get_autocommit(db->conn))
+        exec(db, "ROLLBACK");
+}
+
+enum db_status
+db_transaction(struct db *db, db_work_fn work, void *arg)
+{
+    enum db_status st = DB_BUSY;
+
+    assert(sqlite3_get_autocommit(db->conn));   /* transactions do not nest */
+    for (int attempt = 0; attempt < DB_TRANSACTION_ATTEMPTS && st == DB_BUSY; attempt++) {
+        st = status_of(exec(db, "BEGIN IMMEDIATE"));
+        if (st != DB_OK)
+            continue;
+        st = work(db, arg);
+        if (st == DB_OK)
+            st = status_of(exec(db, "COMMIT"));
+        if (st != DB_OK)
+            rollback(db);
+    }
+    return st;
+}
+
+enum db_status
+db_savepoint(struct db *db, db_work_fn work, void *arg)
+{
+    assert(!sqlite3_get_autocommit(db->conn));  /* inside a transaction's work */
+    if (exec(db, "SAVEPOINT item") != SQLITE_OK)
+        return DB_ERROR;
+    if (work(db, arg) != DB_OK && exec(db, "ROLLBACK TO item") != SQLITE_OK)
+        return DB_ERROR;
+    return exec(db, "RELEASE item") == SQLITE_OK ? DB_OK : DB_ERROR;
+}
+
+/* One step of migrate(): the transaction's work. */
+struct migration {
+    int version;        /* the schema version found */
+    int applied;        /* the migration applied, or -1: none was pending */
+    char why[256];      /* SQLite's message when it failed (the rollback
+                         * that follows replaces the connection's own) */
+};
+
+/* Runs sql; on failure keeps SQLite's message in m->why. */
+static enum db_status
+migration_exec(struct db *db, struct migration *m, const char *sql)
+{
+    enum db_status st = status_of(exec(db, sql));
+
+    if (st != DB_OK)
+        snprintf(m->why, sizeof m->why, "%s", sqlite3_errmsg(db->conn));
+    return st;
+}
+
+static enum db_status
+migrate_one(struct db *db, void *arg)
+{
+    struct migration *m = arg;
+    enum db_status st;
+    char set[64];
+
+    m->applied = -1;
+    if (user_version(db, &m->version) != 0) {
+        snprintf(m->why, sizeof m->why, "%s", sqlite3_errmsg(db->conn));
+        return DB_ERROR;
+    }
+    if (m->version > db_migration_count)
+        return DB_CONFLICT;
+    if (m->version == db_migration_count)
+        return DB_OK;
+    st = migration_exec(db, m, db_migrations[m->version].sql);
+    snprintf(set, sizeof set, "PRAGMA user_version = %d", m->version + 1);
+    if (st == DB_OK)
+        st = migration_exec(db, m, set);
+    if (st == DB_OK)
+        m->applied = m->version;
+    return st;
+}
+
 /* Applies each pending migration in its own transaction, so a crash leaves
  * the schema at a numbered version.  Safe to run twice and from two
  * processes at once: the version is read again under the write lock. */
 static int
 migrate(struct db *db, char *err, size_t err_len)
 {
-    for (;;) {
-        int version;
-        char set[64];
+    struct migration m;
 
-        if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
-            goto fail;
-        if (user_version(db, &version) != 0)
-            goto fail_tx;
-        if (version > db_migration_count) {
+    do {
+        memset(&m, 0, sizeof m);
+        switch (db_transaction(db, migrate_one, &m)) {
+        case DB_OK:
+            break;
+        case DB_CONFLICT:
             snprintf(err, err_len,
                      "database schema version %d is newer than this ykien "
-                     "knows (%d): upgrade ykien", version, db_migration_count);
-            db_rollback(db);
+                     "knows (%d): upgrade ykien", m.version, db_migration_count);
+            return -1;
+        case DB_BUSY:
+            snprintf(err, err_len, "the database stayed locked: %s",
+                     m.why[0] ? m.why : sqlite3_errmsg(db->conn));
+            return -1;
+        default:
+            snprintf(err, err_len, "migration failed: %s",
+                     m.why[0] ? m.why : sqlite3_errmsg(db->conn));
             return -1;
         }
-        if (version == db_migration_count)
-            return exec(db, "COMMIT") == SQLITE_OK ? 0 : -1;
-        if (exec(db, db_migrations[version].sql) != SQLITE_OK)
-            goto fail_tx;
-        snprintf(set, sizeof set, "PRAGMA user_version = %d", version + 1);
-        if (exec(db, set) != SQLITE_OK || exec(db, "COMMIT") != SQLITE_OK)
-            goto fail_tx;
-    }
-fail_tx:
-    snprintf(err, err_len, "migration failed: %s", sqlite3_errmsg(db->conn));
-    db_rollback(db);
-    return -1;
-fail:
-    snprintf(err, err_len, "cannot open a transaction: %s", sqlite3_errmsg(db->conn));
-    return -1;
+    } while (m.applied >= 0);
+    return 0;
 }
 
 int
@@ -165,58 +248,6 @@ const char *
 db_errmsg(struct db *db)
 {
     return sqlite3_errmsg(db->conn);
-}
-
-enum db_status
-db_begin(struct db *db)
-{
-    for (int i = 0; i < BEGIN_RETRIES; i++) {
-        int rc = exec(db, "BEGIN IMMEDIATE");
-
-        if (rc == SQLITE_OK)
-            return DB_OK;
-        if ((rc & 0xff) != SQLITE_BUSY)
-            return DB_ERROR;
-    }
-    return DB_BUSY;
-}
-
-enum db_status
-db_commit(struct db *db)
-{
-    int rc = exec(db, "COMMIT");
-
-    if (rc == SQLITE_OK)
-        return DB_OK;
-    db_rollback(db);
-    return (rc & 0xff) == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
-}
-
-void
-db_rollback(struct db *db)
-{
-    if (!sqlite3_get_autocommit(db->conn))
-        exec(db, "ROLLBACK");
-}
-
-enum db_status
-db_savepoint(struct db *db)
-{
-    return exec(db, "SAVEPOINT item") == SQLITE_OK ? DB_OK : DB_ERROR;
-}
-
-enum db_status
-db_savepoint_release(struct db *db)
-{
-    return exec(db, "RELEASE item") == SQLITE_OK ? DB_OK : DB_ERROR;
-}
-
-enum db_status
-db_savepoint_rollback(struct db *db)
-{
-    if (exec(db, "ROLLBACK TO item") != SQLITE_OK)
-        return DB_ERROR;
-    return db_savepoint_release(db);
 }
 
 enum db_status

@@ -3,6 +3,7 @@
 #ifndef YKIEN_DB_INTERNAL_H
 #define YKIEN_DB_INTERNAL_H
 
+#include <assert.h>
 #include <sqlite3.h>
 
 #include "db/db.h"
@@ -18,6 +19,10 @@ struct db {
     sqlite3 *conn;
     sqlite3_stmt *stmt[STMT_COUNT];
 };
+
+/* The comment, history and attachment writes are steps of a transaction's
+ * work (db_transaction): this says so, and checks it in debug builds. */
+#define DB_ASSERT_IN_TRANSACTION(db) assert(!sqlite3_get_autocommit((db)->conn))
 
 /* Resets a statement after use so it holds no read lock. */
 void db_stmt_done(sqlite3_stmt *st);

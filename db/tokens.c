@@ -5,24 +5,49 @@
 #include "db/internal.h"
 #include "db/tokens.h"
 
-enum db_status
-db_token_add(struct db *db, const char *name, const unsigned char hash[TOKEN_HASH_BYTES],
-             int64_t now)
+/* A token write: its own transaction, so that it goes through the runner's
+ * retries like every write. */
+struct token_write {
+    const char *name;
+    const unsigned char *hash;      /* NULL for a revocation */
+    int64_t now;
+};
+
+static enum db_status
+step_status(int step)
 {
+    return (step & 0xff) == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
+}
+
+static enum db_status
+token_add(struct db *db, void *arg)
+{
+    const struct token_write *w = arg;
     sqlite3_stmt *st = db->stmt[STMT_TOKEN_INSERT];
-    enum db_status rc = DB_ERROR;
+    enum db_status rc;
     int step;
 
-    db_bind_text(st, 1, name);
-    sqlite3_bind_blob(st, 2, hash, TOKEN_HASH_BYTES, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, now);
+    db_bind_text(st, 1, w->name);
+    sqlite3_bind_blob(st, 2, w->hash, TOKEN_HASH_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, w->now);
     step = sqlite3_step(st);
     if (step == SQLITE_DONE)
         rc = sqlite3_changes(db->conn) == 1 ? DB_OK : DB_CONFLICT;
     else if ((step & 0xff) == SQLITE_CONSTRAINT)
         rc = DB_CONFLICT;
+    else
+        rc = step_status(step);
     db_stmt_done(st);
     return rc;
+}
+
+enum db_status
+db_token_add(struct db *db, const char *name, const unsigned char hash[TOKEN_HASH_BYTES],
+             int64_t now)
+{
+    struct token_write w = {.name = name, .hash = hash, .now = now};
+
+    return db_transaction(db, token_add, &w);
 }
 
 enum db_status
@@ -70,16 +95,29 @@ db_token_list(struct db *db, token_fn fn, void *arg)
     return rc;
 }
 
+static enum db_status
+token_revoke(struct db *db, void *arg)
+{
+    const struct token_write *w = arg;
+    sqlite3_stmt *st = db->stmt[STMT_TOKEN_REVOKE];
+    enum db_status rc;
+    int step;
+
+    db_bind_text(st, 1, w->name);
+    sqlite3_bind_int64(st, 2, w->now);
+    step = sqlite3_step(st);
+    if (step == SQLITE_DONE)
+        rc = sqlite3_changes(db->conn) == 1 ? DB_OK : DB_NOT_FOUND;
+    else
+        rc = step_status(step);
+    db_stmt_done(st);
+    return rc;
+}
+
 enum db_status
 db_token_revoke(struct db *db, const char *name, int64_t now)
 {
-    sqlite3_stmt *st = db->stmt[STMT_TOKEN_REVOKE];
-    enum db_status rc = DB_ERROR;
+    struct token_write w = {.name = name, .now = now};
 
-    db_bind_text(st, 1, name);
-    sqlite3_bind_int64(st, 2, now);
-    if (sqlite3_step(st) == SQLITE_DONE)
-        rc = sqlite3_changes(db->conn) == 1 ? DB_OK : DB_NOT_FOUND;
-    db_stmt_done(st);
-    return rc;
+    return db_transaction(db, token_revoke, &w);
 }

@@ -16,6 +16,9 @@ struct token_record {
 
 typedef int (*token_fn)(const struct token_record *t, void *arg);
 
+/* Writes are transactions of their own (db_transaction): not to be called
+ * from a transaction's work. */
+
 /* Adds NAME, or gives a revoked NAME a new hash; DB_CONFLICT when NAME is
  * active. */
 enum db_status db_token_add(struct db *db, const char *name,

@@ -30,27 +30,42 @@ teardown(void)
     fuzz_rm_tree(data_dir);
 }
 
-static void
-setup(void)
+/* The transaction's work: the comments replies may name, ids 1 and 2. */
+static enum db_status
+insert_parents(struct db *conn, void *arg)
 {
-    struct comment_new parents[] = {
+    static const struct comment_new parents[] = {
         {.article = "fz", .author = "Lan", .body = "Bài viết hay quá.",
          .client_addr = "127.0.0.1", .created_at = 1},
         {.article = "other", .author = "Minh", .body = "Cảm ơn tác giả.",
          .client_addr = "127.0.0.1", .created_at = 2},
     };
-    char path[4200], err[256];
     int64_t id;
+
+    (void)arg;
+    for (size_t i = 0; i < sizeof parents / sizeof parents[0]; i++) {
+        enum db_status st = db_comment_insert(conn, &parents[i], &id);
+
+        if (st != DB_OK)
+            return st;
+        if (id != (int64_t)i + 1)
+            return DB_ERROR;
+    }
+    return DB_OK;
+}
+
+static void
+setup(void)
+{
+    char path[4200], err[256];
 
     fuzz_make_data_dir(data_dir);
     snprintf(path, sizeof path, "%s/ykien.db", data_dir);
     if (db_open(path, &db, err, sizeof err) != 0)
         fuzz_die(err);
     atexit(teardown);
-    for (size_t i = 0; i < sizeof parents / sizeof parents[0]; i++) {
-        if (db_comment_insert(db, &parents[i], &id) != DB_OK || id != (int64_t)i + 1)
-            fuzz_die("inserting the parent comments");
-    }
+    if (db_transaction(db, insert_parents, NULL) != DB_OK)
+        fuzz_die("inserting the parent comments");
 }
 
 static void
