@@ -1,4 +1,5 @@
-/* Command-line parsing for `ykien serve`.  Only fills struct config. */
+/* The command line: one table of options drives both the parser and every
+ * command's --help.  Only fills struct config: nothing here acts on it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -7,24 +8,6 @@
 #include <unistd.h>
 
 #include "server/config.h"
-
-const char cfg_serve_usage[] =
-    "usage: ykien serve [options]\n"
-    "  --listen ADDR:PORT              address to listen on (127.0.0.1:8080)\n"
-    "  --data DIR                      database and attachments (./data)\n"
-    "  --rate-limit N                  new comments per client address per minute (10; 0: off)\n"
-    "  --trusted-proxy ADDR            believe X-Forwarded-For from this peer (repeatable)\n"
-    "  --max-connections N             open connections in all (1024)\n"
-    "  --max-connections-per-address N open connections per client address (0: no cap)\n"
-    "  --timeout SECONDS               close idle or slow connections after this (30)\n"
-    "  --threads N                     worker threads (one per CPU)\n"
-    "  --text-policy any|vietnamese    accept any language, or Vietnamese only (any)\n"
-    "  --max-body-chars N              longest comment body in characters (5000)\n"
-    "  --max-attachment-bytes N        largest attachment (10485760)\n"
-    "  --max-attachments N             attachments per comment (3)\n"
-    "  --allow-origin ORIGIN           a site whose pages may call the reader API (repeatable)\n"
-    "  --page-cache-mb N               memory for rendered list pages (16; 0: no cache)\n"
-    "  --help, --version\n";
 
 void
 cfg_set_data_dir(struct config *cfg, const char *dir)
@@ -56,6 +39,7 @@ cfg_defaults(struct config *cfg)
     cfg->api.text_policy = TEXT_POLICY_ANY;
     cfg->api.max_attachment_bytes = 10 * 1024 * 1024;
     cfg->api.max_attachments = 3;
+    cfg->check_field = TEXT_FIELD_BODY;
 }
 
 int
@@ -129,99 +113,276 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
     return errno || *end || *out > max ? -1 : 0;
 }
 
-enum cfg_result
-cfg_parse_serve(int argc, char **argv, struct config *cfg, char *err, size_t err_len)
+/* ---- the option table --------------------------------------------------- */
+
+struct option;
+/* Stores val for opt in cfg; -1 when val is not valid for it. */
+typedef int (*option_set)(struct config *cfg, const struct option *opt, const char *val);
+
+struct option {
+    const char *name;           /* "--listen" */
+    const char *arg;            /* what its value is, for --help */
+    const char *help;           /* its --help line: the default in parentheses */
+    unsigned commands;          /* the CFG_* commands that take it */
+    option_set set;             /* how the value is checked and stored */
+    unsigned long min, max;     /* for the numbers */
+};
+
+static int
+set_listen(struct config *cfg, const struct option *opt, const char *val)
 {
+    snprintf(cfg->listen, sizeof cfg->listen, "%s", val);
+    return cfg_parse_listen(val, &cfg->addr, &cfg->addr_len);
+}
+
+static int
+set_data(struct config *cfg, const struct option *opt, const char *val)
+{
+    if (!*val || strlen(val) > 3000)
+        return -1;
+    cfg_set_data_dir(cfg, val);
+    return 0;
+}
+
+/* Numbers from opt->min to opt->max: a setter per field they go to. */
+static int
+number(const struct option *opt, const char *val, unsigned long *n)
+{
+    return parse_uint(val, opt->max, n) == 0 && *n >= opt->min ? 0 : -1;
+}
+
+#define SET_NUMBER(fn, field, type)                                             \
+    static int fn(struct config *cfg, const struct option *opt, const char *val) \
+    {                                                                           \
+        unsigned long n;                                                        \
+                                                                                \
+        if (number(opt, val, &n) != 0)                                          \
+            return -1;                                                          \
+        cfg->field = (type)n;                                                   \
+        return 0;                                                               \
+    }
+SET_NUMBER(set_rate_limit, rate_limit, unsigned)
+SET_NUMBER(set_max_connections, max_connections, unsigned)
+SET_NUMBER(set_max_per_address, max_connections_per_address, unsigned)
+SET_NUMBER(set_timeout, timeout_seconds, unsigned)
+SET_NUMBER(set_threads, threads, unsigned)
+SET_NUMBER(set_max_attachment_bytes, api.max_attachment_bytes, int64_t)
+SET_NUMBER(set_max_attachments, api.max_attachments, int)
+#undef SET_NUMBER
+
+static int
+set_max_body_chars(struct config *cfg, const struct option *opt, const char *val)
+{
+    unsigned long n;
+
+    if (number(opt, val, &n) != 0)
+        return -1;
+    cfg->api.max_body_chars = n;
+    /* Room for every character as a 6-byte JSON escape. */
+    if (cfg->max_json_bytes < n * 6 + 8192)
+        cfg->max_json_bytes = n * 6 + 8192;
+    return 0;
+}
+
+static int
+set_page_cache(struct config *cfg, const struct option *opt, const char *val)
+{
+    unsigned long n;
+
+    if (number(opt, val, &n) != 0)
+        return -1;
+    cfg->page_cache_bytes = (size_t)n * 1024 * 1024;
+    return 0;
+}
+
+static int
+set_trusted_proxy(struct config *cfg, const struct option *opt, const char *val)
+{
+    if (cfg->n_proxies == CFG_MAX_PROXIES || cfg_parse_ip(val, &cfg->proxies[cfg->n_proxies]) != 0)
+        return -1;
+    cfg->n_proxies++;
+    return 0;
+}
+
+static int
+set_allow_origin(struct config *cfg, const struct option *opt, const char *val)
+{
+    if (cfg->n_origins == CFG_MAX_ORIGINS || strncmp(val, "http", 4) != 0)
+        return -1;
+    cfg->origins[cfg->n_origins++] = val;
+    return 0;
+}
+
+static int
+set_text_policy(struct config *cfg, const struct option *opt, const char *val)
+{
+    if (strcmp(val, "any") == 0)
+        cfg->api.text_policy = TEXT_POLICY_ANY;
+    else if (strcmp(val, "vietnamese") == 0)
+        cfg->api.text_policy = TEXT_POLICY_VIETNAMESE;
+    else
+        return -1;
+    return 0;
+}
+
+static int
+set_field(struct config *cfg, const struct option *opt, const char *val)
+{
+    if (strcmp(val, "body") == 0)
+        cfg->check_field = TEXT_FIELD_BODY;
+    else if (strcmp(val, "author") == 0)
+        cfg->check_field = TEXT_FIELD_AUTHOR;
+    else
+        return -1;
+    return 0;
+}
+
+/* Every option of every command, once, in --help order.  Defaults are set
+ * by cfg_defaults(); the help text names them. */
+static const struct option options[] = {
+    {"--listen", "ADDR:PORT", "address to listen on (127.0.0.1:8080)",
+     CFG_SERVE, set_listen, 0, 0},
+    {"--data", "DIR", "database and attachments (./data)",
+     CFG_SERVE | CFG_TOKEN, set_data, 0, 0},
+    {"--rate-limit", "N", "new comments per client address per minute (10; 0: off)",
+     CFG_SERVE, set_rate_limit, 0, 1000000},
+    {"--trusted-proxy", "ADDR", "believe X-Forwarded-For from this peer (repeatable)",
+     CFG_SERVE, set_trusted_proxy, 0, 0},
+    {"--max-connections", "N", "open connections in all (1024)",
+     CFG_SERVE, set_max_connections, 1, 100000},
+    {"--max-connections-per-address", "N", "open connections per client address (0: no cap)",
+     CFG_SERVE, set_max_per_address, 0, 100000},
+    {"--timeout", "SECONDS", "close idle or slow connections after this (30)",
+     CFG_SERVE, set_timeout, 1, 3600},
+    {"--threads", "N", "worker threads (one per CPU)",
+     CFG_SERVE, set_threads, 1, 256},
+    {"--text-policy", "any|vietnamese", "accept any language, or Vietnamese only (any)",
+     CFG_SERVE | CFG_CHECK_TEXT, set_text_policy, 0, 0},
+    {"--field", "body|author", "judge each line as a comment body or an author name (body)",
+     CFG_CHECK_TEXT, set_field, 0, 0},
+    {"--max-body-chars", "N", "longest comment body in characters (5000)",
+     CFG_SERVE, set_max_body_chars, 1, 100000},
+    {"--max-attachment-bytes", "N", "largest attachment (10485760)",
+     CFG_SERVE, set_max_attachment_bytes, 1, 1UL << 32},
+    {"--max-attachments", "N", "attachments per comment (3)",
+     CFG_SERVE, set_max_attachments, 0, 20},
+    {"--allow-origin", "ORIGIN", "a site whose pages may call the reader API (repeatable)",
+     CFG_SERVE, set_allow_origin, 0, 0},
+    {"--page-cache-mb", "N", "memory for rendered list pages (16; 0: no cache)",
+     CFG_SERVE, set_page_cache, 0, 4096},
+};
+
+enum { N_OPTIONS = sizeof options / sizeof options[0] };
+
+/* The commands, for the top-level --help and the head of each one's. */
+struct command {
+    enum cfg_command cmd;
+    const char *name;
+    const char *summary;        /* a line of `ykien --help` */
+    const char *synopsis;       /* the head of its --help; options follow */
+    int max_operands;           /* words that are not options */
+};
+
+static const struct command commands[] = {
+    {CFG_SERVE, "serve", "run the daemon",
+     "usage: ykien serve [options]\n", 0},
+    {CFG_TOKEN, "token", "add, list or revoke moderator tokens",
+     "usage: ykien token add NAME [options]     print a new token for moderator NAME\n"
+     "       ykien token list [options]         list moderators and their state\n"
+     "       ykien token revoke NAME [options]  revoke NAME's token at once\n", 2},
+    {CFG_CHECK_TEXT, "check-text", "print the verdict on each line of stdin",
+     "usage: ykien check-text [options]\n"
+     "Reads one text per line on stdin and prints, per line, 'accept' or\n"
+     "'reject<TAB>CODE' (then '<TAB>SUGGESTION' where there is one): the verdict\n"
+     "POST gives a comment body.\n", 0},
+};
+
+static const struct command *
+command_of(enum cfg_command cmd)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (commands[i].cmd == cmd)
+            return &commands[i];
+    return NULL;
+}
+
+static const struct option *
+option_of(enum cfg_command cmd, const char *name)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if ((options[i].commands & cmd) && strcmp(options[i].name, name) == 0)
+            return &options[i];
+    return NULL;
+}
+
+void
+cfg_usage(enum cfg_command cmd, FILE *out)
+{
+    const struct command *c = command_of(cmd);
+    int width = 0;
+
+    if (!c) {
+        fputs("usage: ykien COMMAND [options]\n", out);
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            fprintf(out, "  %-12s %s (ykien %s --help)\n", commands[i].name, commands[i].summary,
+                    commands[i].name);
+        fputs("  --help, --version\n", out);
+        return;
+    }
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        int w = (int)(strlen(options[i].name) + 1 + strlen(options[i].arg));
+
+        if (w > width)
+            width = w;
+    }
+    fputs(c->synopsis, out);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        char left[64];
+
+        if (!(options[i].commands & cmd))
+            continue;
+        snprintf(left, sizeof left, "%s %s", options[i].name, options[i].arg);
+        fprintf(out, "  %-*s %s\n", width, left, options[i].help);
+    }
+    fputs("  --help, --version\n", out);
+}
+
+enum cfg_result
+cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg, char *err,
+          size_t err_len)
+{
+    const struct command *c = command_of(cmd);
+
     cfg_defaults(cfg);
     for (int i = 0; i < argc; i++) {
-        const char *opt = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        unsigned long n;
+        const char *arg = argv[i];
+        const struct option *opt;
 
-        if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0)
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
             return CFG_HELP;
-        if (strcmp(opt, "--version") == 0)
+        if (strcmp(arg, "--version") == 0)
             return CFG_VERSION;
-        if (opt[0] != '-' || opt[1] != '-') {
-            snprintf(err, err_len, "unexpected argument '%s'", opt);
+        if (arg[0] != '-' || arg[1] == '\0') {
+            if (cfg->n_operands == c->max_operands) {
+                snprintf(err, err_len, "unexpected argument '%s'", arg);
+                return CFG_USAGE;
+            }
+            cfg->operand[cfg->n_operands++] = arg;
+            continue;
+        }
+        opt = option_of(cmd, arg);
+        if (!opt) {
+            snprintf(err, err_len, "unknown option %s", arg);
             return CFG_USAGE;
         }
-        if (!val) {
-            snprintf(err, err_len, "%s needs a value", opt);
+        if (i + 1 == argc) {
+            snprintf(err, err_len, "%s needs a value", arg);
             return CFG_USAGE;
         }
-        i++;
-        if (strcmp(opt, "--listen") == 0) {
-            snprintf(cfg->listen, sizeof cfg->listen, "%s", val);
-            if (cfg_parse_listen(val, &cfg->addr, &cfg->addr_len) != 0)
-                goto bad;
-        } else if (strcmp(opt, "--data") == 0) {
-            if (!*val || strlen(val) > 3000)
-                goto bad;
-            cfg_set_data_dir(cfg, val);
-        } else if (strcmp(opt, "--rate-limit") == 0) {
-            if (parse_uint(val, 1000000, &n) != 0)
-                goto bad;
-            cfg->rate_limit = (unsigned)n;
-        } else if (strcmp(opt, "--trusted-proxy") == 0) {
-            if (cfg->n_proxies == CFG_MAX_PROXIES ||
-                cfg_parse_ip(val, &cfg->proxies[cfg->n_proxies]) != 0)
-                goto bad;
-            cfg->n_proxies++;
-        } else if (strcmp(opt, "--max-connections") == 0) {
-            if (parse_uint(val, 100000, &n) != 0 || n == 0)
-                goto bad;
-            cfg->max_connections = (unsigned)n;
-        } else if (strcmp(opt, "--max-connections-per-address") == 0) {
-            if (parse_uint(val, 100000, &n) != 0)
-                goto bad;
-            cfg->max_connections_per_address = (unsigned)n;
-        } else if (strcmp(opt, "--timeout") == 0) {
-            if (parse_uint(val, 3600, &n) != 0 || n == 0)
-                goto bad;
-            cfg->timeout_seconds = (unsigned)n;
-        } else if (strcmp(opt, "--threads") == 0) {
-            if (parse_uint(val, 256, &n) != 0 || n == 0)
-                goto bad;
-            cfg->threads = (unsigned)n;
-        } else if (strcmp(opt, "--text-policy") == 0) {
-            if (strcmp(val, "any") == 0)
-                cfg->api.text_policy = TEXT_POLICY_ANY;
-            else if (strcmp(val, "vietnamese") == 0)
-                cfg->api.text_policy = TEXT_POLICY_VIETNAMESE;
-            else
-                goto bad;
-        } else if (strcmp(opt, "--max-body-chars") == 0) {
-            if (parse_uint(val, 100000, &n) != 0 || n == 0)
-                goto bad;
-            cfg->api.max_body_chars = n;
-            /* Room for every character as a 6-byte JSON escape. */
-            if (cfg->max_json_bytes < n * 6 + 8192)
-                cfg->max_json_bytes = n * 6 + 8192;
-        } else if (strcmp(opt, "--max-attachment-bytes") == 0) {
-            if (parse_uint(val, 1UL << 32, &n) != 0 || n == 0)
-                goto bad;
-            cfg->api.max_attachment_bytes = (int64_t)n;
-        } else if (strcmp(opt, "--max-attachments") == 0) {
-            if (parse_uint(val, 20, &n) != 0)
-                goto bad;
-            cfg->api.max_attachments = (int)n;
-        } else if (strcmp(opt, "--page-cache-mb") == 0) {
-            if (parse_uint(val, 4096, &n) != 0)
-                goto bad;
-            cfg->page_cache_bytes = (size_t)n * 1024 * 1024;
-        } else if (strcmp(opt, "--allow-origin") == 0) {
-            if (cfg->n_origins == CFG_MAX_ORIGINS || strncmp(val, "http", 4) != 0)
-                goto bad;
-            cfg->origins[cfg->n_origins++] = val;
-        } else {
-            snprintf(err, err_len, "unknown option %s", opt);
+        if (opt->set(cfg, opt, argv[++i]) != 0) {
+            snprintf(err, err_len, "invalid value for %s: '%s'", arg, argv[i]);
             return CFG_USAGE;
         }
-        continue;
-bad:
-        snprintf(err, err_len, "invalid value for %s: '%s'", opt, val);
-        return CFG_USAGE;
     }
     return CFG_OK;
 }

@@ -1,16 +1,28 @@
-/* The daemon's configuration: parsed once from the command line, read-only
- * afterwards.  Parsing is kept apart from the code that uses it. */
+/* The configuration: parsed once from the command line, read-only
+ * afterwards.  Parsing is kept apart from the code that uses it.  One table
+ * in config.c lists every option of every command (name, value, help text,
+ * where it is stored); the parser and each command's --help come from it. */
 #ifndef YKIEN_SERVER_CONFIG_H
 #define YKIEN_SERVER_CONFIG_H
 
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "api/call.h"
 
-enum { CFG_MAX_PROXIES = 8, CFG_MAX_ORIGINS = 16 };
+enum { CFG_MAX_PROXIES = 8, CFG_MAX_ORIGINS = 16, CFG_MAX_OPERANDS = 2 };
+
+/* The commands that take options; bits, since an option may belong to
+ * several. */
+enum cfg_command {
+    CFG_TOP = 0,                /* ykien itself, before any command */
+    CFG_SERVE = 1 << 0,
+    CFG_TOKEN = 1 << 1,
+    CFG_CHECK_TEXT = 1 << 2,
+};
 
 struct config {
     char listen[128];                   /* as given, for messages */
@@ -30,14 +42,22 @@ struct config {
     const char *origins[CFG_MAX_ORIGINS];
     int n_origins;
     struct api_config api;
+    enum text_field check_field;        /* check-text --field */
+    const char *operand[CFG_MAX_OPERANDS];  /* words that are no options: token's */
+    int n_operands;
 };
 
 enum cfg_result { CFG_OK, CFG_HELP, CFG_VERSION, CFG_USAGE };
 
-/* Parses the options of `ykien serve`.  On CFG_USAGE a one-line reason is
- * in err. */
-enum cfg_result cfg_parse_serve(int argc, char **argv, struct config *cfg, char *err,
-                                size_t err_len);
+/* Parses the arguments of command cmd (those after its name) into *cfg,
+ * from the defaults on, in order: the first --help, --version or mistake
+ * decides.  On CFG_USAGE a one-line reason is in err.  Values are borrowed
+ * from argv. */
+enum cfg_result cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg,
+                          char *err, size_t err_len);
+/* Writes the --help text of cmd to out: its synopsis, then one line per
+ * option it takes; for CFG_TOP, one line per command. */
+void cfg_usage(enum cfg_command cmd, FILE *out);
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT". */
 int cfg_parse_listen(const char *s, struct sockaddr_storage *out, socklen_t *len);
 /* Parses a bare IPv4 or IPv6 address. */
@@ -45,7 +65,5 @@ int cfg_parse_ip(const char *s, struct sockaddr_storage *out);
 /* Fills the paths derived from data_dir. */
 void cfg_set_data_dir(struct config *cfg, const char *dir);
 void cfg_defaults(struct config *cfg);
-
-extern const char cfg_serve_usage[];
 
 #endif

@@ -25,26 +25,9 @@
 
 enum { EXIT_USAGE = 2, STOP_WAIT_SECONDS = 30 };
 
-static const char main_usage[] =
-    "usage: ykien COMMAND [options]\n"
-    "  serve        run the daemon (ykien serve --help)\n"
-    "  token        add, list or revoke moderator tokens (ykien token --help)\n"
-    "  check-text   print the verdict on each line of stdin (ykien check-text --help)\n"
-    "  --help, --version\n";
-
-static const char token_usage[] =
-    "usage: ykien token add NAME [--data DIR]    print a new token for moderator NAME\n"
-    "       ykien token list [--data DIR]        list moderators and their state\n"
-    "       ykien token revoke NAME [--data DIR] revoke NAME's token at once\n";
-
-static const char check_text_usage[] =
-    "usage: ykien check-text [--text-policy any|vietnamese] [--field body|author]\n"
-    "Reads one text per line on stdin and prints, per line, 'accept' or\n"
-    "'reject<TAB>CODE' (then '<TAB>SUGGESTION' where there is one): the verdict\n"
-    "POST gives a comment body.\n";
-
+/* A one-line reason, then cmd's usage, on stderr. */
 __attribute__((format(printf, 2, 3))) static int
-usage_error(const char *usage, const char *fmt, ...)
+usage_error(enum cfg_command cmd, const char *fmt, ...)
 {
     va_list ap;
 
@@ -52,14 +35,31 @@ usage_error(const char *usage, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n%s", usage);
+    fputc('\n', stderr);
+    cfg_usage(cmd, stderr);
     return EXIT_USAGE;
 }
 
+/* Parses cmd's arguments into cfg.  Returns -1 when the command should go
+ * on, or the exit status: --help, --version and usage errors end it here. */
 static int
-is_flag(const char *arg, const char *flag)
+parse_args(enum cfg_command cmd, int argc, char **argv, struct config *cfg)
 {
-    return strcmp(arg, flag) == 0;
+    char err[512];
+
+    switch (cfg_parse(cmd, argc, argv, cfg, err, sizeof err)) {
+    case CFG_HELP:
+        cfg_usage(cmd, stdout);
+        return 0;
+    case CFG_VERSION:
+        puts("ykien " YKIEN_VERSION);
+        return 0;
+    case CFG_USAGE:
+        return usage_error(cmd, "%s", err);
+    case CFG_OK:
+        break;
+    }
+    return -1;
 }
 
 /* Creates DIR and DIR/tmp, DIR/files if missing; checks they are writable. */
@@ -109,20 +109,10 @@ cmd_serve(int argc, char **argv)
     struct server *srv;
     struct db *db;
     sigset_t stop;
-    int sig = 0;
+    int sig = 0, rc;
 
-    switch (cfg_parse_serve(argc, argv, &cfg, err, sizeof err)) {
-    case CFG_HELP:
-        fputs(cfg_serve_usage, stdout);
-        return 0;
-    case CFG_VERSION:
-        puts("ykien " YKIEN_VERSION);
-        return 0;
-    case CFG_USAGE:
-        return usage_error(cfg_serve_usage, "%s", err);
-    case CFG_OK:
-        break;
-    }
+    if ((rc = parse_args(CFG_SERVE, argc, argv, &cfg)) >= 0)
+        return rc;
     /* Migrate and sweep once, before any request. */
     if (open_data(cfg.data_dir, &db) != 0)
         return 1;
@@ -174,48 +164,31 @@ print_token(const struct token_record *t, void *arg)
 static int
 cmd_token(int argc, char **argv)
 {
-    const char *verb = NULL, *name = NULL, *dir = "./data";
+    static struct config cfg;
+    const char *verb, *name;
     struct db *db = NULL;
-    int rc = 1;
+    int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (is_flag(argv[i], "--help") || is_flag(argv[i], "-h")) {
-            fputs(token_usage, stdout);
-            return 0;
-        }
-        if (is_flag(argv[i], "--version")) {
-            puts("ykien " YKIEN_VERSION);
-            return 0;
-        }
-        if (is_flag(argv[i], "--data")) {
-            if (i + 1 == argc)
-                return usage_error(token_usage, "%s needs a value", "--data");
-            dir = argv[++i];
-        } else if (argv[i][0] == '-') {
-            return usage_error(token_usage, "unknown option %s", argv[i]);
-        } else if (!verb) {
-            verb = argv[i];
-        } else if (!name) {
-            name = argv[i];
-        } else {
-            return usage_error(token_usage, "unexpected argument '%s'", argv[i]);
-        }
-    }
+    if ((rc = parse_args(CFG_TOKEN, argc, argv, &cfg)) >= 0)
+        return rc;
+    rc = 1;
+    verb = cfg.n_operands > 0 ? cfg.operand[0] : NULL;
+    name = cfg.n_operands > 1 ? cfg.operand[1] : NULL;
     if (!verb)
-        return usage_error(token_usage, "%s", "missing sub-command");
+        return usage_error(CFG_TOKEN, "%s", "missing sub-command");
     if (strcmp(verb, "list") == 0) {
         if (name)
-            return usage_error(token_usage, "unexpected argument '%s'", name);
+            return usage_error(CFG_TOKEN, "unexpected argument '%s'", name);
     } else if (strcmp(verb, "add") == 0 || strcmp(verb, "revoke") == 0) {
         if (!name)
-            return usage_error(token_usage, "%s needs a NAME", verb);
+            return usage_error(CFG_TOKEN, "%s needs a NAME", verb);
         if (!auth_name_valid(name))
-            return usage_error(token_usage,
+            return usage_error(CFG_TOKEN,
                                "invalid NAME '%s' (1-64 of A-Z a-z 0-9 . _ - @)", name);
     } else {
-        return usage_error(token_usage, "unknown sub-command '%s'", verb);
+        return usage_error(CFG_TOKEN, "unknown sub-command '%s'", verb);
     }
-    if (open_data(dir, &db) != 0)
+    if (open_data(cfg.data_dir, &db) != 0)
         return 1;
     if (strcmp(verb, "add") == 0) {
         char token[AUTH_TOKEN_MAX], err[256];
@@ -251,48 +224,22 @@ out:
 static int
 cmd_check_text(int argc, char **argv)
 {
-    struct api_config cfg = {
-        .max_author_chars = 100, .max_body_chars = 5000, .text_policy = TEXT_POLICY_ANY,
-    };
-    enum text_field field = TEXT_FIELD_BODY;
+    static struct config cfg;
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
+    int rc;
 
-    for (int i = 0; i < argc; i++) {
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-        if (is_flag(argv[i], "--help") || is_flag(argv[i], "-h")) {
-            fputs(check_text_usage, stdout);
-            return 0;
-        }
-        if (is_flag(argv[i], "--version")) {
-            puts("ykien " YKIEN_VERSION);
-            return 0;
-        }
-        if (is_flag(argv[i], "--text-policy") && val) {
-            if (strcmp(val, "vietnamese") == 0)
-                cfg.text_policy = TEXT_POLICY_VIETNAMESE;
-            else if (strcmp(val, "any") != 0)
-                return usage_error(check_text_usage, "invalid --text-policy '%s'", val);
-            i++;
-        } else if (is_flag(argv[i], "--field") && val) {
-            if (strcmp(val, "author") == 0)
-                field = TEXT_FIELD_AUTHOR;
-            else if (strcmp(val, "body") != 0)
-                return usage_error(check_text_usage, "invalid --field '%s'", val);
-            i++;
-        } else {
-            return usage_error(check_text_usage, "unexpected argument '%s'", argv[i]);
-        }
-    }
+    if ((rc = parse_args(CFG_CHECK_TEXT, argc, argv, &cfg)) >= 0)
+        return rc;
     while ((len = getline(&line, &cap, stdin)) >= 0) {
         char *clean = NULL, *suggestion = NULL;
         enum api_error e;
 
         if (len > 0 && line[len - 1] == '\n')
             line[--len] = '\0';
-        e = comment_clean_text(&cfg, field, line, (size_t)len, &clean, &suggestion);
+        e = comment_clean_text(&cfg.api, cfg.check_field, line, (size_t)len, &clean,
+                               &suggestion);
         if (e == API_OK) {
             puts("accept");
         } else if (suggestion) {
@@ -326,12 +273,12 @@ main(int argc, char **argv)
         return 1;
     }
     if (!cmd)
-        return usage_error(main_usage, "%s", "missing command");
-    if (is_flag(cmd, "--help") || is_flag(cmd, "-h")) {
-        fputs(main_usage, stdout);
+        return usage_error(CFG_TOP, "%s", "missing command");
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        cfg_usage(CFG_TOP, stdout);
         return 0;
     }
-    if (is_flag(cmd, "--version")) {
+    if (strcmp(cmd, "--version") == 0) {
         puts("ykien " YKIEN_VERSION);
         return 0;
     }
@@ -341,5 +288,5 @@ main(int argc, char **argv)
         return cmd_token(argc - 2, argv + 2);
     if (strcmp(cmd, "check-text") == 0)
         return cmd_check_text(argc - 2, argv + 2);
-    return usage_error(main_usage, "unknown command '%s'", cmd);
+    return usage_error(CFG_TOP, "unknown command '%s'", cmd);
 }

@@ -1,4 +1,5 @@
-/* Server pieces without a socket: option parsing and the rate limiter. */
+/* Server pieces without a socket: option parsing (every command's) and the
+ * rate limiter. */
 #include <arpa/inet.h>
 
 #include "server/config.h"
@@ -6,11 +7,47 @@
 #include "check.h"
 
 static enum cfg_result
-parse(struct config *cfg, int argc, char **argv)
+parse_cmd(enum cfg_command cmd, struct config *cfg, int argc, char **argv)
 {
     char err[256];
 
-    return cfg_parse_serve(argc, argv, cfg, err, sizeof err);
+    return cfg_parse(cmd, argc, argv, cfg, err, sizeof err);
+}
+
+static enum cfg_result
+parse(struct config *cfg, int argc, char **argv)
+{
+    return parse_cmd(CFG_SERVE, cfg, argc, argv);
+}
+
+/* One option table for every command: each takes only its own options. */
+static void
+test_commands(void)
+{
+    static struct config cfg;
+    char *t1[] = {"add", "alice", "--data", "/srv/yk"};
+    char *t2[] = {"list", "--listen", "127.0.0.1:80"};
+    char *t3[] = {"add", "alice", "bob"};
+    char *c1[] = {"--field", "author", "--text-policy", "vietnamese"};
+    char *c2[] = {"--data", "/srv/yk"};
+    char *c3[] = {"--field", "title"};
+    char *s1[] = {"stray"};
+    char *s2[] = {"--field", "body"};
+
+    CHECK(parse_cmd(CFG_TOKEN, &cfg, 4, t1) == CFG_OK && cfg.n_operands == 2);
+    CHECK_STR(cfg.operand[0], "add");
+    CHECK_STR(cfg.operand[1], "alice");
+    CHECK_STR(cfg.data_dir, "/srv/yk");
+    CHECK(parse_cmd(CFG_TOKEN, &cfg, 3, t2) == CFG_USAGE);
+    CHECK(parse_cmd(CFG_TOKEN, &cfg, 3, t3) == CFG_USAGE);
+    CHECK(parse_cmd(CFG_CHECK_TEXT, &cfg, 4, c1) == CFG_OK);
+    CHECK(cfg.check_field == TEXT_FIELD_AUTHOR && cfg.api.text_policy == TEXT_POLICY_VIETNAMESE);
+    CHECK(parse_cmd(CFG_CHECK_TEXT, &cfg, 0, NULL) == CFG_OK);
+    CHECK(cfg.check_field == TEXT_FIELD_BODY && cfg.api.text_policy == TEXT_POLICY_ANY);
+    CHECK(parse_cmd(CFG_CHECK_TEXT, &cfg, 2, c2) == CFG_USAGE);
+    CHECK(parse_cmd(CFG_CHECK_TEXT, &cfg, 2, c3) == CFG_USAGE);
+    CHECK(parse_cmd(CFG_SERVE, &cfg, 1, s1) == CFG_USAGE);
+    CHECK(parse_cmd(CFG_SERVE, &cfg, 2, s2) == CFG_USAGE);
 }
 
 int
@@ -50,6 +87,8 @@ main(void)
     char *a9[] = {"--page-cache-mb", "x"};
     CHECK(parse(&cfg, 2, a9) == CFG_USAGE);
     CHECK(parse(&cfg, 0, NULL) == CFG_OK && cfg.page_cache_bytes == 16u * 1024 * 1024);
+
+    test_commands();
 
     CHECK(cfg_parse_listen("[::1]:8080", &ss, &len) == 0 && ss.ss_family == AF_INET6);
     CHECK(cfg_parse_listen(":8080", &ss, &len) == 0 && ss.ss_family == AF_INET);
