@@ -90,6 +90,20 @@ static const char shared_words[] =
     "ton top tot tong van vat vet yen yet hon bin tram trim trap "
     "bong hong lung rung gang non ";
 
+/* English words, and loan words common in Vietnamese writing, that spell
+ * Telex keys for a Vietnamese syllable nobody means by them: a bare vowel
+ * with a tone ("is" í, "of" ò), a rare or non-existent syllable ("ref" rè,
+ * "his" hí, "turn" tủn, "town" tơn).  In a suggestion they stay as typed
+ * whatever their neighbours ("Title is: Tôi đi học", "xem ref này").  An
+ * English word whose reading is a common syllable is not listed here: "max"
+ * mã, "car" cả, "teen" tên, "sex" sẽ, "this" thí, "as" á (châu Á) are
+ * restored when a neighbour is Vietnamese. */
+static const char kept_words[] =
+    "is us if of or his her has was war does those chose nose hose lose ex hex "
+    "nor ref bus box gas test best most must dust turn term born burn horn corn "
+    "torn norm harm charm see seen seem soon room boom how now row won town down "
+    "door tux wrong ";
+
 /* Interjections, and codes often written in lower case, that belong to no
  * language: they count as no word at all. */
 static const char neutral_words[] =
@@ -101,6 +115,7 @@ enum {
     W_EN = 1,
     W_SHARED = 2,
     W_NEUTRAL = 4,
+    W_KEEP = 8,     /* kept as typed in a suggestion */
 };
 
 #define WORD_SLOTS 4096
@@ -139,6 +154,7 @@ init_lists(void)
     add_words(english_words, W_EN);
     add_words(shared_words, W_SHARED | W_EN);
     add_words(neutral_words, W_NEUTRAL);
+    add_words(kept_words, W_KEEP | W_EN);
 }
 
 static unsigned
@@ -254,6 +270,7 @@ enum word_kind {
 struct word_class {
     enum word_kind kind;
     int english;     /* also an English word */
+    int keep;        /* ...that a suggestion keeps as typed */
     int shared;      /* ...and a common Vietnamese syllable */
     int needs_mark;  /* plain: no Vietnamese syllable is spelt like this bare */
     int strong;      /* raw: unambiguous keystrokes */
@@ -460,6 +477,7 @@ classify(const struct token *t, int text_upper, struct word_class *c)
     if (!(fl & W_EN) && n > 2 && lw[n - 1] == 's' && (word_flags(lw, n - 1) & W_EN))
         fl |= W_EN;                   /* "cats", "sits" */
     c->english = (fl & W_EN) != 0;
+    c->keep = (fl & W_KEEP) != 0;
     c->shared = (fl & W_SHARED) != 0;
     if (vi_plain_check(lw, n, &c->needs_mark)) {
         c->kind = WK_PLAIN;
@@ -503,8 +521,11 @@ struct walk {
     size_t copied;           /* input bytes up to here are already out */
     int oom;
     /* an English word that is also raw input ("max": mã) waits for its
-     * right-hand neighbour: it is restored if a neighbour is Vietnamese */
-    int prev_vi, pend_prev_vi, have_pend;
+     * right-hand neighbour: see restore_pending() */
+    int prev_vi, prev_other;    /* the word before: Vietnamese; clearly not */
+    size_t prev_end;            /* where it ended */
+    int have_pend;
+    int pend_left_vi, pend_left_other, pend_left_break;
     struct token pend_tok;
     struct word_class pend_c;
 };
@@ -530,11 +551,50 @@ is_vi_word(const struct word_class *c)
     return c->kind == WK_ACCENTED || ((c->kind == WK_PLAIN || raw) && !c->english);
 }
 
+/* Whether a word is clearly no Vietnamese: another language, or an English
+ * word that is no common Vietnamese syllable. */
+static int
+is_other_word(const struct word_class *c)
+{
+    int raw = c->kind == WK_TELEX || c->kind == WK_VNI;
+
+    return c->kind == WK_OTHER || c->kind == WK_FOREIGN || (raw && c->keep) ||
+           (c->kind == WK_PLAIN && c->english && !c->shared);
+}
+
+/* Whether text[from..to), the gap between two words, ends a clause. */
+static int
+clause_break(const char *text, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (text[i] != '\0' && strchr(",;:.!?\n", text[i]))
+            return 1;
+    return 0;
+}
+
+/* Whether the pending English word that is also raw input is restored,
+ * given its right-hand neighbour (none at the end of the text): when a
+ * neighbour is Vietnamese, unless that neighbour is beyond a clause break
+ * and an English word stands next to it within its clause ("If you see
+ * this, xin gọi lại" keeps "this"). */
+static int
+restore_pending(const struct walk *wk, int right_vi, int right_other, int right_break)
+{
+    int vi_near = (wk->pend_left_vi && !wk->pend_left_break) || (right_vi && !right_break);
+    int vi_far = (wk->pend_left_vi && wk->pend_left_break) || (right_vi && right_break);
+    int other_near = (wk->pend_left_other && !wk->pend_left_break) ||
+                     (right_other && !right_break);
+
+    return vi_near || (vi_far && !other_near);
+}
+
 static void
 build_suggestion(struct walk *wk, const struct token *t, const struct word_class *c)
 {
-    int raw = c->kind == WK_TELEX || c->kind == WK_VNI;
-    int vi = is_vi_word(c);
+    /* a kept word is English here, and copied as typed like any other */
+    int raw = (c->kind == WK_TELEX || c->kind == WK_VNI) && !c->keep;
+    int vi = is_vi_word(c), other = is_other_word(c);
+    int brk = clause_break(wk->text, wk->prev_end, t->start);
 
     if (raw && !wk->out && !wk->oom) {
         /* a restored letter is at most 3 bytes and takes at least one
@@ -543,13 +603,14 @@ build_suggestion(struct walk *wk, const struct token *t, const struct word_class
         wk->oom = wk->out == NULL;
     }
     if (wk->out) {
-        int left = wk->prev_vi;
+        int left_vi = wk->prev_vi, left_other = wk->prev_other;
 
         if (wk->have_pend) {
             /* a restored word is Vietnamese context for the next one:
              * "moo tar" after Vietnamese is "mô tả" */
-            left = wk->pend_prev_vi || vi;
-            if (left)
+            left_vi = restore_pending(wk, vi, other, brk);
+            left_other = !left_vi;
+            if (left_vi)
                 emit_restored(wk, &wk->pend_tok, &wk->pend_c);
             wk->have_pend = 0;
         }
@@ -558,11 +619,15 @@ build_suggestion(struct walk *wk, const struct token *t, const struct word_class
         } else if (raw) {
             wk->pend_tok = *t;
             wk->pend_c = *c;
-            wk->pend_prev_vi = left;
+            wk->pend_left_vi = left_vi;
+            wk->pend_left_other = left_other;
+            wk->pend_left_break = brk;
             wk->have_pend = 1;
         }
     }
     wk->prev_vi = vi;
+    wk->prev_other = other;
+    wk->prev_end = t->end;
 }
 
 static void
@@ -901,7 +966,7 @@ text_check(const char *text, size_t len, enum text_field field, enum text_policy
     }
     if (!wk.out)
         goto out;   /* cannot happen: refusing as raw means a raw word */
-    if (wk.have_pend && wk.pend_prev_vi)
+    if (wk.have_pend && restore_pending(&wk, 0, 0, 0))
         emit_restored(&wk, &wk.pend_tok, &wk.pend_c);
     memcpy(wk.out + wk.out_len, text + wk.copied, len - wk.copied);
     wk.out_len += len - wk.copied;

@@ -11,9 +11,14 @@
  *  - Raw Telex ("Xin chaof cacs banj", "dduwowcj", "nhw") and VNI ("Xin
  *    cha2o ca1c ba5n", "Viet65").  Then `suggestion` holds the text with
  *    every raw word restored and every other byte (English words, URLs,
- *    numbers, emoji, spacing) unchanged.  Tones are written in the
- *    traditional placement ("hóa", "thủy", "khỏe"), as in the site's
- *    corpus of accented text; both placements are accepted on input.
+ *    numbers, emoji, spacing) unchanged.  A word that is English and
+ *    Telex keys at once is restored only among Vietnamese ("max" mã,
+ *    "teen" tên), and not when its only Vietnamese neighbour is past a
+ *    clause break with English beside it; English words whose Telex
+ *    reading nobody means stay as typed ("Title is: Tôi đi học", "xem
+ *    ref này").  Tones are written in the traditional placement ("hóa",
+ *    "thủy", "khỏe"), as in the site's corpus of accented text; both
+ *    placements are accepted on input.
  *
  * Always accepted: properly accented Vietnamese (NFC, NFD, or precomposed
  * vowel + combining tone), with English words, brand names, numbers, URLs,

@@ -167,6 +167,35 @@ test_telex(void)
     CHECK(refused("Ddax max hoas tin nhawns", "Đã mã hóa tin nhắn"));
 }
 
+/* Whole sentences of Telex with English words in them: the suggestion
+ * restores the Vietnamese and keeps the English as typed. */
+static void
+test_english_in_telex(void)
+{
+    /* English words whose Telex reading nobody means: always kept */
+    CHECK(refused("Title is: Tooi ddi hocj", "Title is: Tôi đi học"));
+    CHECK(refused("xem ref nayf", "xem ref này"));
+    CHECK(refused("Tooi ddax ddocj bafi nafy, it is good", "Tôi đã đọc bài này, it is good"));
+    CHECK(refused("Bafi vieets nafy hay, but the title is wrong",
+                  "Bài viết này hay, but the title is wrong"));
+    CHECK(refused("Tooi ddi xe bus ddeens truwowngf vaf lafm bafi test",
+                  "Tôi đi xe bus đến trường và làm bài test"));
+    CHECK(refused("Cos ai bieets cachs turn off cais nafy khoong",
+                  "Có ai biết cách turn off cái này không"));
+    /* ... and so is a lone "ref": no reply is refused for it */
+    CHECK(accepted("ref"));
+    /* English words that spell a common syllable are restored among
+     * Vietnamese ("teen" tên, "max" mã, "As" Á) */
+    CHECK(refused("Max looix: khoong tifm thaays teen file", "Mã lỗi: không tìm thấy tên file"));
+    CHECK(refused("Ddoong Nam As vaf chaau As", "Đông Nam Á và châu Á"));
+    CHECK(refused("Thuwr nghieemj: max laf gif", "Thử nghiệm: mã là gì"));
+    /* ... but not when their only Vietnamese neighbour is past a clause
+     * break and English stands beside them */
+    CHECK(refused("If you see this, xin goij laij cho tooi", "If you see this, xin gọi lại cho tôi"));
+    CHECK(refused("Title max: Tooi ddi hocj", "Title max: Tôi đi học"));
+    CHECK(refused("Bafi test nafy: this nghieemj khos", "Bài test này: thí nghiệm khó"));
+}
+
 static void
 test_vni(void)
 {
@@ -324,6 +353,7 @@ main(void)
     test_syllables();
     test_unaccented();
     test_telex();
+    test_english_in_telex();
     test_vni();
     test_accented();
     test_english();
