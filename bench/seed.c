@@ -60,7 +60,8 @@ main(int argc, char **argv)
     struct db *db;
 
     if (argc < 4 || argc > 5) {
-        fprintf(stderr, "usage: ykien-seed DATA_DIR ARTICLES COMMENTS [APPROVED_PERCENT]\n");
+        fprintf(stderr, "usage: ykien-seed DATA_DIR ARTICLES COMMENTS"
+                        " [APPROVED_PERCENT]\n");
         return 2;
     }
     articles = strtol(argv[2], NULL, 10);

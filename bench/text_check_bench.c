@@ -20,12 +20,14 @@ static const char accented[] =
     "nhất là những gia đình ở nông thôn. Mong chính phủ sớm có giải pháp 👍 ";
 static const char unaccented[] =
     "Bai viet rat hay va bo ich, cam on tac gia da danh thoi gian tim hieu. "
-    "Toi nghi gia xang tang lien tuc nhu the nay thi nguoi dan se rat kho khan, "
-    "nhat la nhung gia dinh o nong thon. Mong chinh phu som co giai phap 👍 ";
+    "Toi nghi gia xang tang lien tuc nhu the nay thi nguoi dan se rat kho "
+    "khan, nhat la nhung gia dinh o nong thon. Mong chinh phu som co giai phap "
+    "👍 ";
 static const char telex[] =
-    "Bafi vieets raats hay vaf boor ichs, camr own tacs giar ddax dafnh thowif gian timf hieeur. "
-    "Tooi nghix gias xawng tawng lieen tucj nhw theees nafy thif nguwowif daan sex raats khos khawn, "
-    "nhaats laf nhuwngx gia ddinhf owr noong thoon. Mong chinhs phur swowms cos giair phaps 👍 ";
+    "Bafi vieets raats hay vaf boor ichs, camr own tacs giar ddax dafnh thowif "
+    "gian timf hieeur. Tooi nghix gias xawng tawng lieen tucj nhw theees nafy "
+    "thif nguwowif daan sex raats khos khawn, nhaats laf nhuwngx gia ddinhf "
+    "owr noong thoon. Mong chinhs phur swowms cos giair phaps 👍 ";
 
 /* Repeats unit until the text has about TARGET_CHARS code points. */
 static char *

@@ -122,10 +122,10 @@ typedef int (*option_set)(struct config *cfg, const struct option *opt, const ch
 struct option {
     const char *name;           /* "--listen" */
     const char *arg;            /* what its value is, for --help */
-    const char *help;           /* its --help line: the default in parentheses */
     unsigned commands;          /* the CFG_* commands that take it */
     option_set set;             /* how the value is checked and stored */
     unsigned long min, max;     /* for the numbers */
+    const char *help;           /* its --help line: the default in parentheses */
 };
 
 static int
@@ -239,38 +239,55 @@ set_field(struct config *cfg, const struct option *opt, const char *val)
 
 /* Every option of every command, once, in --help order.  Defaults are set
  * by cfg_defaults(); the help text names them. */
+/* clang-format off */
 static const struct option options[] = {
-    {"--listen", "ADDR:PORT", "address to listen on (127.0.0.1:8080)",
-     CFG_SERVE, set_listen, 0, 0},
-    {"--data", "DIR", "database and attachments (./data)",
-     CFG_SERVE | CFG_TOKEN, set_data, 0, 0},
-    {"--rate-limit", "N", "new comments per client address per minute (10; 0: off)",
-     CFG_SERVE, set_rate_limit, 0, 1000000},
-    {"--trusted-proxy", "ADDR", "believe X-Forwarded-For from this peer (repeatable)",
-     CFG_SERVE, set_trusted_proxy, 0, 0},
-    {"--max-connections", "N", "open connections in all (1024)",
-     CFG_SERVE, set_max_connections, 1, 100000},
-    {"--max-connections-per-address", "N", "open connections per client address (0: no cap)",
-     CFG_SERVE, set_max_per_address, 0, 100000},
-    {"--timeout", "SECONDS", "close idle or slow connections after this (30)",
-     CFG_SERVE, set_timeout, 1, 3600},
-    {"--threads", "N", "worker threads (one per CPU)",
-     CFG_SERVE, set_threads, 1, 256},
-    {"--text-policy", "any|vietnamese", "accept any language, or Vietnamese only (any)",
-     CFG_SERVE | CFG_CHECK_TEXT, set_text_policy, 0, 0},
-    {"--field", "body|author", "judge each line as a comment body or an author name (body)",
-     CFG_CHECK_TEXT, set_field, 0, 0},
-    {"--max-body-chars", "N", "longest comment body in characters (5000)",
-     CFG_SERVE, set_max_body_chars, 1, 100000},
-    {"--max-attachment-bytes", "N", "largest attachment (10485760)",
-     CFG_SERVE, set_max_attachment_bytes, 1, 1UL << 32},
-    {"--max-attachments", "N", "attachments per comment (3)",
-     CFG_SERVE, set_max_attachments, 0, 20},
-    {"--allow-origin", "ORIGIN", "a site whose pages may call the reader API (repeatable)",
-     CFG_SERVE, set_allow_origin, 0, 0},
-    {"--page-cache-mb", "N", "memory for rendered list pages (16; 0: no cache)",
-     CFG_SERVE, set_page_cache, 0, 4096},
+    {"--listen", "ADDR:PORT", CFG_SERVE,
+     set_listen, 0, 0,
+     "address to listen on (127.0.0.1:8080)"},
+    {"--data", "DIR", CFG_SERVE | CFG_TOKEN,
+     set_data, 0, 0,
+     "database and attachments (./data)"},
+    {"--rate-limit", "N", CFG_SERVE,
+     set_rate_limit, 0, 1000000,
+     "new comments per client address per minute (10; 0: off)"},
+    {"--trusted-proxy", "ADDR", CFG_SERVE,
+     set_trusted_proxy, 0, 0,
+     "believe X-Forwarded-For from this peer (repeatable)"},
+    {"--max-connections", "N", CFG_SERVE,
+     set_max_connections, 1, 100000,
+     "open connections in all (1024)"},
+    {"--max-connections-per-address", "N", CFG_SERVE,
+     set_max_per_address, 0, 100000,
+     "open connections per client address (0: no cap)"},
+    {"--timeout", "SECONDS", CFG_SERVE,
+     set_timeout, 1, 3600,
+     "close idle or slow connections after this (30)"},
+    {"--threads", "N", CFG_SERVE,
+     set_threads, 1, 256,
+     "worker threads (one per CPU)"},
+    {"--text-policy", "any|vietnamese", CFG_SERVE | CFG_CHECK_TEXT,
+     set_text_policy, 0, 0,
+     "accept any language, or Vietnamese only (any)"},
+    {"--field", "body|author", CFG_CHECK_TEXT,
+     set_field, 0, 0,
+     "judge each line as a comment body or an author name (body)"},
+    {"--max-body-chars", "N", CFG_SERVE,
+     set_max_body_chars, 1, 100000,
+     "longest comment body in characters (5000)"},
+    {"--max-attachment-bytes", "N", CFG_SERVE,
+     set_max_attachment_bytes, 1, 1UL << 32,
+     "largest attachment (10485760)"},
+    {"--max-attachments", "N", CFG_SERVE,
+     set_max_attachments, 0, 20,
+     "attachments per comment (3)"},
+    {"--allow-origin", "ORIGIN", CFG_SERVE,
+     set_allow_origin, 0, 0,
+     "a site whose pages may call the reader API (repeatable)"},
+    {"--page-cache-mb", "N", CFG_SERVE,
+     set_page_cache, 0, 4096,
+     "memory for rendered list pages (16; 0: no cache)"},
 };
+/* clang-format on */
 
 enum { N_OPTIONS = sizeof options / sizeof options[0] };
 
@@ -287,14 +304,16 @@ static const struct command commands[] = {
     {CFG_SERVE, "serve", "run the daemon",
      "usage: ykien serve [options]\n", 0},
     {CFG_TOKEN, "token", "add, list or revoke moderator tokens",
-     "usage: ykien token add NAME [options]     print a new token for moderator NAME\n"
-     "       ykien token list [options]         list moderators and their state\n"
-     "       ykien token revoke NAME [options]  revoke NAME's token at once\n", 2},
+     "usage: ykien token add NAME [options]     print a new token for NAME\n"
+     "       ykien token list [options]         list moderators, their state\n"
+     "       ykien token revoke NAME [options]  revoke NAME's token at once\n",
+     2},
     {CFG_CHECK_TEXT, "check-text", "print the verdict on each line of stdin",
      "usage: ykien check-text [options]\n"
      "Reads one text per line on stdin and prints, per line, 'accept' or\n"
-     "'reject<TAB>CODE' (then '<TAB>SUGGESTION' where there is one): the verdict\n"
-     "POST gives a comment body.\n", 0},
+     "'reject<TAB>CODE' (then '<TAB>SUGGESTION' where there is one): the\n"
+     "verdict POST gives a comment body.\n",
+     0},
 };
 
 static const struct command *

@@ -98,7 +98,8 @@ metrics_render(const struct api_stats *stats, int stats_ok)
     struct out o = {.buf = malloc(8192), .cap = 8192};
     uint64_t cumulative = 0;
 
-    put(&o, "# HELP ykien_http_requests_total HTTP requests by route and status.\n"
+    put(&o, "# HELP ykien_http_requests_total"
+            " HTTP requests by route and status.\n"
             "# TYPE ykien_http_requests_total counter\n");
     for (int r = 0; r <= MAX_ROUTES; r++) {
         const char *name = r < route_count() ? route_at(r)->name : r == MAX_ROUTES ? "none" : NULL;
@@ -111,14 +112,17 @@ metrics_render(const struct api_stats *stats, int stats_ok)
             if (n == 0)
                 continue;
             if (statuses[s])
-                put(&o, "ykien_http_requests_total{route=\"%s\",status=\"%u\"} %llu\n", name,
-                    statuses[s], (unsigned long long)n);
+                put(&o, "ykien_http_requests_total"
+                        "{route=\"%s\",status=\"%u\"} %llu\n",
+                    name, statuses[s], (unsigned long long)n);
             else
-                put(&o, "ykien_http_requests_total{route=\"%s\",status=\"other\"} %llu\n", name,
-                    (unsigned long long)n);
+                put(&o, "ykien_http_requests_total"
+                        "{route=\"%s\",status=\"other\"} %llu\n",
+                    name, (unsigned long long)n);
         }
     }
-    put(&o, "# HELP ykien_http_request_duration_seconds Time from request start to reply.\n"
+    put(&o, "# HELP ykien_http_request_duration_seconds"
+            " Time from request start to reply.\n"
             "# TYPE ykien_http_request_duration_seconds histogram\n");
     for (int i = 0; i < N_BUCKETS; i++) {
         cumulative += atomic_load_explicit(&buckets[i], memory_order_relaxed);

@@ -35,8 +35,10 @@ static const char forms[] = "aWAeEioOPuUyD";
  * open i ("ký", "lý"); "ia" "ua" "ưa" are the open forms of iê uô ươ; "yê"
  * is iê with no onset ("yên", "yêu").  Loan rhymes such as "oong" are left
  * out on purpose: their stripped forms clash with Telex ("boong"). */
+/* clang-format off */
 static const char *const rhymes_plain[] = {
-    "a", "ac", "ach", "ai", "am", "an", "ang", "anh", "ao", "ap", "at", "au", "ay",
+    "a", "ac", "ach", "ai", "am", "an", "ang", "anh", "ao", "ap", "at", "au",
+    "ay",
     "Wc", "Wm", "Wn", "Wng", "Wp", "Wt",
     "Ac", "Am", "An", "Ang", "Ap", "At", "Au", "Ay",
     "e", "ec", "em", "en", "eng", "eo", "ep", "et",
@@ -56,7 +58,8 @@ static const char *const rhymes_plain[] = {
 
 /* Rhymes with the glide o: only before a, ă, e ("hoa", "hoặc", "khoe"). */
 static const char *const rhymes_glide_o[] = {
-    "oa", "oac", "oach", "oai", "oam", "oan", "oang", "oanh", "oap", "oat", "oay",
+    "oa", "oac", "oach", "oai", "oam", "oan", "oang", "oanh", "oap", "oat",
+    "oay",
     "oWc", "oWm", "oWn", "oWng", "oWt",
     "oe", "oen", "oeo", "oet",
 };
@@ -81,6 +84,7 @@ static const char *const rhymes_q[] = {
     "uy", "uych", "uynh", "uyp", "uyt", "uyu", "uyEn", "uyEt", "uya",
     "uP", "uOc", "ui",
 };
+/* clang-format on */
 
 enum {
     RH_PLAIN = 1,
@@ -133,6 +137,7 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 int
 vi_letter_is_vowel(char c)
 {
+    /* clang-format off */
     switch (c) {
     case 'a': case 'e': case 'i': case 'o': case 'u': case 'y':
     case 'A': case 'W': case 'E': case 'O': case 'P': case 'U':
@@ -140,6 +145,7 @@ vi_letter_is_vowel(char c)
     default:
         return 0;
     }
+    /* clang-format on */
 }
 
 static int
@@ -151,6 +157,7 @@ is_marked_letter(char c)
 char
 vi_letter_base(char c)
 {
+    /* clang-format off */
     switch (c) {
     case 'A': case 'W': return 'a';
     case 'E': return 'e';
@@ -159,6 +166,7 @@ vi_letter_base(char c)
     case 'D': return 'd';
     default: return c;
     }
+    /* clang-format on */
 }
 
 static void
@@ -233,6 +241,7 @@ find_skeleton(const char *s, int n)
 static int
 form_index(char c)
 {
+    /* clang-format off */
     switch (c) {
     case 'a': return 0;
     case 'W': return 1;
@@ -249,6 +258,7 @@ form_index(char c)
     case 'D': return 12;
     default: return -1;
     }
+    /* clang-format on */
 }
 
 /* Fills the code point tables from canonical decompositions: every code
@@ -275,6 +285,7 @@ build_cp_tables(void)
         for (utf8proc_ssize_t i = 1; i < n; i++) {
             char m = 0;
 
+            /* clang-format off */
             switch (d[i]) {
             case 0x300: tone = tone ? -1 : VI_TONE_GRAVE; break;
             case 0x301: tone = tone ? -1 : VI_TONE_ACUTE; break;
@@ -286,6 +297,7 @@ build_cp_tables(void)
             case 0x31B: m = '+'; break;
             default: tone = -1; break;
             }
+            /* clang-format on */
             if (m) {
                 letter = vi_letter_mark(letter, m);
                 if (!letter)
@@ -380,6 +392,7 @@ vi_letter_decode(uint32_t cp, char *letter, int *tone, int *upper)
         }
         return VI_CP_OTHER;
     }
+    /* clang-format off */
     switch (cp) {
     case 0x300: case 0x340: *tone = VI_TONE_GRAVE; return VI_CP_TONE_MARK;
     case 0x301: case 0x341: *tone = VI_TONE_ACUTE; return VI_CP_TONE_MARK;
@@ -391,6 +404,7 @@ vi_letter_decode(uint32_t cp, char *letter, int *tone, int *upper)
     case 0x31B: *letter = '+'; return VI_CP_VOWEL_MARK;
     default: break;
     }
+    /* clang-format on */
     if (cp >= R1_LO && cp <= R1_HI)
         code = cp_r1[cp - R1_LO];
     else if (cp >= R2_LO && cp <= R2_HI)
@@ -430,6 +444,7 @@ vi_utf8_put(uint32_t cp, char *out)
 
 /* ---- onsets and how they combine with rhymes ---------------------------- */
 
+/* clang-format off */
 enum onset {
     ON_NONE, ON_B, ON_C, ON_CH, ON_D, ON_DD, ON_G, ON_GH, ON_GI, ON_H, ON_K,
     ON_KH, ON_L, ON_M, ON_N, ON_NG, ON_NGH, ON_NH, ON_PH, ON_Q, ON_R, ON_S,
@@ -440,14 +455,15 @@ enum onset {
 /* Onsets before which a glide (o or u) is spelt: labials never take one,
  * and k, c, gh, ngh, gi never do (q spells /kw/). */
 static const unsigned glide_onsets =
-    BIT(ON_NONE) | BIT(ON_CH) | BIT(ON_D) | BIT(ON_DD) | BIT(ON_H) | BIT(ON_KH) |
-    BIT(ON_L) | BIT(ON_N) | BIT(ON_NG) | BIT(ON_NH) | BIT(ON_S) | BIT(ON_T) |
-    BIT(ON_TH) | BIT(ON_TR) | BIT(ON_X);
+    BIT(ON_NONE) | BIT(ON_CH) | BIT(ON_D) | BIT(ON_DD) | BIT(ON_H) |
+    BIT(ON_KH) | BIT(ON_L) | BIT(ON_N) | BIT(ON_NG) | BIT(ON_NH) | BIT(ON_S) |
+    BIT(ON_T) | BIT(ON_TH) | BIT(ON_TR) | BIT(ON_X);
 /* Onsets after which an open i is spelt y in the traditional orthography
  * ("ý", "hy", "ký", "lý", "mỹ", "sỹ", "tỷ", "vỹ"). */
 static const unsigned y_onsets =
     BIT(ON_NONE) | BIT(ON_H) | BIT(ON_K) | BIT(ON_L) | BIT(ON_M) | BIT(ON_S) |
     BIT(ON_T) | BIT(ON_V);
+/* clang-format on */
 
 /* Reads the onset at the start of s (internal or stripped letters);
  * returns its length and sets *on, or -1 if s starts with a letter no
@@ -458,6 +474,7 @@ parse_onset(const char *s, int n, enum onset *on)
 {
     char a = n > 0 ? s[0] : 0, b = n > 1 ? s[1] : 0, c = n > 2 ? s[2] : 0;
 
+    /* clang-format off */
     switch (a) {
     case 'b': *on = ON_B; return 1;
     case 'c':
@@ -498,6 +515,7 @@ parse_onset(const char *s, int n, enum onset *on)
         *on = ON_NONE;
         return 0;
     }
+    /* clang-format on */
 }
 
 /* Which of the rhyme's lists apply after onset `on`, or 0 if none does.
@@ -516,6 +534,7 @@ onset_takes(enum onset on, const struct rhyme *r, int absorbed)
     if (r->cls & RH_PLAIN) {
         int take = 1;
 
+        /* clang-format off */
         switch (on) {
         case ON_C: case ON_G: case ON_NG:
             take = !r->front;
@@ -527,11 +546,13 @@ onset_takes(enum onset on, const struct rhyme *r, int absorbed)
             /* after gi a written i belongs to the onset: "gin" is gi + in
              * (absorbed), never gi + "n"; i, y, ê may not start the rest */
             take = absorbed ? r->s[0] == 'i'
-                            : !(r->s[0] == 'i' || r->s[0] == 'y' || r->s[0] == 'E');
+                            : !(r->s[0] == 'i' || r->s[0] == 'y' ||
+                                r->s[0] == 'E');
             break;
         default:
             break;
         }
+        /* clang-format on */
         if (ye && on != ON_NONE)
             take = 0;
         if (ie && on == ON_NONE)

@@ -43,51 +43,53 @@
  * they are no Vietnamese syllable at all.  A word ending in s whose stem is
  * listed counts as listed (plurals, third persons). */
 static const char english_words[] =
-    "i am an as at be by do go he if in is it me my no of oh on or so to up us we "
-    "all and any are bad bag ban bar bat bed bee been beer beet bet big bin bit "
-    "boo boom boot born bot box boy bun bus but buy bye cab can cap car cat char "
-    "chat chef chin chip chop chose coo cool coop corn cost cot cow cue cup cur "
-    "cut dam day deep deer den dig dim din dip doe doc dog doom door dot down due "
-    "ear eat end era etc even ever ex eye far few fix for fox fun gas gap gin gist "
-    "goat gone got gum gun gut had ham has hat have he her hero hers hex hey hi him "
-    "hip his hit hoe hog hook hoop hoot horn host hot how hue hug hum hut its job "
-    "key kin kit lab lap law lax lay lee leer let lex lid lip list lit lo log long "
-    "loo loom loop loot lost lot low mac man map mat max may meet men mesh met mix "
-    "mob mom moo moon moot mop most mow much mud mum must nap neat net new nor "
-    "noon nose not now nut oat odd off oil old one our out own pay per pop pot "
-    "put ran rap rat raw ray red rex rib rim rip rob rod rot row rub run rut sad "
-    "sat saw say sax sea see seem seen seer set sex she shy sin sip sir sit six "
-    "sky son soon soot sort sow spa sue sum sun tab tan tap tar tax tea tee teem "
-    "teen ten than that the them then these they thin this those thus tie tin tip "
-    "toe ton too took top tot tow toy try tub tux two use van vast vat vet via vim "
-    "vow war was way web wet who why win wit won yes yet you "
-    "able about above add after again ago air also always am among another area "
-    "back base bang bar best bit body book both bring burn call came case cast "
-    "change charm check city close code come could data date dear did does done "
-    "door dust each else end every face fact far fast file find first five form "
-    "four free from full game gave get give good great group hair half hand hang "
-    "hard harm head hear help here high hold home hope hose hour hung idea into "
-    "item just keep kind king know land last late left less life like line lose "
-    "love made main make many mass mean mind miss mode more move name near need "
-    "never next nice none norm note once only open over page part pass past plan "
-    "play post rain rang read real rest rich ring rise road rock room rose rule "
-    "rust safe said same save seat seem send ship shop show side sing size some "
-    "song sung sort stay step still stop such sure take talk team tell term test "
-    "text than thing think time told tone torn town tree trim trip turn type under "
-    "unit upon user very vest view wait walk want warn well went were what when "
-    "with word work year your "
-    "gong ding tech nest mist list mast cast lost host cost dust "
-    "rust bust gust must trust lust visa lisa hose nose lose rose those chose "
-    "case base vase cure pure sure mono demo hobo tram trap tron ";
+    "i am an as at be by do go he if in is it me my no of oh on or so to up us "
+    "we all and any are bad bag ban bar bat bed bee been beer beet bet big bin "
+    "bit boo boom boot born bot box boy bun bus but buy bye cab can cap car "
+    "cat char chat chef chin chip chop chose coo cool coop corn cost cot cow "
+    "cue cup cur cut dam day deep deer den dig dim din dip doe doc dog doom "
+    "door dot down due ear eat end era etc even ever ex eye far few fix for "
+    "fox fun gas gap gin gist goat gone got gum gun gut had ham has hat have "
+    "he her hero hers hex hey hi him hip his hit hoe hog hook hoop hoot horn "
+    "host hot how hue hug hum hut its job key kin kit lab lap law lax lay lee "
+    "leer let lex lid lip list lit lo log long loo loom loop loot lost lot low "
+    "mac man map mat max may meet men mesh met mix mob mom moo moon moot mop "
+    "most mow much mud mum must nap neat net new nor noon nose not now nut oat "
+    "odd off oil old one our out own pay per pop pot put ran rap rat raw ray "
+    "red rex rib rim rip rob rod rot row rub run rut sad sat saw say sax sea "
+    "see seem seen seer set sex she shy sin sip sir sit six sky son soon soot "
+    "sort sow spa sue sum sun tab tan tap tar tax tea tee teem teen ten than "
+    "that the them then these they thin this those thus tie tin tip toe ton "
+    "too took top tot tow toy try tub tux two use van vast vat vet via vim vow "
+    "war was way web wet who why win wit won yes yet you "
+    "able about above add after again ago air also always am among another "
+    "area back base bang bar best bit body book both bring burn call came case "
+    "cast change charm check city close code come could data date dear did "
+    "does done door dust each else end every face fact far fast file find "
+    "first five form four free from full game gave get give good great group "
+    "hair half hand hang hard harm head hear help here high hold home hope "
+    "hose hour hung idea into item just keep kind king know land last late "
+    "left less life like line lose love made main make many mass mean mind "
+    "miss mode more move name near need never next nice none norm note once "
+    "only open over page part pass past plan play post rain rang read real "
+    "rest rich ring rise road rock room rose rule rust safe said same save "
+    "seat seem send ship shop show side sing size some song sung sort stay "
+    "step still stop such sure take talk team tell term test text than thing "
+    "think time told tone torn town tree trim trip turn type under unit upon "
+    "user very vest view wait walk want warn well went were what when with "
+    "word work year your "
+    "gong ding tech nest mist list mast cast lost host cost dust rust bust "
+    "gust must trust lust visa lisa hose nose lose rose those chose case base "
+    "vase cure pure sure mono demo hobo tram trap tron ";
 
 /* Common Vietnamese syllables, written without marks, that are also English
  * words: in text with no marks they are evidence for neither language. */
 static const char shared_words[] =
-    "a an at am ban bang bat be but cam can cap cat chat chin chop con cot cum cup "
-    "dam dan den dip do dong dot gap go hang hat he hen hop ho hot hung in it "
-    "lap long lot man map mat me men met nap net no non not nut on ran rang rat run "
-    "sang sap sat set so son song sung tan tang tap tat ten than the them tin to "
-    "ton top tot tong van vat vet yen yet hon bin tram trim trap "
+    "a an at am ban bang bat be but cam can cap cat chat chin chop con cot cum "
+    "cup dam dan den dip do dong dot gap go hang hat he hen hop ho hot hung in "
+    "it lap long lot man map mat me men met nap net no non not nut on ran rang "
+    "rat run sang sap sat set so son song sung tan tang tap tat ten than the "
+    "them tin to ton top tot tong van vat vet yen yet hon bin tram trim trap "
     "bong hong lung rung gang non ";
 
 /* English words, and loan words common in Vietnamese writing, that spell
@@ -100,16 +102,16 @@ static const char shared_words[] =
  * restored when a neighbour is Vietnamese. */
 static const char kept_words[] =
     "is us if of or his her has was war does those chose nose hose lose ex hex "
-    "nor ref bus box gas test best most must dust turn term born burn horn corn "
-    "torn norm harm charm see seen seem soon room boom how now row won town down "
-    "door tux wrong ";
+    "nor ref bus box gas test best most must dust turn term born burn horn "
+    "corn torn norm harm charm see seen seem soon room boom how now row won "
+    "town down door tux wrong ";
 
 /* Interjections, and codes often written in lower case, that belong to no
  * language: they count as no word at all. */
 static const char neutral_words[] =
     "ok okay oke oki okie lol lmao haha hihi hehe huhu hic kk kkk wow omg xd "
-    "ha hah hm hmm uh um umm ah aha yay yep nope thx tks ty pls plz "
-    "co2 so2 no2 vs ";
+    "ha hah hm hmm uh um umm ah aha yay yep nope thx tks ty pls plz co2 so2 "
+    "no2 vs ";
 
 enum {
     W_EN = 1,
@@ -949,7 +951,8 @@ text_check(const char *text, size_t len, enum text_field field, enum text_policy
     wk.text_upper = text_in_capitals(text, len);
     walk_text(&wk);
 #ifdef TEXT_CHECK_DEBUG
-    fprintf(stderr, "acc=%d for=%d oth=%d pl=%d need=%d pen=%d psh=%d raw=%d strong=%d ren=%d\n",
+    fprintf(stderr, "acc=%d for=%d oth=%d pl=%d need=%d pen=%d psh=%d "
+                    "raw=%d strong=%d ren=%d\n",
             wk.t.accented, wk.t.foreign, wk.t.other, wk.t.plain, wk.t.plain_need, wk.t.plain_en,
             wk.t.plain_shared, wk.t.raw, wk.t.raw_strong, wk.t.raw_en);
 #endif
