@@ -19,20 +19,15 @@ import time
 
 import requests
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
-                                "shared", "acceptance"))
-from harness import Daemon, Suite, png_bytes  # noqa: E402
+from support import Tests, png_bytes
 
-suite = Suite()
+suite = Tests()
 KILLS = 20
 ART = "do-ben"
 
 
 def kill_and_restart(d):
-    d.proc.kill()
-    d.proc.wait()
-    d.log.close()
-    d.start()
+    d.restart_after_kill()
 
 
 def db_rows(d, sql, args=()):
@@ -171,6 +166,4 @@ if __name__ == "__main__":
         i = args.index("--kills")
         KILLS = int(args[i + 1])
         del args[i:i + 2]
-    if len(args) != 1:
-        sys.exit("usage: test_durability.py path/to/ykien [--kills N]")
-    sys.exit(suite.run(lambda: Daemon(args[0], extra_args=["--rate-limit", "0"])))
+    sys.exit(suite.main(args))
