@@ -2,7 +2,7 @@
 """The closing line of a test run over one or more build folders:
 
     python3 scripts/summary.py build build-asan
-    tests: 1016 checks passed, 0 failed (40 test programs in 2 builds); not run: contract, corpus — ../shared absent
+    tests: 1554 checks passed, 0 failed (46 test programs in 2 builds); not run: contract, corpus — ../shared absent
 
 What it counts: in each build folder, the test programs meson registered
 (meson-info/intro-tests.json) and what the last `meson test` recorded for

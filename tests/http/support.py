@@ -28,8 +28,10 @@ import traceback
 
 import requests
 
-from harness import (Daemon, error_code, free_port, nfc, nfd, one_shot,  # noqa: F401
-                     parse_metrics, png_bytes, sanitizer_report)
+from harness import (SANITIZER_MARKS, Daemon, error_code, free_port, nfc, nfd,  # noqa: F401
+                     one_shot, parse_metrics, png_bytes, sanitizer_report)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 MiB = 1024 * 1024
 JSON_CT = "application/json; charset=utf-8"
