@@ -14,9 +14,9 @@ import time
 
 import requests
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                "shared", "acceptance"))
-from harness import Daemon, png_bytes  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "http"))
+from harness import Daemon, png_bytes  # noqa: E402  (tests/http/harness.py)
 
 
 def rss_kib(pid):

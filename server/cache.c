@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "server/cache.h"
+#include "server/metrics.h"
 #include "util/hash.h"
 
 enum { SLOTS = 4096 };
@@ -107,6 +108,7 @@ cache_serve(struct cache *c, const char *key, uint64_t generation, const char *i
         }
     }
     pthread_mutex_unlock(&s->lock);
+    metrics_page_cache(status != 0);
     return status;
 }
 

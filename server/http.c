@@ -52,7 +52,6 @@ struct server {
     struct cache *cache;
     pthread_key_t db_key;
     atomic_int in_flight;
-    atomic_int open_connections;
     atomic_bool stopping;           /* new requests are refused with 503 */
     uint16_t port;
 };
@@ -412,11 +411,11 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 
     (void)conn;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        int n = atomic_fetch_add(&s->open_connections, 1) + 1;
+        int n = metrics_connection_opened();
 
         *socket_context = n > (int)s->cfg->max_connections ? &over_limit : NULL;
     } else {
-        atomic_fetch_sub(&s->open_connections, 1);
+        metrics_connection_closed();
     }
 }
 

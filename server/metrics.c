@@ -24,6 +24,9 @@ static atomic_uint_fast64_t buckets[N_BUCKETS];
 static atomic_uint_fast64_t latency_count;
 static atomic_uint_fast64_t latency_sum_us;
 static atomic_uint_fast64_t upload_bytes;
+static atomic_int open_connections;
+static atomic_uint_fast64_t cache_hits;
+static atomic_uint_fast64_t cache_misses;
 
 static int
 status_slot(unsigned status)
@@ -55,6 +58,24 @@ void
 metrics_upload_bytes(uint64_t n)
 {
     atomic_fetch_add_explicit(&upload_bytes, n, memory_order_relaxed);
+}
+
+int
+metrics_connection_opened(void)
+{
+    return atomic_fetch_add(&open_connections, 1) + 1;
+}
+
+void
+metrics_connection_closed(void)
+{
+    atomic_fetch_sub(&open_connections, 1);
+}
+
+void
+metrics_page_cache(int hit)
+{
+    atomic_fetch_add_explicit(hit ? &cache_hits : &cache_misses, 1, memory_order_relaxed);
 }
 
 struct out {
@@ -139,6 +160,18 @@ metrics_render(const struct api_stats *stats, int stats_ok)
             "# TYPE ykien_upload_bytes_total counter\n"
             "ykien_upload_bytes_total %llu\n",
         (unsigned long long)atomic_load(&upload_bytes));
+    put(&o, "# HELP ykien_open_connections Client connections open now.\n"
+            "# TYPE ykien_open_connections gauge\n"
+            "ykien_open_connections %d\n"
+            "# HELP ykien_page_cache_hits_total List pages served from the page cache.\n"
+            "# TYPE ykien_page_cache_hits_total counter\n"
+            "ykien_page_cache_hits_total %llu\n"
+            "# HELP ykien_page_cache_misses_total List pages looked up in the page cache "
+            "and not found there.\n"
+            "# TYPE ykien_page_cache_misses_total counter\n"
+            "ykien_page_cache_misses_total %llu\n",
+        atomic_load(&open_connections), (unsigned long long)atomic_load(&cache_hits),
+        (unsigned long long)atomic_load(&cache_misses));
     if (stats_ok) {
         put(&o, "# HELP ykien_queue_depth Comments waiting for moderation.\n"
                 "# TYPE ykien_queue_depth gauge\n"

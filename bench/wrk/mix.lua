@@ -1,9 +1,12 @@
 -- 95% GET of a comment list, 5% POST of a new comment (unique body).
---   LIST_PATH  the list to read        (default /api/v1/articles/a0/comments?limit=50)
---   POST_PATH  where to post           (default /api/v1/articles/bench-mix/comments)
--- Ends with the RESULT line of ../shared/peers/wrk/report.lua, plus post_ok/post_fail.
+--   LIST_PATH     the list to read     (default /api/v1/articles/a0/comments?limit=50)
+--   POST_PATH     where to post        (default /api/v1/articles/bench-mix/comments)
+--   EXPECT_BYTES  body length of every list reply (default: not checked)
+-- Ends with the RESULT line of check.lua; app_fail counts every reply that
+-- is neither a list of the expected length nor a 201 with the new comment.
 local list_path = os.getenv("LIST_PATH") or "/api/v1/articles/a0/comments?limit=50"
 local post_path = os.getenv("POST_PATH") or "/api/v1/articles/bench-mix/comments"
+local expect = tonumber(os.getenv("EXPECT_BYTES") or "")
 local threads = {}
 function setup(thread)
   table.insert(threads, thread)
@@ -11,7 +14,7 @@ function setup(thread)
 end
 
 function init(args)
-  n, post_ok, post_fail = 0, 0, 0
+  n, post_ok, bad = 0, 0, 0
   salt = os.time() % 100000
 end
 
@@ -27,12 +30,13 @@ function request()
 end
 
 -- Responses arrive after later requests were made, so tell them apart by
--- status: 201 is a stored comment, 200 a list; anything else is a failure.
+-- status: 201 is a stored comment (its body names it pending), 200 a list
+-- (of the expected length); anything else is a failure.
 function response(status, headers, body)
-  if status == 201 then
+  if status == 201 and body and body:find('"status":"pending"', 1, true) then
     post_ok = post_ok + 1
-  elseif status ~= 200 then
-    post_fail = post_fail + 1
+  elseif not (status == 200 and (not expect or (body and #body == expect))) then
+    bad = bad + 1
   end
 end
 
@@ -40,7 +44,7 @@ function done(summary, latency, requests)
   local ok, fail = 0, 0
   for _, t in ipairs(threads) do
     ok = ok + (t:get("post_ok") or 0)
-    fail = fail + (t:get("post_fail") or 0)
+    fail = fail + (t:get("bad") or 0)
   end
   local secs = summary.duration / 1e6
   local e = summary.errors

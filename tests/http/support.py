@@ -1,9 +1,9 @@
-"""Shared helpers for ykien's own HTTP tests (tests/http/test_*.py).
+"""Helpers for ykien's own HTTP tests (tests/http/test_*.py).
 
-The real daemon, started fresh for each test on a loopback port with its own
-data folder (the shared acceptance harness's Daemon), driven over real HTTP
-with `requests`, or over raw sockets where a test needs byte-level control.
-No mocks.
+The real daemon (harness.Daemon), started fresh for each test on a loopback
+port with its own data folder, driven over real HTTP with `requests`, or
+over raw sockets where a test needs byte-level control.  No mocks, and
+nothing from outside the repository.
 
 A test file defines its tests with the decorator of a Tests object and ends
 with `sys.exit(tests.main())`; run it as
@@ -12,8 +12,9 @@ with `sys.exit(tests.main())`; run it as
 
 It prints PASS/FAIL per test and ends with 'N passed, M failed'; the exit
 status is non-zero when a test failed.  After every test the daemon is
-stopped with SIGTERM and must exit 0 with no sanitizer report in its log,
-so a crash or an ASan/UBSan finding fails the test that caused it.
+stopped with SIGTERM; each graceful stop in the test must have exited 0 and
+the daemon's log must hold no sanitizer report (harness.Daemon.finish), so
+a crash or an ASan/UBSan finding fails the test that caused it.
 """
 import json
 import os
@@ -25,22 +26,12 @@ import sys
 import time
 import traceback
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-_candidates = [
-    os.environ.get("YKIEN_ACCEPTANCE_DIR"),
-    os.path.join(HERE, "..", "..", "..", "shared", "acceptance"),
-    "/work/shared/acceptance",
-]
-for _c in _candidates:
-    if _c and os.path.exists(os.path.join(_c, "harness.py")):
-        sys.path.insert(0, os.path.abspath(_c))
-        break
-else:
-    sys.exit("tests/http: cannot find the shared acceptance harness "
-             "(set YKIEN_ACCEPTANCE_DIR to the folder holding harness.py)")
+import requests
 
-import requests  # noqa: E402
-from harness import Daemon, error_code, free_port, nfc, nfd, png_bytes  # noqa: E402,F401
+from harness import (SANITIZER_MARKS, Daemon, error_code, free_port, nfc, nfd,  # noqa: F401
+                     one_shot, parse_metrics, png_bytes, sanitizer_report)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 MiB = 1024 * 1024
 JSON_CT = "application/json; charset=utf-8"
@@ -51,8 +42,6 @@ RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 PUBLIC_KEYS = {"id", "article", "parent_id", "author", "body", "status", "created_at",
                "published_at", "edited", "attachments"}
 MODERATION_KEYS = PUBLIC_KEYS | {"email", "original_body", "version", "history"}
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                   "SUMMARY: UndefinedBehaviorSanitizer", "ThreadSanitizer")
 
 
 def body_text(i):
@@ -83,6 +72,23 @@ def jexpect(r, status, code=None, field=None):
             assert err.get("field") == field, \
                 f"{where}: want field {field!r}, got {err.get('field')!r}: {text}"
     return body
+
+
+def expect(r, status, code=None):
+    """Asserts the status and, when given, the error code; any error reply
+    must be the JSON error shape.  Returns r."""
+    where = f"{r.request.method} {r.request.url}"
+    text = r.text[:300]
+    assert r.status_code == status, f"{where}: want {status}, got {r.status_code}: {text}"
+    if code is not None:
+        assert error_code(r) == code, f"{where}: want error code {code!r}: {text}"
+    if status >= 400:
+        assert r.headers.get("Content-Type", "").startswith("application/json"), \
+            f"{where}: error reply of type {r.headers.get('Content-Type')!r}"
+        err = r.json().get("error", {})
+        assert isinstance(err.get("code"), str) and isinstance(err.get("message"), str) \
+            and err["message"], f"{where}: error needs code and message: {text}"
+    return r
 
 
 def check_public(c):
@@ -252,8 +258,7 @@ def queue_total(d, status="pending"):
 
 
 def read_log(d):
-    with open(os.path.join(d.tmp, "daemon.log"), "rb") as f:
-        return f.read().decode("utf-8", "replace")
+    return d.log_text()
 
 
 # ---- raw sockets ----------------------------------------------------------
@@ -372,8 +377,12 @@ def alive(d):
 # ---- command line ---------------------------------------------------------
 
 def run_cli(binary, *args, input=None, timeout=30):
-    return subprocess.run([binary] + list(args), input=input, capture_output=True,
-                          timeout=timeout)
+    """Runs the binary; a sanitizer report on its stderr fails the test."""
+    r = subprocess.run([binary] + list(args), input=input, capture_output=True,
+                       timeout=timeout)
+    err = r.stderr.decode("utf-8", "replace")
+    assert not sanitizer_report(err), f"{args[:2]}: sanitizer report:\n{err[-3000:]}"
+    return r
 
 
 # ---- runner ---------------------------------------------------------------
@@ -397,20 +406,20 @@ class Tests:
             try:
                 fn(binary)
             except Exception:
-                raise AssertionError(traceback.format_exc(limit=4))
+                raise AssertionError(traceback.format_exc(limit=-4))
             return
         extra = (["--rate-limit", rate_limit] if rate_limit is not None else []) + args
         with Daemon(binary, extra_args=extra, token_name=TOKEN_NAME) as d:
             try:
                 fn(d)
             except Exception:
-                raise AssertionError(traceback.format_exc(limit=4)
-                                     + "\n--- daemon log tail ---\n" + d.log_tail(1500))
-            code = d.stop() if d.proc else 0
-            log = read_log(d)
-            marks = [m for m in SANITIZER_MARKS if m in log]
-            assert not marks, f"sanitizer report in the daemon log:\n{log[-3000:]}"
-            assert code == 0, f"daemon exited {code} on SIGTERM; log:\n{log[-1500:]}"
+                failure = traceback.format_exc(limit=-4)
+                tail = d.log_tail(1500)
+                problems = d.finish()
+                raise AssertionError(failure + "\n--- daemon log tail ---\n" + tail
+                                     + "".join("\n--- also: " + p for p in problems))
+            problems = d.finish()
+            assert not problems, "\n".join(problems)
 
     def main(self, argv=None):
         import argparse

@@ -5,7 +5,14 @@ again and again; after each restart every acknowledged comment must be
 there exactly once, with its attachments, and SQLite's integrity check must
 pass.  Also: a kill during an upload leaves the data folder clean.
 
-    python3 tests/http/test_durability.py build/ykien [--kills N]
+A SIGKILL cannot tell a 201 sent after the fsync from one sent before it
+(the kernel's page cache outlives the process), so one test watches the
+syncs themselves: tests/http/syncshim.c, preloaded into the daemon, records
+which comments each fsync/fdatasync of the database or its WAL made
+durable, and every 201 must find its comment recorded when it arrives.
+
+    python3 tests/http/test_durability.py build/ykien [--kills N] \
+        [--sync-shim build/tests/libykien-syncshim.so]
 """
 import hashlib
 import os
@@ -13,26 +20,24 @@ import random
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
 
 import requests
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
-                                "shared", "acceptance"))
-from harness import Daemon, Suite, png_bytes  # noqa: E402
+from support import Tests, png_bytes
 
-suite = Suite()
+suite = Tests()
 KILLS = 20
 ART = "do-ben"
+SYNC_SHIM = None        # --sync-shim: the built tests/http/syncshim.c
+SYNC_MARK = "fsyncmark"
 
 
 def kill_and_restart(d):
-    d.proc.kill()
-    d.proc.wait()
-    d.log.close()
-    d.start()
+    d.restart_after_kill()
 
 
 def db_rows(d, sql, args=()):
@@ -110,6 +115,115 @@ def acknowledged_comments_survive_kills(d):
           flush=True)
 
 
+class SyncLog:
+    """Reads the sync shim's log as it grows: the markers it recorded as
+    durable, and the number of syncs of each watched file."""
+
+    def __init__(self, path):
+        self.path, self.offset, self.partial = path, 0, b""
+        self.marks, self.syncs = set(), {}
+        self.lock = threading.Lock()
+
+    def durable(self, marker):
+        with self.lock:
+            if marker in self.marks:
+                return True
+            try:
+                with open(self.path, "rb") as f:
+                    f.seek(self.offset)
+                    data = f.read()
+            except FileNotFoundError:
+                return False
+            self.offset += len(data)
+            lines = (self.partial + data).split(b"\n")
+            self.partial = lines.pop()
+            for line in lines:
+                kind, _, rest = line.decode().partition(" ")
+                if kind == "mark":
+                    self.marks.add(rest)
+                elif kind == "sync":
+                    path = rest.rsplit(" ", 1)[0]
+                    self.syncs[path] = self.syncs.get(path, 0) + 1
+            return marker in self.marks
+
+
+def asan_runtime(binary):
+    """The AddressSanitizer runtime the binary loads, or None."""
+    try:
+        out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    except OSError:
+        return None
+    for line in out.splitlines():
+        if "libasan" in line and "=>" in line:
+            return line.split("=>")[1].split()[0]
+    return None
+
+
+@suite.test
+def every_201_follows_the_sync_of_its_comment(d):
+    """Clients post (JSON and multipart) on 6 connections for 2 s; the sync
+    shim delays every sync of the database or WAL by 20 ms and records the
+    comments that each one made durable.  A 201 whose comment was not yet
+    recorded when the reply arrived was sent before its fsync."""
+    assert SYNC_SHIM and os.path.exists(SYNC_SHIM), f"no sync shim: {SYNC_SHIM!r}"
+    sync_log = os.path.join(d.tmp, "syncs.log")
+    d.stop()
+    preload = [SYNC_SHIM]
+    runtime = asan_runtime(d.binary)
+    if runtime:
+        # ASan wants its runtime first in the list of loaded libraries.
+        preload.insert(0, runtime)
+    d.env.update({
+        "LD_PRELOAD": ":".join(preload + [p for p in [os.environ.get("LD_PRELOAD")] if p]),
+        "YKIEN_SYNCSHIM_LOG": sync_log,
+        "YKIEN_SYNCSHIM_WATCH": os.path.join(d.data, "ykien.db"),
+        "YKIEN_SYNCSHIM_MARK": SYNC_MARK,
+        "YKIEN_SYNCSHIM_DIGITS": "8",
+        "YKIEN_SYNCSHIM_DELAY_US": "20000",
+    })
+    d.start()
+    syncs = SyncLog(sync_log)
+    acked, early, lock, stop = [], [], threading.Lock(), threading.Event()
+
+    def post(tid):
+        session = requests.Session()
+        url = f"{d.url}/api/v1/articles/{ART}/comments"
+        n = 0
+        while not stop.is_set():
+            n += 1
+            marker = f"{SYNC_MARK}{tid}{n:07d}"
+            body = f"Bình luận kiểm tra đồng bộ đĩa, mã {marker}."
+            if n % 4 == 0:
+                r = session.post(url, data={"author": "Người thử", "body": body},
+                                 files=[("attachment", ("a.png", png_bytes(1000 + n),
+                                                        "image/png"))], timeout=30)
+            else:
+                r = session.post(url, json={"author": "Người thử", "body": body}, timeout=30)
+            if r.status_code != 201:
+                with lock:
+                    early.append(f"{marker}: status {r.status_code} {r.text[:100]}")
+                continue
+            ok = syncs.durable(marker)
+            with lock:
+                acked.append(marker)
+                if not ok:
+                    early.append(f"{marker}: answered 201 before a sync covered it")
+
+    threads = [threading.Thread(target=post, args=(t + 1,)) for t in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(2)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not early, f"{len(early)} of {len(acked)} replies too early, e.g. {early[:3]}"
+    assert len(acked) >= 20, f"too few comments acknowledged to prove anything: {len(acked)}"
+    wal = syncs.syncs.get(os.path.join(d.data, "ykien.db-wal"), 0)
+    assert 0 < wal, syncs.syncs
+    print(f"  {len(acked)} comments answered 201, each after a sync that covered it "
+          f"({wal} syncs of the WAL)", flush=True)
+
+
 @suite.test
 def sigterm_under_keep_alive_posting(d):
     """SIGTERM while clients keep posting on keep-alive connections: the
@@ -171,6 +285,8 @@ if __name__ == "__main__":
         i = args.index("--kills")
         KILLS = int(args[i + 1])
         del args[i:i + 2]
-    if len(args) != 1:
-        sys.exit("usage: test_durability.py path/to/ykien [--kills N]")
-    sys.exit(suite.run(lambda: Daemon(args[0], extra_args=["--rate-limit", "0"])))
+    if "--sync-shim" in args:
+        i = args.index("--sync-shim")
+        SYNC_SHIM = os.path.abspath(args[i + 1])
+        del args[i:i + 2]
+    sys.exit(suite.main(args))

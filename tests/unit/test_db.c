@@ -1,6 +1,9 @@
 /* Storage against a fresh database after all migrations: comments, counts
  * kept by triggers, guarded updates, history, tokens, the transaction
- * runner (commit, roll back, retry when busy, savepoints), re-opening. */
+ * runner (commit, roll back, retry when busy, savepoints), re-opening, and
+ * the refusal of a newer schema (set up through the SQLite library, not its
+ * command-line shell, so that the check always runs). */
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -219,16 +222,18 @@ main(void)
     CHECK(db_comment_count(db, NULL, COMMENT_PENDING, &n) == DB_OK && n == 4);
     db_close(db);
 
-    /* A database from a newer schema is refused with a reason. */
+    /* A database from a newer schema is refused with a reason.  The newer
+     * version is written with SQLite itself, as a newer ykien would. */
     {
-        char cmd[600];
+        sqlite3 *raw = NULL;
+        char sql[64];
 
-        snprintf(cmd, sizeof cmd, "sqlite3 %s 'PRAGMA user_version = %d' 2>/dev/null", path,
-                 db_schema_version() + 1);
-        if (system(cmd) == 0) {
-            CHECK(db_open(path, &db, err, sizeof err) == -1);
-            CHECK(strstr(err, "newer") != NULL);
-        }
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", db_schema_version() + 1);
+        CHECK(sqlite3_open(path, &raw) == SQLITE_OK);
+        CHECK(sqlite3_exec(raw, sql, NULL, NULL, NULL) == SQLITE_OK);
+        CHECK(sqlite3_close(raw) == SQLITE_OK);
+        CHECK(db_open(path, &db, err, sizeof err) == -1);
+        CHECK(strstr(err, "newer") != NULL);
     }
     snprintf(path, sizeof path, "rm -rf %s", dir);
     CHECK(system(path) == 0);
