@@ -1,11 +1,12 @@
 /* GCRA over an open-addressed table of client addresses. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/ratelimit.h"
 
-enum { ADDRESS_SLOTS = 1 << 14, PROBE = 8, ADDR_MAX = 48 };
+enum { ADDRESS_SLOTS = 1 << 14, PROBE = 8, ADDR_MAX = 64 };
 
 struct slot {
     char addr[ADDR_MAX];
@@ -15,7 +16,6 @@ struct slot {
 struct ratelimit {
     pthread_mutex_t lock;
     uint64_t interval_ms;   /* 60 s / N */
-    uint64_t burst_ms;      /* 60 s - interval: lets N arrive at once */
     struct slot slots[ADDRESS_SLOTS];
 };
 
@@ -33,7 +33,6 @@ ratelimit_new(unsigned per_minute)
     rl->interval_ms = 60000 / per_minute;
     if (rl->interval_ms == 0)
         rl->interval_ms = 1;
-    rl->burst_ms = 60000 - rl->interval_ms;
     return rl;
 }
 
@@ -59,11 +58,29 @@ hash(const char *s)
 unsigned
 ratelimit_take(struct ratelimit *rl, const char *address, uint64_t now)
 {
-    uint32_t h = hash(address);
+    return ratelimit_take_scaled(rl, address, 1, now);
+}
+
+unsigned
+ratelimit_take_scaled(struct ratelimit *rl, const char *address, unsigned factor, uint64_t now)
+{
+    char scaled[ADDR_MAX];
+    uint64_t interval_ms, burst_ms;     /* burst: 60 s - interval lets N arrive at once */
+    uint32_t h;
     struct slot *slot = NULL, *oldest = NULL;
     unsigned wait = 0;
     uint64_t tat;
 
+    if (factor > 1) {
+        /* Its own bucket: the same address under another key. */
+        snprintf(scaled, sizeof scaled, "%s#%u", address, factor);
+        address = scaled;
+    } else {
+        factor = 1;
+    }
+    interval_ms = rl->interval_ms / factor ? rl->interval_ms / factor : 1;
+    burst_ms = 60000 - interval_ms;
+    h = hash(address);
     pthread_mutex_lock(&rl->lock);
     for (int i = 0; i < PROBE; i++) {
         struct slot *s = &rl->slots[(h + (uint32_t)i) & (ADDRESS_SLOTS - 1)];
@@ -83,12 +100,12 @@ ratelimit_take(struct ratelimit *rl, const char *address, uint64_t now)
         slot->tat_ms = 0;
     }
     tat = slot->tat_ms > now ? slot->tat_ms : now;
-    if (tat - now > rl->burst_ms) {
-        uint64_t ms = tat - now - rl->burst_ms;
+    if (tat - now > burst_ms) {
+        uint64_t ms = tat - now - burst_ms;
 
         wait = (unsigned)((ms + 999) / 1000);
     } else {
-        slot->tat_ms = tat + rl->interval_ms;
+        slot->tat_ms = tat + interval_ms;
     }
     pthread_mutex_unlock(&rl->lock);
     return wait;

@@ -31,6 +31,9 @@ static const struct route routes[] = {
      api_moderation_approve, ROUTE_BODY_JSON, ROUTE_MODERATOR, ROUTE_API, 0, NULL},
     {"moderation_reject", "POST", "/api/v1/moderation/comments/{id}/reject",
      api_moderation_reject, ROUTE_BODY_JSON, ROUTE_MODERATOR, ROUTE_API, 0, NULL},
+    /* 20 times --rate-limit: a form asks while the reader types. */
+    {"check_text", "POST", "/api/v1/check-text", api_check_text,
+     ROUTE_BODY_JSON, ROUTE_PUBLIC, ROUTE_API, 20, NULL},
     {"healthz", "GET", "/healthz", api_health, ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_API, 0, NULL},
     {"metrics", "GET", "/metrics", NULL, ROUTE_BODY_NONE, ROUTE_PUBLIC, ROUTE_METRICS, 0, NULL},
 };
