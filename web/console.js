@@ -441,8 +441,8 @@
     }
     for (i = 0, j = 0; i < n || j < m;) {
       if (i < n && j < m && x[i] === y[j]) { push('', x[i]); i++; j++; }
-      else if (j < m && (i === n || L[i][j + 1] >= L[i + 1][j])) push('ins', y[j++]);
-      else push('del', x[i++]);
+      else if (i < n && (j === m || L[i + 1][j] >= L[i][j + 1])) push('del', x[i++]);
+      else push('ins', y[j++]);
     }
     return out.map(function (p) { return p.tag ? el(p.tag, null, p.s) : document.createTextNode(p.s); });
   }

@@ -150,9 +150,9 @@
       var node = el('li', { className: 'yk-item' }, el('article', { 'aria-labelledby': id },
         el('header', null, el('b', { id: id }, c.author), ' ',
           el('time', { dateTime: c.published_at || c.created_at }, when(c.published_at || c.created_at, t, lang)),
-          c.edited && el('span', { className: 'yk-edited' }, ' · ' + t.edited)),
+          c.edited ? el('span', { className: 'yk-edited' }, ' · ' + t.edited) : null),
         body,
-        atts.length && el('ul', { className: 'yk-atts', 'aria-label': t.attach }, ...atts),
+        atts.length ? el('ul', { className: 'yk-atts', 'aria-label': t.attach }, ...atts) : null,
         el('button', { type: 'button', className: 'yk-reply', onclick: function () { form.replyTo(c, node); } }, t.reply)),
         replies);
       node.replies = replies;
