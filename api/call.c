@@ -1,4 +1,6 @@
 /* Reply helpers shared by every handler. */
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,4 +48,27 @@ api_query(const struct api_call *c, const char *key)
             return c->query[i].value;
     }
     return NULL;
+}
+
+void
+api_reply_etag(struct api_call *c)
+{
+    unsigned char digest[16];
+    char hex[2 * sizeof digest + 1];
+    char *text;
+
+    if (c->status != 200 || !c->reply)
+        return;
+    text = json_dumps(c->reply, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!text)
+        return;
+    crypto_generichash(digest, sizeof digest, (const unsigned char *)text, strlen(text), NULL, 0);
+    free(text);
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    snprintf(c->etag, sizeof c->etag, "\"q%s\"", hex);
+    if (c->if_none_match && strstr(c->if_none_match, c->etag)) {
+        json_decref(c->reply);
+        c->reply = NULL;
+        c->status = 304;
+    }
 }

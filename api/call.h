@@ -39,6 +39,7 @@ struct api_upload {
     const char *content_type;       /* detected from the content */
     int64_t size;
     char sha256[65];
+    int64_t width, height;          /* pixels of an image (api/image_size.h); 0: unknown */
 };
 
 /* The fields of a new comment, however they arrived (JSON or multipart).
@@ -78,6 +79,7 @@ struct api_call {
     const char *if_match;
     const char *if_none_match;
     const char *client_addr;
+    const char *post_key;           /* Idempotency-Key header, NULL when none */
 
     /* outputs */
     unsigned status;
@@ -96,6 +98,10 @@ json_t *api_fail(struct api_call *c, enum api_error e, const char *field);
 /* Sets a success reply, taking the reference to body. */
 void api_reply(struct api_call *c, unsigned status, json_t *body);
 void api_call_clear(struct api_call *c);
+/* Gives a 200 JSON reply a strong ETag made from its content, and turns it
+ * into 304 (no body) when If-None-Match names that tag: lets a client poll
+ * a page that is costly to send but cheap to build (the moderation queue). */
+void api_reply_etag(struct api_call *c);
 
 /* Looks up a query parameter (the first of that name), or NULL. */
 const char *api_query(const struct api_call *c, const char *key);

@@ -37,6 +37,10 @@ void api_moderation_approve(struct api_call *c);
 void api_moderation_reject(struct api_call *c);
 void api_moderation_edit(struct api_call *c);
 
+/* Web pages (handlers_web.c) */
+/* POST /api/v1/check-text: {"text", "field"?} -> the verdict. */
+void api_check_text(struct api_call *c);
+
 /* Operations (handlers_ops.c) */
 void api_health(struct api_call *c);
 

@@ -43,6 +43,8 @@ api_queue(struct api_call *c)
     q.newest_first = p.newest_first;
     q.limit = p.limit;
     present_list(c, &q, true, total);
+    /* The console polls the queue: unchanged pages are 304. */
+    api_reply_etag(c);
 }
 
 static int

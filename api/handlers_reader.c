@@ -1,13 +1,16 @@
 /* Reader endpoints: post a comment, list and show approved comments, counts
  * and attachment downloads.  No authentication, except that a moderator
  * may fetch the attachments of unapproved comments. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/attachments.h"
 #include "api/comment.h"
 #include "api/handlers.h"
+#include "api/image_size.h"
 #include "api/present.h"
 #include "api/unicode.h"
 
@@ -121,6 +124,51 @@ read_parent(const struct comment_record *rec, void *arg)
     return 0;
 }
 
+enum {
+    POST_KEY_MIN = 16,
+    POST_KEY_MAX = 64,
+    POST_KEY_SECONDS = 24 * 3600,   /* how long a key makes re-sending safe */
+};
+
+/* An Idempotency-Key: 16 to 64 of A-Z a-z 0-9 - _ (a UUID, a base64url
+ * random string). */
+static bool
+post_key_valid(const char *k)
+{
+    size_t n = strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
+    return k[n] == '\0' && n >= POST_KEY_MIN && n <= POST_KEY_MAX;
+}
+
+/* Reads each staged image's size from its header (API 1.1).  A file that
+ * starts like an image but has no readable header is not that image: 415,
+ * as for an unknown type.  Runs in the worker, so the writer's batch never
+ * waits on file reads. */
+static int
+read_image_sizes(struct api_call *c, struct comment_form *form)
+{
+    for (size_t i = 0; i < form->n_uploads; i++) {
+        struct api_upload *u = &form->uploads[i];
+        struct image_size size;
+        enum image_size_result res;
+        int fd = open(u->tmp_path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0) {
+            api_fail(c, API_E_INTERNAL, NULL);
+            return -1;
+        }
+        res = image_size_of_fd(u->content_type, fd, &size);
+        close(fd);
+        if (res == IMAGE_SIZE_BAD) {
+            api_fail(c, API_E_UNSUPPORTED_MEDIA_TYPE, "attachment");
+            return -1;
+        }
+        u->width = res == IMAGE_SIZE_OK ? size.width : 0;
+        u->height = res == IMAGE_SIZE_OK ? size.height : 0;
+    }
+    return 0;
+}
+
 /* A validated new comment waiting for the writer.  Owns its strings; the
  * uploads stay the server's. */
 struct comment_job {
@@ -128,6 +176,7 @@ struct comment_job {
     char *author;
     char *body;
     char *email;
+    char *post_key;
     struct api_upload *uploads;
     size_t n_uploads;
     enum db_status result;
@@ -142,6 +191,7 @@ api_comment_job_free(struct comment_job *job)
     free(job->author);
     free(job->body);
     free(job->email);
+    free(job->post_key);
     free(job);
 }
 
@@ -172,6 +222,17 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
         api_fail(c, API_E_BAD_ARTICLE, "article");
         goto out;
     }
+    if (c->post_key) {
+        if (!post_key_valid(c->post_key)) {
+            api_fail(c, API_E_BAD_REQUEST, "Idempotency-Key");
+            goto out;
+        }
+        job->post_key = strdup(c->post_key);
+        if (!job->post_key) {
+            api_fail(c, API_E_INTERNAL, NULL);
+            goto out;
+        }
+    }
     if (!c->form && form_from_json(c, form, &root) != 0)
         goto out;
     if (clean_field(c, TEXT_FIELD_AUTHOR, "author", form->author, form->author_len,
@@ -187,6 +248,8 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
         api_fail(c, API_E_TOO_MANY_ATTACHMENTS, "attachment");
         goto out;
     }
+    if (read_image_sizes(c, form) != 0)
+        goto out;
     if (form->parent_id > 0) {
         struct parent parent = {.article = parent_article};
 
@@ -207,7 +270,7 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
     job->in = (struct comment_new){
         .article = c->article, .parent_id = form->parent_id, .author = job->author,
         .email = job->email, .body = job->body, .client_addr = c->client_addr,
-        .created_at = (int64_t)time(NULL),
+        .created_at = (int64_t)time(NULL), .post_key = job->post_key,
     };
     job->uploads = form->uploads;
     job->n_uploads = form->n_uploads;
@@ -236,13 +299,26 @@ insert_one(struct db *db, void *arg)
 {
     struct batch *b = arg;
     struct comment_job *job = b->jobs[b->at];
-    enum db_status st = db_comment_insert(db, &job->in, &job->id);
+    enum db_status st;
+
+    /* Sent again with the key of a stored comment: that comment is the
+     * answer, and nothing more is stored (its staged files are dropped
+     * with the request). */
+    if (job->in.post_key) {
+        st = db_post_key_find(db, job->in.post_key,
+                              job->in.created_at - POST_KEY_SECONDS, &job->id);
+        if (st != DB_NOT_FOUND) {
+            job->result = st;
+            return st;
+        }
+    }
+    st = db_comment_insert(db, &job->in, &job->id);
 
     for (size_t i = 0; st == DB_OK && i < job->n_uploads; i++) {
         struct api_upload *u = &job->uploads[i];
         struct attachment_record a = {
             .comment_id = job->id, .filename = u->filename, .content_type = u->content_type,
-            .size = u->size, .sha256 = u->sha256,
+            .size = u->size, .sha256 = u->sha256, .width = u->width, .height = u->height,
         };
         int64_t aid;
 

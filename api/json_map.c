@@ -61,13 +61,21 @@ json_map_attachment(const struct attachment_record *a)
 {
     char url[64];
 
+    json_t *obj;
+
     snprintf(url, sizeof url, "/api/v1/attachments/%lld", (long long)a->id);
-    return json_pack("{s:I, s:s, s:s, s:I, s:s}",
-                     "id", (json_int_t)a->id,
-                     "filename", a->filename,
-                     "content_type", a->content_type,
-                     "size", (json_int_t)a->size,
-                     "url", url);
+    obj = json_pack("{s:I, s:s, s:s, s:I, s:s}",
+                    "id", (json_int_t)a->id,
+                    "filename", a->filename,
+                    "content_type", a->content_type,
+                    "size", (json_int_t)a->size,
+                    "url", url);
+    /* API 1.1: images carry their size in pixels, when it is known. */
+    if (obj && a->width > 0 && a->height > 0) {
+        json_object_set_new(obj, "width", json_integer(a->width));
+        json_object_set_new(obj, "height", json_integer(a->height));
+    }
+    return obj;
 }
 
 json_t *

@@ -93,7 +93,37 @@ db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
     if (rc != DB_OK)
         return rc;
     *id = sqlite3_last_insert_rowid(db->conn);
+    if (in->post_key) {
+        st = db->stmt[STMT_POST_KEY_INSERT];
+        db_bind_text(st, 1, in->post_key);
+        sqlite3_bind_int64(st, 2, *id);
+        sqlite3_bind_int64(st, 3, in->created_at);
+        rc = step_done(st);
+        db_stmt_done(st);
+        if (rc != DB_OK)
+            return rc;
+    }
     return db_history_add(db, *id, "created", NULL, in->created_at, NULL);
+}
+
+enum db_status
+db_post_key_find(struct db *db, const char *key, int64_t since, int64_t *id)
+{
+    sqlite3_stmt *st = db->stmt[STMT_POST_KEY_FIND];
+    enum db_status rc = DB_NOT_FOUND;
+    int step;
+
+    db_bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, since);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        rc = DB_OK;
+    } else if (step != SQLITE_DONE) {
+        rc = DB_ERROR;
+    }
+    db_stmt_done(st);
+    return rc;
 }
 
 /* Steps st to the end, handing each row to fn; DB_NOT_FOUND when there was
@@ -241,6 +271,16 @@ db_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg)
     return rc;
 }
 
+/* A positive number, or NULL for 0 ("not known"). */
+static void
+bind_positive(sqlite3_stmt *st, int idx, int64_t v)
+{
+    if (v > 0)
+        sqlite3_bind_int64(st, idx, v);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
 enum db_status
 db_attachment_insert(struct db *db, const struct attachment_record *a, int64_t *id)
 {
@@ -253,6 +293,8 @@ db_attachment_insert(struct db *db, const struct attachment_record *a, int64_t *
     db_bind_text(st, 3, a->content_type);
     sqlite3_bind_int64(st, 4, a->size);
     db_bind_text(st, 5, a->sha256);
+    bind_positive(st, 6, a->width);
+    bind_positive(st, 7, a->height);
     rc = step_done(st);
     db_stmt_done(st);
     if (rc == DB_OK)
@@ -275,7 +317,9 @@ walk_attachments(sqlite3_stmt *st, bool with_status, attachment_fn fn, void *arg
             .content_type = db_col_text(st, 3),
             .size = sqlite3_column_int64(st, 4),
             .sha256 = db_col_text(st, 5),
-            .comment_status = with_status ? status_of(db_col_text(st, 6)) : COMMENT_PENDING,
+            .width = sqlite3_column_int64(st, 6),   /* NULL reads as 0 */
+            .height = sqlite3_column_int64(st, 7),
+            .comment_status = with_status ? status_of(db_col_text(st, 8)) : COMMENT_PENDING,
         };
         rows++;
         if (fn(&a, arg) != 0) {

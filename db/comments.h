@@ -45,6 +45,7 @@ struct comment_new {
     const char *body;
     const char *client_addr;
     int64_t created_at;
+    const char *post_key;       /* Idempotency-Key, or NULL */
 };
 
 struct comment_query {
@@ -69,6 +70,7 @@ struct attachment_record {
     const char *content_type;
     int64_t size;
     const char *sha256;         /* lower-case hex */
+    int64_t width, height;      /* pixels of an image; 0: not known */
     enum comment_status comment_status;  /* only filled by db_attachment_get */
 };
 
@@ -76,8 +78,12 @@ typedef int (*comment_fn)(const struct comment_record *c, void *arg);
 typedef int (*history_fn)(const struct history_record *h, void *arg);
 typedef int (*attachment_fn)(const struct attachment_record *a, void *arg);
 
-/* Inserts a pending comment and its "created" history entry. */
+/* Inserts a pending comment and its "created" history entry (and its
+ * post_key, when given: DB_CONFLICT if that key is taken). */
 enum db_status db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id);
+/* The comment stored under an Idempotency-Key at or after since, or
+ * DB_NOT_FOUND. */
+enum db_status db_post_key_find(struct db *db, const char *key, int64_t since, int64_t *id);
 /* Calls fn once with comment id, or returns DB_NOT_FOUND. */
 enum db_status db_comment_get(struct db *db, int64_t id, comment_fn fn, void *arg);
 /* Calls fn for each comment of the query, in order; a non-zero return from

@@ -27,6 +27,7 @@
 #include "api/freshness.h"
 #include "api/handlers.h"
 #include "db/db.h"
+#include "server/assets.h"
 #include "server/cache.h"
 #include "server/http.h"
 #include "server/log.h"
@@ -146,6 +147,8 @@ add_common_headers(struct request *r, struct MHD_Connection *conn, struct MHD_Re
         for (int i = 0; i < cfg->n_origins; i++) {
             if (strcmp(origin, cfg->origins[i]) == 0) {
                 MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+                MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+                                        "Retry-After, Location, ETag");
                 MHD_add_response_header(resp, "Vary", "Origin");
                 break;
             }
@@ -448,6 +451,14 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         return queue(r, conn, 503, resp);
     }
     found = route_match(r->method, r->url, &r->match);
+    if (found == ROUTE_NO_PATH) {
+        /* The widget and the console (server/assets.h). */
+        struct MHD_Response *resp;
+        unsigned status = assets_reply(conn, r->method, r->url, &resp, &r->bytes);
+
+        if (status)
+            return queue(r, conn, status, resp);
+    }
     /* Under the moderation prefix a bad token is 401 whatever the path or
      * method, so that nobody learns which routes or ids exist there.  A
      * CORS preflight carries no token and only learns what Allow says. */
@@ -474,7 +485,8 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
                 MHD_add_response_header(resp, "Allow", r->match.allow);
                 MHD_add_response_header(resp, "Access-Control-Allow-Methods", r->match.allow);
                 MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-                                        "Content-Type, Authorization, If-Match, Accept-Language");
+                                        "Content-Type, Authorization, If-Match, Accept-Language, "
+                                        "Idempotency-Key");
                 MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
             }
             return queue(r, conn, 204, resp);
@@ -506,8 +518,8 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         unsigned wait;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        wait = ratelimit_take(s->rl, r->client,
-                              (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+        wait = ratelimit_take_scaled(s->rl, r->client, (unsigned)route->rate_limited,
+                                     (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
         if (wait > 0) {
             char secs[16];
             struct MHD_Response *resp;
@@ -713,6 +725,7 @@ dispatch(struct request *r, struct MHD_Connection *conn)
         .if_match = header(conn, "If-Match"),
         .if_none_match = header(conn, "If-None-Match"),
         .client_addr = r->client,
+        .post_key = header(conn, "Idempotency-Key"),
         .file = {.fd = -1},
     };
     struct MHD_Response *resp = NULL;

@@ -1,18 +1,18 @@
 /* GCRA over a hash table of client addresses (util/hashmap.h) with a
  * probe window of PROBE slots. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/ratelimit.h"
 #include "util/hashmap.h"
 
-enum { ADDRESS_SLOTS = 1 << 14, PROBE = 8, ADDR_MAX = 48 };
+enum { ADDRESS_SLOTS = 1 << 14, PROBE = 8, ADDR_MAX = 64 };
 
 struct ratelimit {
     pthread_mutex_t lock;
     uint64_t interval_ms;   /* 60 s / N */
-    uint64_t burst_ms;      /* 60 s - interval: lets N arrive at once */
     struct hashmap addresses;
     char keys[ADDRESS_SLOTS][ADDR_MAX];
     uint64_t tat_ms[ADDRESS_SLOTS]; /* theoretical arrival time of the next request */
@@ -33,7 +33,6 @@ ratelimit_new(unsigned per_minute)
     rl->interval_ms = 60000 / per_minute;
     if (rl->interval_ms == 0)
         rl->interval_ms = 1;
-    rl->burst_ms = 60000 - rl->interval_ms;
     return rl;
 }
 
@@ -76,22 +75,41 @@ slot_of(struct ratelimit *rl, const char *address, size_t n)
 unsigned
 ratelimit_take(struct ratelimit *rl, const char *address, uint64_t now)
 {
-    /* Longer than any printed address; cut so that it is found again. */
-    size_t n = strnlen(address, ADDR_MAX - 1);
+    return ratelimit_take_scaled(rl, address, 1, now);
+}
+
+unsigned
+ratelimit_take_scaled(struct ratelimit *rl, const char *address,
+                      unsigned factor, uint64_t now)
+{
+    char scaled[ADDR_MAX];
+    uint64_t interval_ms, burst_ms; /* burst: 60 s - interval, N at once */
+    size_t n;
     unsigned slot, wait = 0;
     uint64_t tat;
 
+    if (factor > 1) {
+        /* Its own bucket: the same address under another key. */
+        snprintf(scaled, sizeof scaled, "%s#%u", address, factor);
+        address = scaled;
+    } else {
+        factor = 1;
+    }
+    interval_ms = rl->interval_ms / factor ? rl->interval_ms / factor : 1;
+    burst_ms = 60000 - interval_ms;
+    /* Longer than any printed address; cut so that it is found again. */
+    n = strnlen(address, ADDR_MAX - 1);
     if (n == 0)
         address = "-", n = 1;
     pthread_mutex_lock(&rl->lock);
     slot = slot_of(rl, address, n);
     tat = rl->tat_ms[slot] > now ? rl->tat_ms[slot] : now;
-    if (tat - now > rl->burst_ms) {
-        uint64_t ms = tat - now - rl->burst_ms;
+    if (tat - now > burst_ms) {
+        uint64_t ms = tat - now - burst_ms;
 
         wait = (unsigned)((ms + 999) / 1000);
     } else {
-        rl->tat_ms[slot] = tat + rl->interval_ms;
+        rl->tat_ms[slot] = tat + interval_ms;
     }
     pthread_mutex_unlock(&rl->lock);
     return wait;

@@ -42,6 +42,10 @@ static const struct route routes[] = {
     {"moderation_reject", "POST", "/api/v1/moderation/comments/{id}/reject",
      api_moderation_reject, ROUTE_BODY_JSON, ROUTE_MODERATOR,
      ROUTE_API, 0, NULL},
+    /* 20 times --rate-limit: a form asks while the reader types. */
+    {"check_text", "POST", "/api/v1/check-text",
+     api_check_text, ROUTE_BODY_JSON, ROUTE_PUBLIC,
+     ROUTE_API, 20, NULL},
     {"healthz", "GET", "/healthz",
      api_health, ROUTE_BODY_NONE, ROUTE_PUBLIC,
      ROUTE_API, 0, NULL},

@@ -34,7 +34,7 @@ struct route {
     enum route_body body;
     enum route_auth auth;
     enum route_special special;
-    int rate_limited;       /* counts against --rate-limit */
+    int rate_limited;       /* counts against --rate-limit times this (0: not) */
     /* Public page kept in the response cache, keyed by the path and these
      * query parameters (NULL-terminated; the handler reads no others). */
     const char *const *cache_params;

@@ -23,7 +23,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD:-$src/build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
 work=${FUZZ_WORK:-$(mktemp -d /tmp/ykien-fuzz.XXXXXX)}
-targets=${*:-comment_json multipart text_check unicode query headers}
+targets=${*:-comment_json multipart text_check unicode query headers image_size}
 
 max_len() {
     case $1 in

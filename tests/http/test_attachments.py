@@ -10,9 +10,10 @@ import sys
 import time
 
 from support import (GOOD, MiB, Tests, action, comments_url, connect, files_in, gif_bytes,
-                     jexpect, jpeg_bytes, multipart, pdf_bytes, png_bytes, post_multipart,
-                     queue_total, random_png, read_all, read_response, wait_until, webp_bytes,
+                     jexpect, multipart, pdf_bytes, png_bytes, post_multipart,
+                     queue_total, random_png, read_all, read_response, wait_until,
                      alive)
+import images
 
 tests = Tests()
 FIELDS = [("author", "Thu Thảo"), ("body", GOOD)]
@@ -35,7 +36,8 @@ def attachment_roundtrip_and_visibility(d):
     c = jexpect(r, 201)
     assert len(c["attachments"]) == 1
     a = c["attachments"][0]
-    assert set(a) == {"id", "filename", "content_type", "size", "url"}, a
+    # API 1.1: an image also carries its size in pixels.
+    assert set(a) == {"id", "filename", "content_type", "size", "url", "width", "height"}, a
     assert a["filename"] == "ảnh.png" and a["content_type"] == "image/png" and a["size"] == 50_000
     assert a["url"] == f"/api/v1/attachments/{a['id']}"
     # pending: hidden from the public, visible to a moderator
@@ -85,14 +87,14 @@ def type_is_detected_from_content(d):
     a = c["attachments"][0]
     assert a["content_type"] == "image/png" and a["filename"] == "x.pdf", a
     samples = [
-        ("a.png", "image/png", jpeg_bytes(4000), "image/jpeg"),
+        ("a.png", "image/png", images.jpeg(size=4000), "image/jpeg"),
         ("b.jpg", "image/jpeg", gif_bytes(1500, b"89a"), "image/gif"),
         ("c.bin", "application/octet-stream", gif_bytes(900, b"87a"), "image/gif"),
     ]
     c2 = jexpect(upload(d, *[s[:3] for s in samples]), 201)
     assert [x["content_type"] for x in c2["attachments"]] == [s[3] for s in samples]
     assert [x["filename"] for x in c2["attachments"]] == ["a.png", "b.jpg", "c.bin"]
-    c3 = jexpect(upload(d, ("d.gif", "image/gif", webp_bytes(2000)),
+    c3 = jexpect(upload(d, ("d.gif", "image/gif", images.webp(size=2000)),
                         ("e.txt", "text/plain", pdf_bytes(2500)),
                         ("f", "", png_bytes(200))), 201)
     assert [x["content_type"] for x in c3["attachments"]] == ["image/webp", "application/pdf",
