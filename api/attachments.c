@@ -1,4 +1,4 @@
-/* Attachment files: type sniffing, names, storage and the start-up sweep. */
+/* Attachment files: type sniffing, names, and the start-up sweep. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <utf8proc.h>
 
 #include "api/attachments.h"
-#include "db/comments.h"
+#include "db/blobs.h"
 
 enum { NAME_MAX_BYTES = 255 };
 
@@ -136,73 +136,9 @@ attachment_disposition(const char *filename)
     return out;
 }
 
+/* Removes the uploads a crash left staged in dir. */
 static void
-store_path(const struct api_config *cfg, const char *sha256, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/files/%.2s/%s", cfg->data_dir, sha256, sha256);
-}
-
-static int
-fsync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc;
-
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-int
-attachment_store(const struct api_config *cfg, struct api_upload *u)
-{
-    char dir[4096], path[4200];
-
-    snprintf(dir, sizeof dir, "%s/files/%.2s", cfg->data_dir, u->sha256);
-    if (mkdir(dir, 0750) == 0) {
-        char parent[4096];
-
-        /* The new folder's own entry must be durable too. */
-        snprintf(parent, sizeof parent, "%s/files", cfg->data_dir);
-        if (fsync_dir(parent) != 0)
-            return -1;
-    } else if (errno != EEXIST) {
-        return -1;
-    }
-    store_path(cfg, u->sha256, path, sizeof path);
-    if (access(path, F_OK) == 0) {
-        /* Same content already stored: share it. */
-        unlink(u->tmp_path);
-    } else if (rename(u->tmp_path, path) != 0) {
-        return -1;
-    }
-    /* The staged name is gone; forget it so that nobody unlinks a later
-     * upload that happens to get the same name. */
-    u->tmp_path[0] = '\0';
-    return fsync_dir(dir);
-}
-
-int
-attachment_open(const struct api_config *cfg, const char *sha256)
-{
-    char path[4200];
-
-    store_path(cfg, sha256, path, sizeof path);
-    return open(path, O_RDONLY | O_CLOEXEC);
-}
-
-static bool
-is_sha_name(const char *s)
-{
-    size_t n = strspn(s, "0123456789abcdef");
-
-    return n == 64 && s[64] == '\0';
-}
-
-static void
-remove_dir_entries(const char *dir, struct db *db)
+remove_staged(const char *dir)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -212,10 +148,6 @@ remove_dir_entries(const char *dir, struct db *db)
         return;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
-            continue;
-        /* In files/: keep what a row refers to.  In tmp/ (db NULL): a
-         * staged upload nobody will finish. */
-        if (db && is_sha_name(e->d_name) && db_attachment_sha_in_use(db, e->d_name) != DB_NOT_FOUND)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         unlink(path);
@@ -227,23 +159,8 @@ int
 attachment_sweep(const struct api_config *cfg, struct db *db)
 {
     char path[4200];
-    DIR *d;
-    struct dirent *e;
 
     snprintf(path, sizeof path, "%s/tmp", cfg->data_dir);
-    remove_dir_entries(path, NULL);
-    snprintf(path, sizeof path, "%s/files", cfg->data_dir);
-    d = opendir(path);
-    if (!d)
-        return 0;
-    while ((e = readdir(d))) {
-        char sub[4600];
-
-        if (e->d_name[0] == '.' || strlen(e->d_name) != 2)
-            continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        remove_dir_entries(sub, db);
-    }
-    closedir(d);
-    return 0;
+    remove_staged(path);
+    return db_blob_sweep(db) == DB_OK ? 0 : -1;
 }

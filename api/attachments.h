@@ -1,6 +1,6 @@
-/* Attachment files on disk: content-addressed under DATA/files/ab/<sha256>,
- * uploads staged under DATA/tmp/.  Pure file handling: the rows are db/'s,
- * the streaming is the server's. */
+/* Attachment files: what they are and what they are called.  Uploads are
+ * staged under DATA/tmp/ by the server; their contents are stored by db/
+ * (db/blobs.h), their rows too. */
 #ifndef YKIEN_API_ATTACHMENTS_H
 #define YKIEN_API_ATTACHMENTS_H
 
@@ -20,13 +20,8 @@ char *attachment_clean_name(const char *name, size_t len);
  * inline; filename="ascii fallback"; filename*=UTF-8''percent-encoded.
  * Returns a new string. */
 char *attachment_disposition(const char *filename);
-/* Moves a staged upload into the store (or drops it when the same content
- * is already there) and makes it durable.  0 or -1. */
-int attachment_store(const struct api_config *cfg, struct api_upload *u);
-/* Opens the stored content of sha256 for reading; -1 if missing. */
-int attachment_open(const struct api_config *cfg, const char *sha256);
-/* Start-up sweep: removes staged uploads left by a crash, and stored files
- * that no attachment row refers to. */
+/* Start-up sweep: removes staged uploads left by a crash, and stored
+ * contents that no attachment row refers to (db_blob_sweep()). */
 int attachment_sweep(const struct api_config *cfg, struct db *db);
 
 #endif

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "api/call.h"
+#include "db/blobs.h"
 
 json_t *
 api_fail(struct api_call *c, enum api_error e, const char *field)
@@ -14,6 +15,13 @@ api_fail(struct api_call *c, enum api_error e, const char *field)
     c->status = api_error_status(e);
     c->reply = api_error_json(e, c->lang, field);
     return c->reply ? json_object_get(c->reply, "error") : NULL;
+}
+
+void
+api_fail_db(struct api_call *c, enum db_status st)
+{
+    api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE
+              : st == DB_NOT_FOUND ? API_E_NOT_FOUND : API_E_INTERNAL, NULL);
 }
 
 void
@@ -33,9 +41,8 @@ api_call_clear(struct api_call *c)
 {
     json_decref(c->reply);
     c->reply = NULL;
-    if (c->file.fd >= 0)
-        close(c->file.fd);
-    c->file.fd = -1;
+    db_blob_close(c->file.blob);
+    c->file.blob = NULL;
     free(c->file.disposition);
     c->file.disposition = NULL;
 }

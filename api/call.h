@@ -4,7 +4,7 @@
  *
  * Ownership: inputs are borrowed from the server for the call's lifetime;
  * outputs (reply, file) belong to the call and are released by
- * api_call_clear(). */
+ * api_call_clear(); the server may take file.blob over (setting it NULL). */
 #ifndef YKIEN_API_CALL_H
 #define YKIEN_API_CALL_H
 
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "api/errors.h"
+#include "db/db.h"
 #include "vi/text_check.h"
 
 struct db;
@@ -56,8 +57,10 @@ struct comment_form {
     size_t n_uploads;
 };
 
+struct db_blob;
+
 struct api_file {
-    int fd;                         /* -1: no file; else owned by the call */
+    struct db_blob *blob;           /* NULL: no file; else owned by the call */
     int64_t size;
     const char *content_type;
     char *disposition;              /* Content-Disposition value, owned */
@@ -95,6 +98,10 @@ typedef void (*api_handler)(struct api_call *c);
 /* Sets an error reply; field may be NULL.  Returns the reply's error object
  * so callers can add members such as "suggestion". */
 json_t *api_fail(struct api_call *c, enum api_error e, const char *field);
+/* Sets the error reply a storage outcome calls for: 503 unavailable for
+ * DB_BUSY (locked, or not reachable: the client may try again), 404 for
+ * DB_NOT_FOUND, 500 for anything else. */
+void api_fail_db(struct api_call *c, enum db_status st);
 /* Sets a success reply, taking the reference to body. */
 void api_reply(struct api_call *c, unsigned status, json_t *body);
 void api_call_clear(struct api_call *c);

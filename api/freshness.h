@@ -11,5 +11,8 @@
 
 uint64_t freshness_of(const char *article);
 void freshness_bump(const char *article);
+/* Expires every page: when changes may have been missed (a process
+ * sharing the database told of them while this one was not listening). */
+void freshness_bump_all(void);
 
 #endif

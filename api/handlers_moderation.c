@@ -13,6 +13,7 @@
 #include "api/handlers.h"
 #include "api/present.h"
 #include "api/unicode.h"
+#include "db/shared.h"
 
 void
 api_queue(struct api_call *c)
@@ -21,6 +22,7 @@ api_queue(struct api_call *c)
     const char *article = api_query(c, "article");
     struct comment_query q = {.status = COMMENT_PENDING};
     struct list_params p;
+    enum db_status st;
     int64_t total;
 
     c->private_reply = true;
@@ -34,8 +36,8 @@ api_queue(struct api_call *c)
     }
     if (present_list_params(c, &p) != 0)
         return;
-    if (db_comment_count(c->db, article, q.status, &total) != DB_OK) {
-        api_fail(c, API_E_INTERNAL, NULL);
+    if ((st = db_comment_count(c->db, article, q.status, &total)) != DB_OK) {
+        api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
         return;
     }
     q.article = article;
@@ -64,10 +66,8 @@ api_moderation_show(struct api_call *c)
 
     c->private_reply = true;
     st = db_comment_get(c->db, c->id, show_moderation, c);
-    if (st == DB_NOT_FOUND)
-        api_fail(c, API_E_NOT_FOUND, NULL);
-    else if (st != DB_OK)
-        api_fail(c, API_E_INTERNAL, NULL);
+    if (st != DB_OK)
+        api_fail_db(c, st);
 }
 
 /* What an action request asks for, read from its optional JSON body. */
@@ -238,6 +238,11 @@ action_work(struct db *db, void *arg)
             return hard_failure(st);
     }
     st = db_history_add(db, tx->id, action_word[r->action], tx->moderator, tx->now, r->reason);
+    if (st != DB_OK)
+        return hard_failure(st);
+    /* Other processes sharing the database drop their pages of this
+     * article when it commits; this one bumps its own (apply_action). */
+    st = db_changed(db, cur->article);
     return st == DB_OK ? DB_OK : hard_failure(st);
 }
 

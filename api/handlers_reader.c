@@ -13,6 +13,7 @@
 #include "api/image_size.h"
 #include "api/present.h"
 #include "api/unicode.h"
+#include "db/blobs.h"
 
 /* Reads one optional string member of a JSON body into the form. */
 static int
@@ -263,7 +264,7 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
             goto out;
         }
         if (st != DB_OK) {
-            api_fail(c, API_E_INTERNAL, NULL);
+            api_fail_db(c, st);
             goto out;
         }
     }
@@ -272,6 +273,7 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
         .email = job->email, .body = job->body, .client_addr = c->client_addr,
         .created_at = (int64_t)time(NULL), .post_key = job->post_key,
     };
+    job->in.post_key_since = job->in.created_at - POST_KEY_SECONDS;
     job->uploads = form->uploads;
     job->n_uploads = form->n_uploads;
     *out = job;
@@ -305,8 +307,7 @@ insert_one(struct db *db, void *arg)
      * answer, and nothing more is stored (its staged files are dropped
      * with the request). */
     if (job->in.post_key) {
-        st = db_post_key_find(db, job->in.post_key,
-                              job->in.created_at - POST_KEY_SECONDS, &job->id);
+        st = db_post_key_find(db, job->in.post_key, job->in.post_key_since, &job->id);
         if (st != DB_NOT_FOUND) {
             job->result = st;
             return st;
@@ -322,9 +323,8 @@ insert_one(struct db *db, void *arg)
         };
         int64_t aid;
 
-        if (attachment_store(b->cfg, u) != 0)
-            st = DB_ERROR;
-        else
+        st = db_blob_put(db, u->sha256, u->tmp_path, u->size);
+        if (st == DB_OK)
             st = db_attachment_insert(db, &a, &aid);
     }
     job->result = st;
@@ -338,8 +338,10 @@ insert_batch(struct db *db, void *arg)
 
     for (b->at = 0; b->at < b->n; b->at++) {
         /* A savepoint per comment: one that fails takes only itself back. */
-        if (db_savepoint(db, insert_one, b) != DB_OK)
-            return DB_ERROR;
+        enum db_status st = db_savepoint(db, insert_one, b);
+
+        if (st != DB_OK)
+            return st;
     }
     return DB_OK;
 }
@@ -361,19 +363,29 @@ api_comment_store_batch(struct db *db, const struct api_config *cfg, struct comm
 void
 api_comment_finish(struct api_call *c, struct comment_job *job)
 {
+    enum db_status st;
+
+    /* Its key was taken between the writer's look-up and its insert (by
+     * another process sharing the database): the comment stored under it
+     * is the answer, as when the look-up finds it. */
+    if (job->result == DB_CONFLICT && job->in.post_key &&
+        db_post_key_find(c->db, job->in.post_key, job->in.post_key_since, &job->id) == DB_OK)
+        job->result = DB_OK;
     if (job->result != DB_OK) {
-        api_fail(c, job->result == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
+        api_fail_db(c, job->result == DB_NOT_FOUND ? DB_ERROR : job->result);
         return;
     }
     snprintf(c->location, sizeof c->location, "/api/v1/comments/%lld", (long long)job->id);
-    if (db_comment_get(c->db, job->id, print_created, c) != DB_OK)
-        api_fail(c, API_E_INTERNAL, NULL);
+    st = db_comment_get(c->db, job->id, print_created, c);
+    if (st != DB_OK)
+        api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
 }
 
 void
 api_comment_list(struct api_call *c)
 {
     struct list_params p;
+    enum db_status st;
     int64_t total;
 
     if (!comment_article_valid(c->article)) {
@@ -382,8 +394,8 @@ api_comment_list(struct api_call *c)
     }
     if (present_list_params(c, &p) != 0)
         return;
-    if (db_comment_count(c->db, c->article, COMMENT_APPROVED, &total) != DB_OK) {
-        api_fail(c, API_E_INTERNAL, NULL);
+    if ((st = db_comment_count(c->db, c->article, COMMENT_APPROVED, &total)) != DB_OK) {
+        api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
         return;
     }
     struct comment_query q = {
@@ -410,10 +422,8 @@ api_comment_show(struct api_call *c)
 {
     enum db_status st = db_comment_get(c->db, c->id, show_public, c);
 
-    if (st == DB_NOT_FOUND)
-        api_fail(c, API_E_NOT_FOUND, NULL);
-    else if (st != DB_OK)
-        api_fail(c, API_E_INTERNAL, NULL);
+    if (st != DB_OK)
+        api_fail_db(c, st);
 }
 
 enum { COUNTS_MAX = 100 };
@@ -422,6 +432,7 @@ void
 api_counts(struct api_call *c)
 {
     json_t *counts = json_object();
+    enum db_status st;
     size_t n = 0;
 
     for (size_t i = 0; counts && i < c->n_query; i++) {
@@ -438,8 +449,8 @@ api_counts(struct api_call *c)
             api_fail(c, API_E_BAD_QUERY, "article");
             goto fail;
         }
-        if (db_comment_count(c->db, article, COMMENT_APPROVED, &total) != DB_OK) {
-            api_fail(c, API_E_INTERNAL, NULL);
+        if ((st = db_comment_count(c->db, article, COMMENT_APPROVED, &total)) != DB_OK) {
+            api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
             goto fail;
         }
         json_object_set_new(counts, article, json_integer(total));
@@ -454,6 +465,7 @@ static int
 open_attachment(const struct attachment_record *a, void *arg)
 {
     struct api_call *c = arg;
+    enum db_status st;
     char etag[80];
 
     /* Unapproved comments' files are private; a moderator sees them all. */
@@ -469,9 +481,9 @@ open_attachment(const struct attachment_record *a, void *arg)
         c->status = 304;
         return 0;
     }
-    c->file.fd = attachment_open(c->cfg, a->sha256);
-    if (c->file.fd < 0) {
-        api_fail(c, API_E_INTERNAL, NULL);
+    st = db_blob_open(c->db, a->sha256, a->size, &c->file.blob);
+    if (st != DB_OK) {
+        api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
         return 0;
     }
     c->file.size = a->size;
@@ -492,8 +504,6 @@ api_attachment_show(struct api_call *c)
 {
     enum db_status st = db_attachment_get(c->db, c->id, open_attachment, c);
 
-    if (st == DB_NOT_FOUND)
-        api_fail(c, API_E_NOT_FOUND, NULL);
-    else if (st != DB_OK)
-        api_fail(c, API_E_INTERNAL, NULL);
+    if (st != DB_OK)
+        api_fail_db(c, st);
 }

@@ -105,11 +105,12 @@ present_list(struct api_call *c, struct comment_query *q, bool moderation, int64
         .db = c->db, .array = json_array(), .moderation = moderation, .limit = q->limit,
     };
     char next[CURSOR_MAX];
+    enum db_status st = DB_ERROR;
 
     q->limit++;
-    if (!w.array || db_comment_list(c->db, q, add_listed, &w) != DB_OK) {
+    if (!w.array || (st = db_comment_list(c->db, q, add_listed, &w)) != DB_OK) {
         json_decref(w.array);
-        api_fail(c, API_E_INTERNAL, NULL);
+        api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
         return;
     }
     if (w.more)

@@ -1,4 +1,5 @@
-/* Storage of comments, their history and their attachments' rows.
+/* Storage of comments, their history and their attachments' rows (the
+ * interface: db/sqlite/comments.c and db/pg/comments.c implement it).
  *
  * Listing calls hand each row to a callback; the record's strings are
  * borrowed from SQLite and valid only during that call.  The writes (insert,
@@ -46,6 +47,7 @@ struct comment_new {
     const char *client_addr;
     int64_t created_at;
     const char *post_key;       /* Idempotency-Key, or NULL */
+    int64_t post_key_since;     /* a stored key older than this is free again */
 };
 
 struct comment_query {
@@ -79,7 +81,8 @@ typedef int (*history_fn)(const struct history_record *h, void *arg);
 typedef int (*attachment_fn)(const struct attachment_record *a, void *arg);
 
 /* Inserts a pending comment and its "created" history entry (and its
- * post_key, when given: DB_CONFLICT if that key is taken). */
+ * post_key, when given: DB_CONFLICT if that key is taken since
+ * post_key_since, as when another process stored it a moment ago). */
 enum db_status db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id);
 /* The comment stored under an Idempotency-Key at or after since, or
  * DB_NOT_FOUND. */
@@ -109,7 +112,5 @@ enum db_status db_attachment_list(struct db *db, int64_t comment_id, attachment_
                                   void *arg);
 /* Calls fn once with attachment id, comment_status filled in. */
 enum db_status db_attachment_get(struct db *db, int64_t id, attachment_fn fn, void *arg);
-/* DB_OK when some attachment row still refers to this content. */
-enum db_status db_attachment_sha_in_use(struct db *db, const char *sha256);
 
 #endif

@@ -1,261 +1,159 @@
-/* Connections, pragmas, migrations and transactions.  Every statement of
- * db/statements.def is prepared here when a connection opens. */
-#include <assert.h>
+/* The public calls of db.h, blobs.h and shared.h: each picks the backend's
+ * entry (db/backend.h).  The backends are in db/sqlite/ and db/pg/. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "db/internal.h"
-#include "db/migrations.h"
+#include "db/backend.h"
 
-static const char *const stmt_sql[STMT_COUNT] = {
-#define S(name, sql) [STMT_##name] = sql,
-#include "db/statements.def"
-#undef S
-};
-
-/* How long SQLite itself waits for a lock before a statement is busy; the
- * transaction runner retries on top of it. */
-enum { BUSY_TIMEOUT_MS = 5000 };
-
-int
-db_schema_version(void)
-{
-    return db_migration_count;
-}
-
-void
-db_stmt_done(sqlite3_stmt *st)
-{
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-}
-
-int
-db_bind_text(sqlite3_stmt *st, int idx, const char *s)
-{
-    if (!s)
-        return sqlite3_bind_null(st, idx);
-    return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
-}
-
-const char *
-db_col_text(sqlite3_stmt *st, int col)
-{
-    return (const char *)sqlite3_column_text(st, col);
-}
-
-static int
-exec(struct db *db, const char *sql)
-{
-    return sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
-}
-
-static int
-user_version(struct db *db, int *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-
-    if (sqlite3_prepare_v2(db->conn, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    if (sqlite3_step(st) != SQLITE_ROW)
-        goto out;
-    *out = sqlite3_column_int(st, 0);
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static enum db_status
-status_of(int rc)
-{
-    if (rc == SQLITE_OK || rc == SQLITE_DONE)
-        return DB_OK;
-    return (rc & 0xff) == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
-}
-
-static void
-rollback(struct db *db)
-{
-    if (!sqlite3_get_autocommit(db->conn))
-        exec(db, "ROLLBACK");
-}
+/* Per thread, as connections are: the message of the last unsupported
+ * call, which the next db_errmsg() on that connection gives once. */
+static _Thread_local char unsupported_msg[160];
+static _Thread_local const struct db *unsupported_db;
 
 enum db_status
-db_transaction(struct db *db, db_work_fn work, void *arg)
+db_unsupported(struct db *db, const char *call)
 {
-    enum db_status st = DB_BUSY;
-
-    assert(sqlite3_get_autocommit(db->conn));   /* transactions do not nest */
-    for (int attempt = 0; attempt < DB_TRANSACTION_ATTEMPTS && st == DB_BUSY; attempt++) {
-        st = status_of(exec(db, "BEGIN IMMEDIATE"));
-        if (st != DB_OK)
-            continue;
-        st = work(db, arg);
-        if (st == DB_OK)
-            st = status_of(exec(db, "COMMIT"));
-        if (st != DB_OK)
-            rollback(db);
-    }
-    return st;
-}
-
-enum db_status
-db_savepoint(struct db *db, db_work_fn work, void *arg)
-{
-    assert(!sqlite3_get_autocommit(db->conn));  /* inside a transaction's work */
-    if (exec(db, "SAVEPOINT item") != SQLITE_OK)
-        return DB_ERROR;
-    if (work(db, arg) != DB_OK && exec(db, "ROLLBACK TO item") != SQLITE_OK)
-        return DB_ERROR;
-    return exec(db, "RELEASE item") == SQLITE_OK ? DB_OK : DB_ERROR;
-}
-
-/* One step of migrate(): the transaction's work. */
-struct migration {
-    int version;        /* the schema version found */
-    int applied;        /* the migration applied, or -1: none was pending */
-    char why[256];      /* SQLite's message when it failed (the rollback
-                         * that follows replaces the connection's own) */
-};
-
-/* Runs sql; on failure keeps SQLite's message in m->why. */
-static enum db_status
-migration_exec(struct db *db, struct migration *m, const char *sql)
-{
-    enum db_status st = status_of(exec(db, sql));
-
-    if (st != DB_OK)
-        snprintf(m->why, sizeof m->why, "%s", sqlite3_errmsg(db->conn));
-    return st;
-}
-
-static enum db_status
-migrate_one(struct db *db, void *arg)
-{
-    struct migration *m = arg;
-    enum db_status st;
-    char set[64];
-
-    m->applied = -1;
-    if (user_version(db, &m->version) != 0) {
-        snprintf(m->why, sizeof m->why, "%s", sqlite3_errmsg(db->conn));
-        return DB_ERROR;
-    }
-    if (m->version > db_migration_count)
-        return DB_CONFLICT;
-    if (m->version == db_migration_count)
-        return DB_OK;
-    st = migration_exec(db, m, db_migrations[m->version].sql);
-    snprintf(set, sizeof set, "PRAGMA user_version = %d", m->version + 1);
-    if (st == DB_OK)
-        st = migration_exec(db, m, set);
-    if (st == DB_OK)
-        m->applied = m->version;
-    return st;
-}
-
-/* Applies each pending migration in its own transaction, so a crash leaves
- * the schema at a numbered version.  Safe to run twice and from two
- * processes at once: the version is read again under the write lock. */
-static int
-migrate(struct db *db, char *err, size_t err_len)
-{
-    struct migration m;
-
-    do {
-        memset(&m, 0, sizeof m);
-        switch (db_transaction(db, migrate_one, &m)) {
-        case DB_OK:
-            break;
-        case DB_CONFLICT:
-            snprintf(err, err_len,
-                     "database schema version %d is newer than this ykien "
-                     "knows (%d): upgrade ykien", m.version, db_migration_count);
-            return -1;
-        case DB_BUSY:
-            snprintf(err, err_len, "the database stayed locked: %s",
-                     m.why[0] ? m.why : sqlite3_errmsg(db->conn));
-            return -1;
-        default:
-            snprintf(err, err_len, "migration failed: %s",
-                     m.why[0] ? m.why : sqlite3_errmsg(db->conn));
-            return -1;
-        }
-    } while (m.applied >= 0);
-    return 0;
+    snprintf(unsupported_msg, sizeof unsupported_msg, "%s is not implemented for %s yet", call,
+             db->ops->name);
+    unsupported_db = db;
+    return DB_ERROR;
 }
 
 int
 db_open(const char *path, struct db **out, char *err, size_t err_len)
 {
-    struct db *db = calloc(1, sizeof *db);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    return db_sqlite_open(path, out, err, err_len);
+}
 
-    if (!db) {
-        snprintf(err, err_len, "out of memory");
-        return -1;
-    }
-    if (sqlite3_open_v2(path, &db->conn, flags, NULL) != SQLITE_OK) {
-        snprintf(err, err_len, "cannot open %s: %s", path,
-                 db->conn ? sqlite3_errmsg(db->conn) : "out of memory");
-        goto fail;
-    }
-    sqlite3_extended_result_codes(db->conn, 1);
-    sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
-    /* WAL lets readers run beside the writer; synchronous=FULL fsyncs the
-     * WAL on every commit, so a comment answered 201 survives a crash or a
-     * power cut, not only a killed process. */
-    if (exec(db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
-        exec(db, "PRAGMA synchronous = FULL") != SQLITE_OK ||
-        exec(db, "PRAGMA foreign_keys = ON") != SQLITE_OK ||
-        exec(db, "PRAGMA trusted_schema = OFF") != SQLITE_OK) {
-        snprintf(err, err_len, "cannot set up %s: %s", path, sqlite3_errmsg(db->conn));
-        goto fail;
-    }
-    if (migrate(db, err, err_len) != 0)
-        goto fail;
-    for (int i = 0; i < STMT_COUNT; i++) {
-        if (sqlite3_prepare_v3(db->conn, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &db->stmt[i], NULL) != SQLITE_OK) {
-            snprintf(err, err_len, "cannot prepare statement %d: %s", i,
-                     sqlite3_errmsg(db->conn));
-            goto fail;
-        }
-    }
-    *out = db;
-    return 0;
-fail:
-    db_close(db);
-    return -1;
+int
+db_connect(const struct db_target *t, struct db **out, char *err, size_t err_len)
+{
+    char path[4200];
+
+    if (t->url && t->url[0])
+        return db_pg_connect(t->url, out, err, err_len);
+    snprintf(path, sizeof path, "%s/ykien.db", t->data_dir ? t->data_dir : ".");
+    return db_sqlite_open(path, out, err, err_len);
 }
 
 void
 db_close(struct db *db)
 {
-    if (!db)
-        return;
-    for (int i = 0; i < STMT_COUNT; i++)
-        sqlite3_finalize(db->stmt[i]);
-    sqlite3_close(db->conn);
-    free(db);
+    if (db)
+        db->ops->close(db);
 }
 
 const char *
 db_errmsg(struct db *db)
 {
-    return sqlite3_errmsg(db->conn);
+    if (unsupported_db == db) {
+        unsupported_db = NULL;
+        return unsupported_msg;
+    }
+    return db->ops->errmsg(db);
+}
+
+int
+db_schema_version(struct db *db)
+{
+    return db->ops->schema_version();
+}
+
+bool
+db_shared(struct db *db)
+{
+    return db->ops->shared;
+}
+
+enum db_status
+db_transaction(struct db *db, db_work_fn work, void *arg)
+{
+    return DB_DISPATCH(db, transaction, db, work, arg);
+}
+
+enum db_status
+db_savepoint(struct db *db, db_work_fn work, void *arg)
+{
+    return DB_DISPATCH(db, savepoint, db, work, arg);
 }
 
 enum db_status
 db_health(struct db *db)
 {
-    sqlite3_stmt *st = db->stmt[STMT_HEALTH];
-    enum db_status rc = sqlite3_step(st) == SQLITE_ROW ? DB_OK : DB_ERROR;
+    return DB_DISPATCH(db, health, db);
+}
 
-    db_stmt_done(st);
-    return rc;
+/* ---- blobs.h ------------------------------------------------------------ */
+
+enum db_status
+db_blob_put(struct db *db, const char *sha256, char *path, int64_t size)
+{
+    return DB_DISPATCH(db, blob_put, db, sha256, path, size);
+}
+
+enum db_status
+db_blob_open(struct db *db, const char *sha256, int64_t size, struct db_blob **out)
+{
+    *out = NULL;
+    return DB_DISPATCH(db, blob_open, db, sha256, size, out);
+}
+
+int
+db_blob_take_fd(struct db_blob *b)
+{
+    return b->ops->take_fd ? b->ops->take_fd(b) : -1;
+}
+
+ssize_t
+db_blob_read(struct db_blob *b, uint64_t offset, void *buf, size_t len)
+{
+    return b->ops->read(b, offset, buf, len);
+}
+
+void
+db_blob_close(struct db_blob *b)
+{
+    if (b)
+        b->ops->close(b);
+}
+
+enum db_status
+db_blob_sweep(struct db *db)
+{
+    return DB_DISPATCH(db, blob_sweep, db);
+}
+
+/* ---- shared.h ----------------------------------------------------------- */
+
+enum db_status
+db_rate_take(struct db *db, const char *key, uint64_t interval_ms, uint64_t burst_ms,
+             unsigned *wait_s)
+{
+    *wait_s = 0;
+    return DB_DISPATCH(db, rate_take, db, key, interval_ms, burst_ms, wait_s);
+}
+
+enum db_status
+db_changed(struct db *db, const char *article)
+{
+    return DB_DISPATCH(db, changed, db, article);
+}
+
+/* The watch of a backend that is not shared: nothing to listen to. */
+static char never_calls;
+
+struct db_watch *
+db_watch_start(const struct db_target *t, db_changed_fn changed, void *arg, char *err,
+               size_t err_len)
+{
+    if (t->url && t->url[0])
+        return db_pg_watch_start(t->url, changed, arg, err, err_len);
+    return (struct db_watch *)&never_calls;
+}
+
+void
+db_watch_stop(struct db_watch *w)
+{
+    if (w && w != (struct db_watch *)&never_calls)
+        db_pg_watch_stop(w);
 }

@@ -15,6 +15,7 @@ cfg_set_data_dir(struct config *cfg, const char *dir)
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", dir);
     snprintf(cfg->db_path, sizeof cfg->db_path, "%s/ykien.db", dir);
     cfg->api.data_dir = cfg->data_dir;
+    cfg->db.data_dir = cfg->data_dir;
 }
 
 void
@@ -135,6 +136,18 @@ set_listen(struct config *cfg, const struct option *opt, const char *val)
     return cfg_parse_listen(val, &cfg->addr, &cfg->addr_len);
 }
 
+/* A PostgreSQL connection string: a postgresql:// or postgres:// URI, or
+ * libpq's key=value pairs (which always have an '='). */
+static int
+set_db(struct config *cfg, const struct option *opt, const char *val)
+{
+    if (strncmp(val, "postgresql://", 13) != 0 && strncmp(val, "postgres://", 11) != 0 &&
+        !strchr(val, '='))
+        return -1;
+    cfg->db.url = val;
+    return 0;
+}
+
 static int
 set_data(struct config *cfg, const struct option *opt, const char *val)
 {
@@ -246,7 +259,10 @@ static const struct option options[] = {
      "address to listen on (127.0.0.1:8080)"},
     {"--data", "DIR", CFG_SERVE | CFG_TOKEN,
      set_data, 0, 0,
-     "database and attachments (./data)"},
+     "SQLite database and attachments; uploads in transit (./data)"},
+    {"--db", "URL", CFG_SERVE | CFG_TOKEN,
+     set_db, 0, 0,
+     "PostgreSQL (postgresql://... or key=value; else YKIEN_DB; else SQLite)"},
     {"--rate-limit", "N", CFG_SERVE,
      set_rate_limit, 0, 1000000,
      "new comments per client address per minute (10; 0: off)"},
@@ -400,6 +416,14 @@ cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg, char 
         }
         if (opt->set(cfg, opt, argv[++i]) != 0) {
             snprintf(err, err_len, "invalid value for %s: '%s'", arg, argv[i]);
+            return CFG_USAGE;
+        }
+    }
+    if (!cfg->db.url && option_of(cmd, "--db")) {
+        const char *env = getenv("YKIEN_DB");
+
+        if (env && env[0] && set_db(cfg, NULL, env) != 0) {
+            snprintf(err, err_len, "invalid YKIEN_DB: not a PostgreSQL connection string");
             return CFG_USAGE;
         }
     }

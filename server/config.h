@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "api/call.h"
+#include "db/db.h"
 
 enum { CFG_MAX_PROXIES = 8, CFG_MAX_ORIGINS = 16, CFG_MAX_OPERANDS = 2 };
 
@@ -29,7 +30,8 @@ struct config {
     struct sockaddr_storage addr;
     socklen_t addr_len;
     char data_dir[4096];
-    char db_path[4200];
+    char db_path[4200];                 /* SQLite's file, when db.url is NULL */
+    struct db_target db;                /* where the data is: --db, YKIEN_DB, or SQLite */
     unsigned rate_limit;                /* new comments per address per minute; 0: off */
     struct sockaddr_storage proxies[CFG_MAX_PROXIES];
     int n_proxies;
@@ -52,7 +54,9 @@ enum cfg_result { CFG_OK, CFG_HELP, CFG_VERSION, CFG_USAGE };
 /* Parses the arguments of command cmd (those after its name) into *cfg,
  * from the defaults on, in order: the first --help, --version or mistake
  * decides.  On CFG_USAGE a one-line reason is in err.  Values are borrowed
- * from argv. */
+ * from argv.  Without --db, a command that opens the database takes
+ * YKIEN_DB from the environment (borrowed too), so that a password need
+ * not be on the command line. */
 enum cfg_result cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg,
                           char *err, size_t err_len);
 /* Writes the --help text of cmd to out: its synopsis, then one line per

@@ -26,7 +26,9 @@
 #include "api/auth.h"
 #include "api/freshness.h"
 #include "api/handlers.h"
+#include "db/blobs.h"
 #include "db/db.h"
+#include "db/shared.h"
 #include "server/assets.h"
 #include "server/cache.h"
 #include "server/http.h"
@@ -51,6 +53,7 @@ struct server {
     struct ratelimit *rl;
     struct writer *writer;
     struct cache *cache;
+    struct db_watch *watch;         /* other processes' changes (PostgreSQL) */
     pthread_key_t db_key;
     atomic_int in_flight;
     atomic_bool stopping;           /* new requests are refused with 503 */
@@ -111,17 +114,24 @@ close_db(void *db)
     db_close(db);
 }
 
-/* The calling worker thread's connection, opened on first use. */
+/* The calling worker thread's connection, opened on first use; a failed
+ * opening is tried again at most every RETRY_OPEN_US (the database may be
+ * down: each request should not wait for a connect to fail). */
 static struct db *
 thread_db(struct server *s)
 {
+    enum { RETRY_OPEN_US = 200000 };
+    static _Thread_local uint64_t next_try_us;
     struct db *db = pthread_getspecific(s->db_key);
-    char err[256];
+    char err[512];
 
     if (db)
         return db;
-    if (db_open(s->cfg->db_path, &db, err, sizeof err) != 0) {
+    if (now_us() < next_try_us)
+        return NULL;
+    if (db_connect(&s->cfg->db, &db, err, sizeof err) != 0) {
         log_error("database: %s", err);
+        next_try_us = now_us() + RETRY_OPEN_US;
         return NULL;
     }
     pthread_setspecific(s->db_key, db);
@@ -165,6 +175,10 @@ queue(struct request *r, struct MHD_Connection *conn, unsigned status,
     if (!resp)
         return MHD_NO;
     add_common_headers(r, conn, resp);
+    /* Every 503 says when to come back: the database or the process will
+     * be there again in a moment. */
+    if (status == 503 && !MHD_get_response_header(resp, "Retry-After"))
+        MHD_add_response_header(resp, "Retry-After", "1");
     r->status = status;
     r->replied = true;
     ret = MHD_queue_response(conn, status, resp);
@@ -260,6 +274,24 @@ cut_off(struct request *r, struct MHD_Connection *conn, enum api_error e, const 
 }
 
 /* ---- first call ------------------------------------------------------- */
+
+/* The rate limit kept in the shared database, so that a client spread over
+ * several processes gets --rate-limit in all: the same GCRA and keys as
+ * server/ratelimit.c.  A database that does not answer lets the request
+ * through: what it asks for will meet the database anyway. */
+static unsigned
+shared_rate_wait(struct server *s, struct db *db, const char *client, unsigned factor)
+{
+    uint64_t interval_ms, burst_ms;
+    char key[CLIENT_MAX + 16];
+    unsigned wait = 0;
+
+    ratelimit_shape(s->cfg->rate_limit, factor, &interval_ms, &burst_ms);
+    ratelimit_key(client, factor, key, sizeof key);
+    if (db_rate_take(db, key, interval_ms, burst_ms, &wait) != DB_OK)
+        return 0;
+    return wait;
+}
 
 static enum MHD_Result
 collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -518,8 +550,12 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         unsigned wait;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        wait = ratelimit_take_scaled(s->rl, r->client, (unsigned)route->rate_limited,
-                                     (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+        if (db_shared(db))
+            wait = shared_rate_wait(s, db, r->client, (unsigned)route->rate_limited);
+        else
+            wait = ratelimit_take_scaled(s->rl, r->client, (unsigned)route->rate_limited,
+                                         (uint64_t)ts.tv_sec * 1000u +
+                                             (uint64_t)ts.tv_nsec / 1000000u);
         if (wait > 0) {
             char secs[16];
             struct MHD_Response *resp;
@@ -623,15 +659,43 @@ reply_metrics(struct request *r, struct MHD_Connection *conn)
     return queue(r, conn, 200, resp);
 }
 
+/* A stored content read a piece at a time (db_blob_read()) as
+ * libmicrohttpd sends it, on the thread whose connection opened it. */
+static ssize_t
+read_blob(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    ssize_t n = db_blob_read(cls, pos, buf, max);
+
+    return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void
+close_blob(void *cls)
+{
+    db_blob_close(cls);
+}
+
+enum { BLOB_BLOCK_BYTES = 64 * 1024 };
+
 static struct MHD_Response *
 file_response(struct request *r, struct api_call *c)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_fd((uint64_t)c->file.size, c->file.fd);
+    int fd = db_blob_take_fd(c->file.blob);
+    struct MHD_Response *resp;
 
+    if (fd >= 0) {
+        /* libmicrohttpd closes it with the response (sendfile). */
+        resp = MHD_create_response_from_fd((uint64_t)c->file.size, fd);
+        if (!resp)
+            close(fd);
+    } else {
+        resp = MHD_create_response_from_callback((uint64_t)c->file.size, BLOB_BLOCK_BYTES,
+                                                 read_blob, c->file.blob, close_blob);
+        if (resp)
+            c->file.blob = NULL;    /* the response's now */
+    }
     if (!resp)
         return NULL;
-    c->file.fd = -1;    /* libmicrohttpd closes it with the response */
     r->bytes = (uint64_t)c->file.size;
     MHD_add_response_header(resp, "Content-Type", c->file.content_type);
     if (c->file.disposition)
@@ -726,7 +790,6 @@ dispatch(struct request *r, struct MHD_Connection *conn)
         .if_none_match = header(conn, "If-None-Match"),
         .client_addr = r->client,
         .post_key = header(conn, "Idempotency-Key"),
-        .file = {.fd = -1},
     };
     struct MHD_Response *resp = NULL;
     enum MHD_Result ret;
@@ -768,7 +831,7 @@ dispatch(struct request *r, struct MHD_Connection *conn)
     }
     if (c.status == 304) {
         resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-    } else if (c.file.fd >= 0) {
+    } else if (c.file.blob) {
         resp = file_response(r, &c);
     } else {
         resp = json_response(r, c.reply, c.private_reply);
@@ -944,6 +1007,18 @@ unescape_keep_nul(void *cls, struct MHD_Connection *conn, char *s)
     return (size_t)(w - s);
 }
 
+/* The watch's thread: another process (or this one) committed a change of
+ * article; NULL when changes may have been missed. */
+static void
+on_changed(const char *article, void *arg)
+{
+    (void)arg;
+    if (article)
+        freshness_bump(article);
+    else
+        freshness_bump_all();
+}
+
 struct server *
 http_start(const struct config *cfg, char *err, size_t err_len)
 {
@@ -967,8 +1042,10 @@ http_start(const struct config *cfg, char *err, size_t err_len)
     }
     s->rl = ratelimit_new(cfg->rate_limit);
     s->cache = cfg->page_cache_bytes ? cache_new(cfg->page_cache_bytes) : NULL;
-    s->writer = writer_start(cfg->db_path, &cfg->api, err, err_len);
+    s->watch = db_watch_start(&cfg->db, on_changed, s, err, err_len);
+    s->writer = s->watch ? writer_start(&cfg->db, &cfg->api, err, err_len) : NULL;
     if (!s->writer) {
+        db_watch_stop(s->watch);
         cache_free(s->cache);
         ratelimit_free(s->rl);
         pthread_key_delete(s->db_key);
@@ -1001,6 +1078,7 @@ http_start(const struct config *cfg, char *err, size_t err_len)
                  errno ? strerror(errno) : "libmicrohttpd refused the settings");
         writer_stop(s->writer);
         writer_free(s->writer);
+        db_watch_stop(s->watch);
         cache_free(s->cache);
         ratelimit_free(s->rl);
         pthread_key_delete(s->db_key);
@@ -1046,6 +1124,7 @@ http_stop(struct server *s, unsigned wait_seconds)
     wait_in_flight(s, now_us() + 2000000u);
     MHD_stop_daemon(s->mhd);
     writer_free(s->writer);
+    db_watch_stop(s->watch);
     cache_free(s->cache);
     ratelimit_free(s->rl);
     pthread_key_delete(s->db_key);

@@ -62,11 +62,13 @@ parse_args(enum cfg_command cmd, int argc, char **argv, struct config *cfg)
     return -1;
 }
 
-/* Creates DIR and DIR/tmp, DIR/files if missing; checks they are writable. */
+/* Creates DIR and DIR/tmp (uploads being received) if missing; checks they
+ * are writable.  The storage makes what it needs itself (SQLite:
+ * DIR/ykien.db and DIR/files). */
 static int
 prepare_data_dir(const char *dir, char *err, size_t err_len)
 {
-    const char *subdirs[] = {"", "/tmp", "/files"};
+    const char *subdirs[] = {"", "/tmp"};
 
     for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
         char path[4200];
@@ -85,16 +87,15 @@ prepare_data_dir(const char *dir, char *err, size_t err_len)
 }
 
 static int
-open_data(const char *dir, struct db **db)
+open_data(const struct config *cfg, struct db **db)
 {
-    char err[8800], path[4200];
+    char err[8800];
 
-    if (prepare_data_dir(dir, err, sizeof err) != 0) {
+    if (prepare_data_dir(cfg->data_dir, err, sizeof err) != 0) {
         fprintf(stderr, "ykien: %s\n", err);
         return -1;
     }
-    snprintf(path, sizeof path, "%s/ykien.db", dir);
-    if (db_open(path, db, err, sizeof err) != 0) {
+    if (db_connect(&cfg->db, db, err, sizeof err) != 0) {
         fprintf(stderr, "ykien: %s\n", err);
         return -1;
     }
@@ -114,9 +115,10 @@ cmd_serve(int argc, char **argv)
     if ((rc = parse_args(CFG_SERVE, argc, argv, &cfg)) >= 0)
         return rc;
     /* Migrate and sweep once, before any request. */
-    if (open_data(cfg.data_dir, &db) != 0)
+    if (open_data(&cfg, &db) != 0)
         return 1;
-    attachment_sweep(&cfg.api, db);
+    if (attachment_sweep(&cfg.api, db) != 0)
+        log_error("sweeping unreferenced attachments: %s", db_errmsg(db));
     db_close(db);
 
     /* Worker threads inherit this mask; only sigwait() below sees them. */
@@ -132,7 +134,7 @@ cmd_serve(int argc, char **argv)
         return 1;
     }
     log_info("ykien %s listening on %s (port %u), data in %s", YKIEN_VERSION, cfg.listen,
-             http_port(srv), cfg.data_dir);
+             http_port(srv), cfg.db.url ? "PostgreSQL" : cfg.data_dir);
     sigwait(&stop, &sig);
     log_info("stopping on signal %d: finishing requests in flight", sig);
     http_stop(srv, STOP_WAIT_SECONDS);
@@ -188,7 +190,7 @@ cmd_token(int argc, char **argv)
     } else {
         return usage_error(CFG_TOKEN, "unknown sub-command '%s'", verb);
     }
-    if (open_data(cfg.data_dir, &db) != 0)
+    if (open_data(&cfg, &db) != 0)
         return 1;
     if (strcmp(verb, "add") == 0) {
         char token[AUTH_TOKEN_MAX], err[256];

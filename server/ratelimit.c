@@ -12,6 +12,7 @@ enum { ADDRESS_SLOTS = 1 << 14, PROBE = 8, ADDR_MAX = 64 };
 
 struct ratelimit {
     pthread_mutex_t lock;
+    unsigned per_minute;
     uint64_t interval_ms;   /* 60 s / N */
     struct hashmap addresses;
     char keys[ADDRESS_SLOTS][ADDR_MAX];
@@ -30,6 +31,7 @@ ratelimit_new(unsigned per_minute)
         return NULL;
     pthread_mutex_init(&rl->lock, NULL);
     hashmap_init(&rl->addresses, &rl->keys[0][0], ADDRESS_SLOTS, ADDR_MAX, PROBE);
+    rl->per_minute = per_minute;
     rl->interval_ms = 60000 / per_minute;
     if (rl->interval_ms == 0)
         rl->interval_ms = 1;
@@ -88,15 +90,9 @@ ratelimit_take_scaled(struct ratelimit *rl, const char *address,
     unsigned slot, wait = 0;
     uint64_t tat;
 
-    if (factor > 1) {
-        /* Its own bucket: the same address under another key. */
-        snprintf(scaled, sizeof scaled, "%s#%u", address, factor);
-        address = scaled;
-    } else {
-        factor = 1;
-    }
-    interval_ms = rl->interval_ms / factor ? rl->interval_ms / factor : 1;
-    burst_ms = 60000 - interval_ms;
+    ratelimit_key(address, factor, scaled, sizeof scaled);
+    address = scaled;
+    ratelimit_shape(rl->per_minute, factor, &interval_ms, &burst_ms);
     /* Longer than any printed address; cut so that it is found again. */
     n = strnlen(address, ADDR_MAX - 1);
     if (n == 0)
@@ -113,4 +109,27 @@ ratelimit_take_scaled(struct ratelimit *rl, const char *address,
     }
     pthread_mutex_unlock(&rl->lock);
     return wait;
+}
+
+void
+ratelimit_shape(unsigned per_minute, unsigned factor, uint64_t *interval_ms, uint64_t *burst_ms)
+{
+    uint64_t base = per_minute ? 60000 / per_minute : 60000;
+
+    if (base == 0)
+        base = 1;
+    if (factor < 1)
+        factor = 1;
+    *interval_ms = base / factor ? base / factor : 1;
+    *burst_ms = 60000 - *interval_ms;
+}
+
+void
+ratelimit_key(const char *address, unsigned factor, char *key, size_t key_len)
+{
+    /* factor > 1: its own bucket, the same address under another key. */
+    if (factor > 1)
+        snprintf(key, key_len, "%s#%u", address, factor);
+    else
+        snprintf(key, key_len, "%s", address);
 }

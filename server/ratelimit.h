@@ -5,6 +5,7 @@
 #ifndef YKIEN_SERVER_RATELIMIT_H
 #define YKIEN_SERVER_RATELIMIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ratelimit;
@@ -19,5 +20,13 @@ unsigned ratelimit_take(struct ratelimit *rl, const char *address, uint64_t now_
  * this address (factor 1 is ratelimit_take's own). */
 unsigned ratelimit_take_scaled(struct ratelimit *rl, const char *address, unsigned factor,
                                uint64_t now_ms);
+
+/* The same limit's shape, for a store other than this table (a database
+ * shared by several processes, db/shared.h): the interval between requests
+ * and the burst allowed ahead, in milliseconds, for factor times
+ * per_minute; and the key of address's bucket for that factor. */
+void ratelimit_shape(unsigned per_minute, unsigned factor, uint64_t *interval_ms,
+                     uint64_t *burst_ms);
+void ratelimit_key(const char *address, unsigned factor, char *key, size_t key_len);
 
 #endif

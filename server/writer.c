@@ -75,7 +75,8 @@ writer_main(void *arg)
 }
 
 struct writer *
-writer_start(const char *db_path, const struct api_config *cfg, char *err, size_t err_len)
+writer_start(const struct db_target *db, const struct api_config *cfg, char *err,
+             size_t err_len)
 {
     struct writer *w = calloc(1, sizeof *w);
 
@@ -84,7 +85,7 @@ writer_start(const char *db_path, const struct api_config *cfg, char *err, size_
         return NULL;
     }
     w->cfg = cfg;
-    if (db_open(db_path, &w->db, err, err_len) != 0) {
+    if (db_connect(db, &w->db, err, err_len) != 0) {
         free(w);
         return NULL;
     }

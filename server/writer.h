@@ -1,6 +1,7 @@
 /* The single writer: new comments from every worker thread are committed in
  * batches, one transaction and one fsync for many comments (group commit),
- * on the writer's own database connection.  A worker suspends its
+ * on the writer's own database connection (with PostgreSQL, one writer per
+ * process, each committing its own batches).  A worker suspends its
  * connection while its comment waits; done() resumes it. */
 #ifndef YKIEN_SERVER_WRITER_H
 #define YKIEN_SERVER_WRITER_H
@@ -21,7 +22,7 @@ struct writer_item {
 };
 
 /* NULL with a reason in err on failure. */
-struct writer *writer_start(const char *db_path, const struct api_config *cfg, char *err,
+struct writer *writer_start(const struct db_target *db, const struct api_config *cfg, char *err,
                             size_t err_len);
 /* Queues item->job (still owned by the caller); item->done(item->arg) runs
  * on the writer's thread once the job's batch committed or failed. */

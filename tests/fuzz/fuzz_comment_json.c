@@ -88,7 +88,7 @@ prepare_once(const struct api_config *cfg, enum api_lang lang, const char *body,
 {
     struct api_call c = {
         .cfg = cfg, .db = db, .lang = lang, .article = "fz", .body = body, .body_len = len,
-        .client_addr = "127.0.0.1", .file = {.fd = -1},
+        .client_addr = "127.0.0.1",
     };
     struct comment_job *job = (struct comment_job *)&c;   /* must be overwritten */
     int rc = api_comment_prepare(&c, &job);

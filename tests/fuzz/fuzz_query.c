@@ -151,7 +151,7 @@ static void
 check_list_params(char *query)
 {
     struct api_param params[MAX_PARAMS];
-    struct api_call c = {.query = params, .file = {.fd = -1}};
+    struct api_call c = {.query = params};
     struct list_params p;
 
     c.n_query = split_query(query, params);

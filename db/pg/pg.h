@@ -1,0 +1,123 @@
+/* The PostgreSQL backend's own declarations, shared by the files of db/pg/
+ * only: the only code that includes libpq-fe.h.  A connection is a struct
+ * pg_db; its functions are the entries of db_pg_ops (db/pg/db.c), named
+ * pg_ and the public call's name.
+ *
+ * Parameters go as text (numbers printed) or, for bytea, binary; results
+ * come as text, except where a statement is run with binary results (the
+ * token hash and the content chunks).  A lost connection is noticed by the
+ * call that meets it (DB_BUSY) and reopened by a later call, at most every
+ * RECONNECT_MS; a statement that met it outside a transaction is run once
+ * more on the reopened connection. */
+#ifndef YKIEN_DB_PG_PG_H
+#define YKIEN_DB_PG_PG_H
+
+#include <assert.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/backend.h"
+
+enum pg_stmt {
+#define S(name, sql) PG_##name,
+#include "db/pg/statements.def"
+#undef S
+    PG_STMT_COUNT
+};
+
+struct pg_db {
+    struct db base;             /* first: a struct db * is a struct pg_db * */
+    PGconn *conn;
+    char *url;
+    bool ready;                 /* connected, statements prepared */
+    uint64_t next_attempt_ms;   /* no reconnection before this */
+    char errmsg[512];
+};
+
+static inline struct pg_db *
+pg(struct db *db)
+{
+    assert(db->ops == &db_pg_ops);
+    return (struct pg_db *)db;
+}
+
+#define DB_ASSERT_IN_TRANSACTION(db) \
+    assert(PQtransactionStatus(pg(db)->conn) == PQTRANS_INTRANS)
+
+/* Parameters of one statement. */
+enum { PG_PARAMS_MAX = 8 };
+struct pg_params {
+    int n;
+    const char *value[PG_PARAMS_MAX];
+    int length[PG_PARAMS_MAX];
+    int format[PG_PARAMS_MAX];
+    char number[PG_PARAMS_MAX][24];
+};
+
+/* Appends a text parameter (NULL: SQL NULL), a number, or bytes (bytea). */
+void pg_text(struct pg_params *p, const char *s);
+void pg_int(struct pg_params *p, int64_t v);
+void pg_bytes(struct pg_params *p, const void *data, int len);
+
+/* Runs prepared statement s.  On success (rows or command done) returns
+ * DB_OK and *res (to PQclear) when res is not NULL; otherwise the outcome
+ * (DB_CONFLICT for a constraint, DB_BUSY for a deadlock, serialization
+ * failure or a lost connection, else DB_ERROR), with errmsg set. */
+enum db_status pg_run(struct pg_db *p, enum pg_stmt s, const struct pg_params *params,
+                      bool binary_result, PGresult **res);
+/* Runs plain SQL (no parameters), keeping the same rules. */
+enum db_status pg_exec(struct pg_db *p, const char *sql);
+/* A connection ready for statements: reopened if it was lost and the
+ * last attempt is RECONNECT_MS old.  False (errmsg set) when not. */
+bool pg_ready(struct pg_db *p);
+/* Field helpers: NULL / 0 for SQL NULL. */
+const char *pg_str(const PGresult *r, int row, int col);
+int64_t pg_i64(const PGresult *r, int row, int col);
+
+/* comments.c */
+enum db_status pg_comment_insert(struct db *db, const struct comment_new *in, int64_t *id);
+enum db_status pg_post_key_find(struct db *db, const char *key, int64_t since, int64_t *id);
+enum db_status pg_comment_get(struct db *db, int64_t id, comment_fn fn, void *arg);
+enum db_status pg_comment_list(struct db *db, const struct comment_query *q, comment_fn fn,
+                               void *arg);
+enum db_status pg_comment_count(struct db *db, const char *article, enum comment_status status,
+                                int64_t *n);
+enum db_status pg_comment_update(struct db *db, int64_t id, int64_t expected_version,
+                                 enum comment_status status, const char *body, bool edited,
+                                 int64_t published_at);
+enum db_status pg_history_add(struct db *db, int64_t comment_id, const char *action,
+                              const char *moderator, int64_t at, const char *reason);
+enum db_status pg_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg);
+enum db_status pg_attachment_insert(struct db *db, const struct attachment_record *a,
+                                    int64_t *id);
+enum db_status pg_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn,
+                                  void *arg);
+enum db_status pg_attachment_get(struct db *db, int64_t id, attachment_fn fn, void *arg);
+
+/* tokens.c */
+enum db_status pg_token_add(struct db *db, const char *name,
+                            const unsigned char hash[TOKEN_HASH_BYTES], int64_t now);
+enum db_status pg_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES],
+                             char *name_buf, size_t name_len,
+                             unsigned char stored_hash[TOKEN_HASH_BYTES]);
+enum db_status pg_token_list(struct db *db, token_fn fn, void *arg);
+enum db_status pg_token_revoke(struct db *db, const char *name, int64_t now);
+
+/* blobs.c */
+enum db_status pg_blob_put(struct db *db, const char *sha256, char *path, int64_t size);
+enum db_status pg_blob_open(struct db *db, const char *sha256, int64_t size,
+                            struct db_blob **out);
+enum db_status pg_blob_sweep(struct db *db);
+
+/* shared.c */
+enum db_status pg_rate_take(struct db *db, const char *key, uint64_t interval_ms,
+                            uint64_t burst_ms, unsigned *wait_s);
+enum db_status pg_changed(struct db *db, const char *article);
+
+/* Opens a libpq connection to url with ykien's defaults (connect timeout,
+ * keepalives, application name), which url may override.  NULL, or a
+ * connection whose status the caller checks. */
+PGconn *pg_open_conn(const char *url);
+
+#endif
