@@ -92,6 +92,15 @@ pg_i64(const PGresult *r, int row, int col)
 
 /* ---- connections -------------------------------------------------------- */
 
+/* The server's notices (as "relation already exists, skipping") are not
+ * ykien's to print. */
+static void
+ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 PGconn *
 pg_open_conn(const char *url)
 {
@@ -101,8 +110,11 @@ pg_open_conn(const char *url)
         "keepalives_count", "application_name", "dbname", NULL,
     };
     const char *values[] = {"5", "1", "10", "5", "3", "ykien", url, NULL};
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
 
-    return PQconnectdbParams(keys, values, 1);
+    if (conn)
+        PQsetNoticeProcessor(conn, ignore_notice, NULL);
+    return conn;
 }
 
 static bool

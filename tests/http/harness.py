@@ -14,6 +14,16 @@ ended with exit status 0 within the timeout, and the daemon's stderr log
 UndefinedBehaviorSanitizer report.  `ykien token add` is checked the same
 way.
 
+PostgreSQL: with YKIEN_TEST_PG set to a libpq key=value connection string
+of a maintenance database that may create databases (scripts/pg-cluster
+prints one), every Daemon gets a database of its own, created with psql
+before the daemon starts and dropped after it stops, and is run with
+`--db` naming it beside `--data` (as ../shared/acceptance/harness.py
+does).  `d.db_args` is what a command-line call needs to reach the same
+storage; `d.pg` is true then.  Daemon(share=other) runs a second daemon on
+the first one's database (its own data folder and port): any number of
+ykien processes on one PostgreSQL.
+
 The checks are assert statements: importing this module under `python3 -O`
 (which strips them) exits with an error instead of passing vacuously.
 """
@@ -115,7 +125,7 @@ class Daemon:
     port, url, token, proc (the running Popen or None), log (its open log
     file), session (a requests.Session)."""
 
-    def __init__(self, binary, extra_args=(), token_name="acceptance", env=None):
+    def __init__(self, binary, extra_args=(), token_name="acceptance", env=None, share=None):
         self.binary = os.path.abspath(binary)
         self.extra_args = list(extra_args)
         self.token_name = token_name
@@ -131,12 +141,40 @@ class Daemon:
         self.session = requests.Session()
         self.db_args = ["--data", self.data]
         self.stops = []         # (signal, exit status, exited in time) per stop()
+        self.pg_admin = os.environ.get("YKIEN_TEST_PG")
+        self.pg = bool(self.pg_admin)
+        self.pg_db = None       # the database this Daemon created (and drops)
+        self.pg_url = None
+        self.share = share
+        if share is not None:
+            assert share.pg_url, "only a PostgreSQL daemon's database can be shared"
+            self.pg_url = share.pg_url
+            self.db_args += ["--db", self.pg_url]
+            self.token = share.token
+
+    def pg_db_name(self):
+        return self.pg_url.rsplit("dbname=", 1)[1]
+
+    def psql(self, sql, dbname=None):
+        """Runs sql with psql on the maintenance database (or dbname);
+        returns its output (unaligned, tuples only)."""
+        conn = self.pg_admin + (f" dbname={dbname}" if dbname else "")
+        r = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", conn, "-c", sql],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, f"psql failed: {r.stderr.strip()}"
+        return r.stdout
 
     # ---- life cycle --------------------------------------------------------
 
     def __enter__(self):
         try:
-            self.token = self.add_token(self.token_name)
+            if self.pg and self.share is None:
+                self.pg_db = "ykien_t_" + os.path.basename(self.tmp).replace("-", "_").lower()
+                self.psql(f'CREATE DATABASE "{self.pg_db}"')
+                self.pg_url = f"{self.pg_admin} dbname={self.pg_db}"
+                self.db_args += ["--db", self.pg_url]
+            if self.share is None:
+                self.token = self.add_token(self.token_name)
             self.start()
         except BaseException:
             self.__exit__(None, None, None)
@@ -146,6 +184,12 @@ class Daemon:
     def __exit__(self, *exc):
         self.stop()
         self.session.close()
+        if self.pg_db:
+            try:
+                self.psql(f'DROP DATABASE IF EXISTS "{self.pg_db}" WITH (FORCE)')
+            except (AssertionError, OSError, subprocess.SubprocessError):
+                pass
+            self.pg_db = None
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def add_token(self, name):

@@ -12,7 +12,7 @@ import time
 from support import (GOOD, MiB, Tests, action, comments_url, connect, files_in, gif_bytes,
                      jexpect, multipart, pdf_bytes, png_bytes, post_multipart,
                      queue_total, random_png, read_all, read_response, wait_until,
-                     alive)
+                     alive, stored_contents)
 import images
 
 tests = Tests()
@@ -25,7 +25,7 @@ def upload(d, *files, fields=FIELDS):
 
 
 def nothing_left(d, stored_files=0):
-    assert len(files_in(d, "files")) == stored_files, files_in(d, "files")
+    assert stored_contents(d) == stored_files, files_in(d, "files")
     assert files_in(d, "tmp") == [], files_in(d, "tmp")
 
 

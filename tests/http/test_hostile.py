@@ -15,7 +15,8 @@ import requests
 
 from support import (ART, GOOD, MiB, Tests, alive, comments_url, connect,
                      exchange, files_in, jexpect, multipart, new_comment, parse_responses, post,
-                     png_bytes, queue_total, raw_request, read_all, read_log, wait_until)
+                     png_bytes, queue_total, raw_request, read_all, read_log, stored_contents,
+                     wait_until)
 
 tests = Tests()
 JSON_BODY = '{"author": "Thu Thảo", "body": "Bài viết rất hay."}'.encode()
@@ -123,7 +124,7 @@ def chunked_attachment_past_10_mib_is_cut_off(d):
     else:
         assert closed or closed2
     assert wait_until(lambda: files_in(d, "tmp") == [], 5), files_in(d, "tmp")
-    assert files_in(d, "files") == [] and queue_total(d) == 0 and alive(d)
+    assert stored_contents(d) == 0 and queue_total(d) == 0 and alive(d)
 
 
 # ---- connection handling ------------------------------------------------------
@@ -332,11 +333,11 @@ def bad_auth_headers(d, revoked):
 @tests.test
 def every_moderation_route_needs_a_good_token(d):
     cid = new_comment(d)
-    r = subprocess.run([d.binary, "token", "add", "bob", "--data", d.data], capture_output=True,
+    r = subprocess.run([d.binary, "token", "add", "bob"] + d.db_args, capture_output=True,
                        text=True, timeout=30)
     revoked = r.stdout.strip()
     assert r.returncode == 0 and revoked
-    r = subprocess.run([d.binary, "token", "revoke", "bob", "--data", d.data],
+    r = subprocess.run([d.binary, "token", "revoke", "bob"] + d.db_args,
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     for method, path, body in MOD_ROUTES:
@@ -367,7 +368,7 @@ def every_moderation_route_needs_a_good_token(d):
 
 @tests.test
 def revoking_takes_effect_on_the_running_daemon(d):
-    r = subprocess.run([d.binary, "token", "add", "carol", "--data", d.data],
+    r = subprocess.run([d.binary, "token", "add", "carol"] + d.db_args,
                        capture_output=True, text=True, timeout=30)
     carol = r.stdout.strip()
     h = {"Authorization": "Bearer " + carol}
@@ -376,13 +377,13 @@ def revoking_takes_effect_on_the_running_daemon(d):
     cid = new_comment(d)
     m = jexpect(d.request("POST", f"/api/v1/moderation/comments/{cid}/approve", headers=h), 200)
     assert m["history"][-1]["moderator"] == "carol"
-    r = subprocess.run([d.binary, "token", "revoke", "carol", "--data", d.data],
+    r = subprocess.run([d.binary, "token", "revoke", "carol"] + d.db_args,
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     jexpect(d.get("/api/v1/moderation/queue", headers=h), 401, "unauthorized")
     jexpect(d.get("/api/v1/moderation/queue", mod=True), 200)     # others unaffected
     # a new token under the same name works; the old one stays dead
-    r = subprocess.run([d.binary, "token", "add", "carol", "--data", d.data],
+    r = subprocess.run([d.binary, "token", "add", "carol"] + d.db_args,
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     carol2 = r.stdout.strip()

@@ -40,6 +40,10 @@ def refuses_unusable_data_folder(d):
 @suite.test
 def refuses_newer_schema(d):
     d.stop()
+    if d.pg:
+        d.psql("UPDATE ykien_schema SET version = 999", dbname=d.pg_db_name())
+        check_refused(serve(d.data, "--db", d.pg_url), ["newer"])
+        return
     con = sqlite3.connect(os.path.join(d.data, "ykien.db"))
     con.execute("PRAGMA user_version = 999")
     con.commit()
