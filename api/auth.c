@@ -78,7 +78,13 @@ auth_check(struct db *db, const char *h, char *name_buf, size_t name_len)
     /* The lookup is by hash, so its timing says nothing about how much of a
      * guessed token was right; the compare below is constant-time anyway. */
     token_hash(h, len, hash);
-    if (db_token_find(db, hash, name_buf, name_len, stored) != DB_OK)
+    switch (db_token_find(db, hash, name_buf, name_len, stored)) {
+    case DB_OK:
+        break;
+    case DB_BUSY:
+        return AUTH_UNAVAILABLE;
+    default:
         return -1;
+    }
     return sodium_memcmp(hash, stored, TOKEN_HASH_BYTES) == 0 ? 0 : -1;
 }

@@ -18,7 +18,10 @@ bool auth_name_valid(const char *name);
 int auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX],
                    char *err, size_t err_len);
 /* Checks an Authorization header value ("Bearer <token>").  0 and the
- * token's name in name_buf when it is an active token; -1 otherwise. */
+ * token's name in name_buf when it is an active token; AUTH_UNAVAILABLE
+ * when the tokens cannot be read now (the database is busy or not
+ * reachable: neither yes nor no); -1 otherwise. */
+enum { AUTH_UNAVAILABLE = -2 };
 int auth_check(struct db *db, const char *authorization, char *name_buf,
                size_t name_len);
 

@@ -501,7 +501,12 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         db = thread_db(s);
         if (!db)
             return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
-        if (auth_check(db, header(conn, "Authorization"), r->moderator, sizeof r->moderator) != 0) {
+        switch (auth_check(db, header(conn, "Authorization"), r->moderator, sizeof r->moderator)) {
+        case 0:
+            break;
+        case AUTH_UNAVAILABLE:
+            return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
+        default:
             log_info("%s: refused moderator token", r->client);
             return reply_error(r, conn, API_E_UNAUTHORIZED, NULL);
         }
@@ -531,16 +536,22 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
     if (r->query_overflow)
         return reply_error(r, conn, API_E_BAD_QUERY, NULL);
+    /* May be NULL (the database cannot be reached): what needs it says
+     * 503, what does not (a cached page, the web files) is served. */
     db = thread_db(s);
-    if (!db)
-        return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
     if (route->auth != ROUTE_PUBLIC && !r->moderator[0]) {
         const char *authz = header(conn, "Authorization");
 
-        if ((authz || route->auth == ROUTE_MODERATOR) &&
-            auth_check(db, authz, r->moderator, sizeof r->moderator) != 0) {
-            log_info("%s: refused moderator token on %s", r->client, route->name);
-            return reply_error(r, conn, API_E_UNAUTHORIZED, NULL);
+        if (authz || route->auth == ROUTE_MODERATOR) {
+            int checked = db ? auth_check(db, authz, r->moderator, sizeof r->moderator)
+                             : AUTH_UNAVAILABLE;
+
+            if (checked == AUTH_UNAVAILABLE)
+                return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
+            if (checked != 0) {
+                log_info("%s: refused moderator token on %s", r->client, route->name);
+                return reply_error(r, conn, API_E_UNAUTHORIZED, NULL);
+            }
         }
     }
     if (plan_body(r, conn) != MHD_YES || r->replied)
@@ -550,7 +561,9 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         unsigned wait;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        if (db_shared(db))
+        if (!db)
+            wait = 0;   /* what it asks for will meet the database anyway */
+        else if (db_shared(db))
             wait = shared_rate_wait(s, db, r->client, (unsigned)route->rate_limited);
         else
             wait = ratelimit_take_scaled(s->rl, r->client, (unsigned)route->rate_limited,
@@ -797,14 +810,15 @@ dispatch(struct request *r, struct MHD_Connection *conn)
     uint64_t generation = 0;
     bool cacheable = may_use_cache(r, conn) && cache_key(r, key);
 
-    if (!c.db)
-        return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
     if (cacheable) {
-        /* Before reading: see api/freshness.h. */
+        /* Before reading: see api/freshness.h.  Served even while the
+         * database cannot be reached. */
         generation = freshness_of(r->match.article);
         if (serve_cached_page(r, conn, key, generation) == MHD_YES)
             return MHD_YES;
     }
+    if (!c.db)
+        return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
     if (r->form) {
         if (upload_comment_form(r->form, &form) != 0) {
             const char *field;

@@ -16,6 +16,7 @@ stopped with SIGTERM; each graceful stop in the test must have exited 0 and
 the daemon's log must hold no sanitizer report (harness.Daemon.finish), so
 a crash or an ASan/UBSan finding fails the test that caused it.
 """
+import hashlib
 import json
 import os
 import re
@@ -272,6 +273,20 @@ def stored_content(d, sha):
         return None
     with open(path, "rb") as f:
         return f.read()
+
+
+def stored_digests(d):
+    """{sha256 named: SHA-256 of the bytes actually stored} for every
+    stored attachment content, in one pass."""
+    if d.pg:
+        rows = db_rows(d, "SELECT sha256, encode(sha256(string_agg(data, ''::bytea ORDER BY seq)),"
+                          " 'hex') FROM blob_chunk GROUP BY sha256")
+        return {str(k): str(v) for k, v in rows}
+    out = {}
+    for path in files_in(d, "files"):
+        with open(path, "rb") as f:
+            out[os.path.basename(path)] = hashlib.sha256(f.read()).hexdigest()
+    return out
 
 
 def stored_contents(d):

@@ -1,0 +1,331 @@
+"""Several ykien processes on one PostgreSQL database (run with
+YKIEN_TEST_PG; tests/with_pg.py sets it from the cluster scripts/test
+started).  Each test gets daemon A with a fresh database and starts B (and
+more) on the same database, each with its own port and data folder, as
+instances behind a load balancer would be.
+
+What must hold: a change made through one process is what every other one
+shows (comments, moderation, attachments, token revocations, the rate
+limit), races between processes end as they would in one (one 200 and one
+409), pages cached by one process are dropped when another changes them
+(within a second: the lag is measured and printed), no acknowledged
+comment is lost or doubled when a process is killed or PostgreSQL
+restarts, and while PostgreSQL is down writes get 503 with Retry-After,
+/healthz 503, cached pages are still served, and everything is back by
+itself when PostgreSQL is.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+
+from support import (ART, GOOD, MiB, Daemon, Tests, TOKEN_NAME, body_text, comments_url,
+                     db_rows, expect, jexpect, mod_get, new_comment, post, post_multipart,
+                     random_png, wait_until)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PG_CLUSTER = os.path.join(HERE, "..", "..", "scripts", "pg-cluster")
+
+tests = Tests()
+
+
+def second(d, extra=("--rate-limit", "0")):
+    """Another daemon on d's database."""
+    return Daemon(d.binary, extra_args=list(extra), token_name=TOKEN_NAME, share=d)
+
+
+def finish(*daemons):
+    for x in daemons:
+        problems = x.finish()
+        assert not problems, "\n".join(problems)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def public_ids(d, article=ART):
+    return [c["id"] for c in jexpect(d.get(comments_url(article) + "?limit=100"), 200)["comments"]]
+
+
+@tests.test
+def post_on_a_approve_on_b_list_on_a(a):
+    with second(a) as b:
+        cid = new_comment(a, body_text(1))
+        assert public_ids(a) == [] and public_ids(b) == []     # both pages now cached
+        jexpect(b.approve(cid), 200)
+        assert public_ids(b) == [cid]                          # B answered: at once
+        assert wait_until(lambda: public_ids(a) == [cid], timeout=1.0), "A still shows the old page"
+        # counts, the queue and the moderation form agree everywhere
+        assert jexpect(a.get(f"/api/v1/counts?article={ART}"), 200)["counts"][ART] == 1
+        m = jexpect(mod_get(a, cid), 200)
+        assert m["status"] == "approved" and [h["action"] for h in m["history"]] == \
+            ["created", "approved"], m["history"]
+        # an edit on A is seen on B, versions continue
+        r = a.request("PATCH", f"/api/v1/moderation/comments/{cid}", mod=True,
+                      json={"body": GOOD}, headers={"If-Match": f'"{m["version"]}"'})
+        jexpect(r, 200)
+        assert wait_until(lambda: jexpect(b.get(f"/api/v1/comments/{cid}"), 200)["body"] == GOOD,
+                          timeout=1.0)
+        stale = b.request("PATCH", f"/api/v1/moderation/comments/{cid}", mod=True,
+                          json={"body": body_text(2)}, headers={"If-Match": f'"{m["version"]}"'})
+        jexpect(stale, 409, "conflict")
+        finish(b)
+
+
+@tests.test
+def attachment_posted_on_a_is_served_by_b(a):
+    data = random_png(10 * MiB)
+    sha = hashlib.sha256(data).hexdigest()
+    with second(a) as b:
+        c = jexpect(post_multipart(a, files=[("attachment", "lớn.png", "image/png", data)]), 201)
+        att = c["attachments"][0]
+        # not approved yet: hidden from readers on B, shown to a moderator
+        expect(b.get(att["url"]), 404, "not_found")
+        before = rss_kib(b.proc.pid)
+        r = b.get(att["url"], mod=True)
+        assert r.status_code == 200 and r.content == data, (r.status_code, len(r.content))
+        assert r.headers["ETag"] == f'"{sha}"'
+        jexpect(a.approve(c["id"]), 200)
+        for _ in range(3):
+            r = b.get(att["url"])
+            assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == sha
+        grown = rss_kib(b.proc.pid) - before
+        # streamed a chunk at a time: four 10 MiB downloads add far less
+        # than one file
+        assert grown < 6 * 1024, f"B's memory grew by {grown} KiB serving 10 MiB files"
+        print(f"  B's RSS grew {grown} KiB over four 10 MiB downloads", flush=True)
+        # the same content posted on B is stored once
+        c2 = jexpect(post_multipart(b, files=[("attachment", "lại.png", "image/png", data)]), 201)
+        assert c2["attachments"][0]["url"] != att["url"]
+        assert db_rows(a, "SELECT count(*) FROM blob")[0][0] == 1
+        finish(b)
+
+
+@tests.test
+def revoke_on_one_is_refused_on_the_other(a):
+    with second(a) as b:
+        bob = a.add_token("bob")
+        h = {"Authorization": f"Bearer {bob}"}
+        expect(b.get("/api/v1/moderation/queue", headers=h), 200)
+        expect(a.get("/api/v1/moderation/queue", headers=h), 200)
+        r = subprocess.run([a.binary, "token", "revoke", "bob"] + a.db_args,
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        jexpect(b.get("/api/v1/moderation/queue", headers=h), 401, "unauthorized")
+        jexpect(a.get("/api/v1/moderation/queue", headers=h), 401, "unauthorized")
+        # the others' tokens still work
+        expect(b.get("/api/v1/moderation/queue", mod=True), 200)
+        finish(b)
+
+
+@tests.test(rate_limit="10")
+def rate_limit_holds_across_processes(a):
+    with second(a, extra=("--rate-limit", "10")) as b:
+        codes = []
+        for i in range(24):
+            d = (a, b)[i % 2]
+            r = post(d, body_text(i))
+            codes.append(r.status_code)
+            if r.status_code == 429:
+                assert int(r.headers["Retry-After"]) >= 1, r.headers
+        assert codes.count(201) == 10, codes
+        assert codes.count(429) == 14, codes
+        finish(b)
+
+
+@tests.test
+def racing_approves_give_one_200_and_one_409(a):
+    with second(a) as b:
+        ids = [new_comment(a, body_text(i)) for i in range(30)]
+        outcomes = {}
+
+        def act(d, cid, verb, key):
+            r = d.approve(cid) if verb == "approve" else d.reject(cid)
+            outcomes[key] = r
+
+        for n, cid in enumerate(ids):
+            # approve/approve, and every third an approve against a reject
+            verb_b = "reject" if n % 3 == 0 else "approve"
+            ts = [threading.Thread(target=act, args=(a, cid, "approve", (cid, "a"))),
+                  threading.Thread(target=act, args=(b, cid, verb_b, (cid, "b")))]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            ra, rb = outcomes[(cid, "a")], outcomes[(cid, "b")]
+            codes = sorted([ra.status_code, rb.status_code])
+            if verb_b == "approve":
+                assert codes == [200, 409], (cid, codes, ra.text, rb.text)
+                loser = ra if ra.status_code == 409 else rb
+                assert loser.json()["error"]["status"] == "approved", loser.text
+            else:
+                # both can win, one after the other (pending -> approved ->
+                # rejected or pending -> rejected -> approved): never two
+                # writes from one version
+                assert set(codes) <= {200, 409}, (cid, codes)
+            m = jexpect(mod_get(a, cid), 200)
+            wins = sum(r.status_code == 200 for r in (ra, rb))
+            assert m["version"] == 1 + wins, (cid, m["version"], wins)
+            assert len(m["history"]) == 1 + wins, m["history"]
+        finish(b)
+
+
+def poster(d, tag, stop, acked, lock, statuses):
+    session = requests.Session()
+    n = 0
+    while not stop.is_set():
+        n += 1
+        marker = f"{tag}x{n:06d}"
+        try:
+            r = session.post(f"{d.url}/api/v1/articles/{ART}/comments",
+                             json={"author": "Người thử", "body": f"Bình luận thử, mã {marker}."},
+                             timeout=10)
+        except requests.RequestException:
+            time.sleep(0.05)
+            continue
+        with lock:
+            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+            if r.status_code == 201:
+                acked[marker] = r.json()["id"]
+            elif r.status_code == 503:
+                assert r.headers.get("Retry-After"), r.headers
+        if r.status_code != 201:
+            time.sleep(0.02)
+
+
+def check_acked(d, acked):
+    rows = db_rows(d, "SELECT id, body FROM comment")
+    by_marker = {}
+    for cid, body in rows:
+        if body.startswith("Bình luận thử, mã "):
+            by_marker.setdefault(body.rsplit(" ", 1)[1].rstrip("."), []).append(cid)
+    lost = [m for m in acked if m not in by_marker]
+    assert not lost, f"{len(lost)} acknowledged comments lost, e.g. {lost[:5]}"
+    twice = [m for m, ids in by_marker.items() if len(ids) > 1]
+    assert not twice, f"stored more than once: {twice[:5]}"
+    wrong = [m for m, cid in acked.items() if by_marker[m] != [cid]]
+    assert not wrong, wrong[:5]
+
+
+@tests.test
+def kill_9_of_one_process_loses_nothing(a):
+    with second(a) as b:
+        acked, lock, statuses = {}, threading.Lock(), {}
+        for rnd in range(5):
+            stop = threading.Event()
+            ts = [threading.Thread(target=poster, args=(d, f"{rnd}{d.port}{t}", stop, acked, lock,
+                                                        statuses))
+                  for d in (a, b) for t in range(2)]
+            for t in ts:
+                t.start()
+            time.sleep(0.3)
+            (a, b)[rnd % 2].restart_after_kill()
+            time.sleep(0.2)
+            stop.set()
+            for t in ts:
+                t.join()
+        assert len(acked) > 50, f"too few comments acknowledged: {len(acked)} {statuses}"
+        check_acked(a, acked)
+        print(f"  {len(acked)} comments acknowledged by two processes across 5 kills, "
+              f"all present once", flush=True)
+        finish(b)
+
+
+def cluster_dir():
+    host = [kv.split("=", 1)[1] for kv in os.environ["YKIEN_TEST_PG"].split()
+            if kv.startswith("host=")][0]
+    return os.path.dirname(host.rstrip("/"))
+
+
+def pg_cluster(verb):
+    r = subprocess.run(["bash", PG_CLUSTER, verb, cluster_dir()], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, f"pg-cluster {verb}: {r.stderr}"
+
+
+@tests.test
+def postgresql_down_and_back_under_load(a):
+    with second(a) as b:
+        cid = new_comment(a, body_text(0))
+        jexpect(a.approve(cid), 200)
+        for d in (a, b):                    # cache the page on both
+            assert public_ids(d) == [cid]
+        acked, lock, statuses = {}, threading.Lock(), {}
+        stop = threading.Event()
+        ts = [threading.Thread(target=poster, args=(d, f"{d.port}{t}", stop, acked, lock,
+                                                    statuses))
+              for d in (a, b) for t in range(2)]
+        for t in ts:
+            t.start()
+        time.sleep(0.5)
+        pg_cluster("halt")
+        try:
+            time.sleep(0.5)
+            for d in (a, b):
+                # writes: 503 unavailable with Retry-After, nothing acknowledged
+                r = post(d, body_text(1))
+                jexpect(r, 503, "unavailable")
+                assert r.headers.get("Retry-After"), r.headers
+                r = d.approve(cid)
+                jexpect(r, 503, "unavailable")
+                assert r.headers.get("Retry-After"), r.headers
+                h = d.get("/healthz")
+                assert h.status_code == 503 and h.headers.get("Retry-After"), h.status_code
+                # the cached page is still served
+                assert public_ids(d) == [cid]
+        finally:
+            pg_cluster("start")
+        for d in (a, b):
+            assert wait_until(lambda: d.get("/healthz").status_code == 200, timeout=10), \
+                "not healthy again after PostgreSQL came back"
+        time.sleep(0.5)
+        stop.set()
+        for t in ts:
+            t.join()
+        assert statuses.get(503), f"no request met the outage: {statuses}"
+        assert len(acked) > 20, f"too few comments acknowledged: {statuses}"
+        # back to normal on both, everything acknowledged there once
+        jexpect(b.approve(new_comment(a, body_text(2))), 200)
+        check_acked(a, acked)
+        print(f"  replies during the run: {dict(sorted(statuses.items()))}", flush=True)
+        finish(b)
+
+
+@tests.test
+def cache_invalidation_lag_across_processes(a):
+    rounds = 60
+    with second(a) as b:
+        lags = []
+        for i in range(rounds):
+            art = f"lag-{i}"
+            cid = new_comment(a, body_text(i), article=art)
+            assert public_ids(b, art) == []       # cached on B
+            jexpect(a.approve(cid), 200)
+            t0 = time.perf_counter()
+            assert public_ids(a, art) == [cid]    # A answered: at once
+            while public_ids(b, art) != [cid]:
+                assert time.perf_counter() - t0 < 2, "B still serves the old page after 2 s"
+            lags.append(time.perf_counter() - t0)
+        lags.sort()
+        p50, p99 = lags[len(lags) // 2], lags[min(len(lags) - 1, int(len(lags) * 0.99))]
+        print(f"  cross-process cache invalidation lag over {rounds} changes: "
+              f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, max {lags[-1] * 1000:.1f} ms",
+              flush=True)
+        assert p99 < 1.0, f"p99 lag {p99:.3f} s"
+        finish(b)
+
+
+if __name__ == "__main__":
+    if not os.environ.get("YKIEN_TEST_PG"):
+        print("not run: needs PostgreSQL (YKIEN_TEST_PG)", flush=True)
+        sys.exit(77)
+    sys.exit(tests.main())

@@ -1,0 +1,19 @@
+#!/usr/bin/python3
+"""Runs a test program against PostgreSQL: the cluster that scripts/test
+started (scripts/pg-cluster) is named by YKIEN_PG_ADMIN, a libpq
+connection string of its maintenance database; the program gets it as
+YKIEN_TEST_PG, which the suites' harness (tests/http/harness.py) and the
+shared contract tests read to give each daemon a database of its own.
+Without YKIEN_PG_ADMIN the test is not run (exit 77, 'not run: REASON').
+
+    python3 tests/with_pg.py PROGRAM.py ARGS...
+"""
+import os
+import sys
+
+admin = os.environ.get("YKIEN_PG_ADMIN")
+if not admin:
+    print("not run: no PostgreSQL cluster (scripts/test starts one: YKIEN_PG_ADMIN)", flush=True)
+    sys.exit(77)
+env = dict(os.environ, YKIEN_TEST_PG=admin)
+os.execve(sys.executable, [sys.executable] + sys.argv[1:], env)
