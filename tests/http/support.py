@@ -296,6 +296,17 @@ def stored_contents(d):
     return len(files_in(d, "files"))
 
 
+def sanitized(binary):
+    """True when binary is built with AddressSanitizer, whose quarantine
+    keeps freed memory resident: resident-size bounds then measure ASan,
+    not ykien (the release build checks them)."""
+    try:
+        out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return "libasan" in out
+
+
 # ---- data folder ----------------------------------------------------------
 
 def files_in(d, sub):

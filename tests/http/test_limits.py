@@ -11,7 +11,7 @@ import sys
 
 from support import (GOOD, MiB, Tests, action, alive, comments_url, connect, jexpect, multipart,
                      new_comment, approved_comment, post_multipart, queue_total, random_png,
-                     raw_request, read_all, read_response, files_in)
+                     raw_request, read_all, read_response, files_in, sanitized)
 
 tests = Tests()
 
@@ -140,6 +140,11 @@ def client_vanishing_mid_download(d):
     assert alive(d)
     got = d.get(url)
     assert got.status_code == 200 and len(got.content) == 8 * MiB
+    if d.pg and sanitized(d.binary):
+        # Read from PostgreSQL a chunk at a time, through malloc: ASan's
+        # quarantine keeps every freed chunk resident.
+        print("  resident size not checked: AddressSanitizer's quarantine", flush=True)
+        return
     assert rss_kib(d) - before < 8 * 1024, "memory must not grow with abandoned downloads"
 
 
