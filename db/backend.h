@@ -1,7 +1,7 @@
 /* What a storage backend provides: one table of functions, one entry per
- * public call of the headers of db/, which the public calls dispatch to (db/db.c,
- * db/comments.c, db/tokens.c, db/blobs.c, db/shared.c).  Shared by the
- * files of db/ only.
+ * public call of the headers of db/, which the public calls dispatch to
+ * (db/db.c, db/comments.c, db/tokens.c, db/blobs.c, db/shared.c).  Shared by
+ * the files of db/ only.
  *
  * A backend's connection starts with a struct db (its first member), whose
  * ops point to the backend's table; the backend casts back to its own
@@ -23,8 +23,8 @@
 #include "db/tokens.h"
 
 struct db_ops {
-    const char *name;               /* "SQLite", "PostgreSQL": for messages */
-    bool shared;                    /* see db_shared() */
+    const char *name; /* "SQLite", "PostgreSQL": for messages */
+    bool shared;      /* see db_shared() */
 
     /* db.h */
     void (*close)(struct db *db);
@@ -35,44 +35,57 @@ struct db_ops {
     enum db_status (*health)(struct db *db);
 
     /* comments.h */
-    enum db_status (*comment_insert)(struct db *db, const struct comment_new *in, int64_t *id);
-    enum db_status (*post_key_find)(struct db *db, const char *key, int64_t since,
-                                    int64_t *id);
-    enum db_status (*comment_get)(struct db *db, int64_t id, comment_fn fn, void *arg);
-    enum db_status (*comment_list)(struct db *db, const struct comment_query *q, comment_fn fn,
-                                   void *arg);
+    enum db_status (*comment_insert)(struct db *db,
+                                     const struct comment_new *in, int64_t *id);
+    enum db_status (*post_key_find)(struct db *db, const char *key,
+                                    int64_t since, int64_t *id);
+    enum db_status (*comment_get)(struct db *db, int64_t id, comment_fn fn,
+                                  void *arg);
+    enum db_status (*comment_list)(struct db *db, const struct comment_query *q,
+                                   comment_fn fn, void *arg);
     enum db_status (*comment_count)(struct db *db, const char *article,
                                     enum comment_status status, int64_t *n);
-    enum db_status (*comment_update)(struct db *db, int64_t id, int64_t expected_version,
-                                     enum comment_status status, const char *body, bool edited,
+    enum db_status (*comment_update)(struct db *db, int64_t id,
+                                     int64_t expected_version,
+                                     enum comment_status status,
+                                     const char *body, bool edited,
                                      int64_t published_at);
-    enum db_status (*history_add)(struct db *db, int64_t comment_id, const char *action,
-                                  const char *moderator, int64_t at, const char *reason);
-    enum db_status (*history_list)(struct db *db, int64_t comment_id, history_fn fn, void *arg);
-    enum db_status (*attachment_insert)(struct db *db, const struct attachment_record *a,
+    enum db_status (*history_add)(struct db *db, int64_t comment_id,
+                                  const char *action, const char *moderator,
+                                  int64_t at, const char *reason);
+    enum db_status (*history_list)(struct db *db, int64_t comment_id,
+                                   history_fn fn, void *arg);
+    enum db_status (*attachment_insert)(struct db *db,
+                                        const struct attachment_record *a,
                                         int64_t *id);
-    enum db_status (*attachment_list)(struct db *db, int64_t comment_id, attachment_fn fn,
-                                      void *arg);
-    enum db_status (*attachment_get)(struct db *db, int64_t id, attachment_fn fn, void *arg);
+    enum db_status (*attachment_list)(struct db *db, int64_t comment_id,
+                                      attachment_fn fn, void *arg);
+    enum db_status (*attachment_get)(struct db *db, int64_t id,
+                                     attachment_fn fn, void *arg);
 
     /* tokens.h */
     enum db_status (*token_add)(struct db *db, const char *name,
-                                const unsigned char hash[TOKEN_HASH_BYTES], int64_t now);
-    enum db_status (*token_find)(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES],
+                                const unsigned char hash[TOKEN_HASH_BYTES],
+                                int64_t now);
+    enum db_status (*token_find)(struct db *db,
+                                 const unsigned char hash[TOKEN_HASH_BYTES],
                                  char *name_buf, size_t name_len,
                                  unsigned char stored_hash[TOKEN_HASH_BYTES]);
     enum db_status (*token_list)(struct db *db, token_fn fn, void *arg);
-    enum db_status (*token_revoke)(struct db *db, const char *name, int64_t now);
+    enum db_status (*token_revoke)(struct db *db, const char *name,
+                                   int64_t now);
 
     /* blobs.h */
-    enum db_status (*blob_put)(struct db *db, const char *sha256, char *path, int64_t size);
+    enum db_status (*blob_put)(struct db *db, const char *sha256, char *path,
+                               int64_t size);
     enum db_status (*blob_open)(struct db *db, const char *sha256, int64_t size,
                                 struct db_blob **out);
     enum db_status (*blob_sweep)(struct db *db);
 
     /* shared.h */
-    enum db_status (*rate_take)(struct db *db, const char *key, uint64_t interval_ms,
-                                uint64_t burst_ms, unsigned *wait_s);
+    enum db_status (*rate_take)(struct db *db, const char *key,
+                                uint64_t interval_ms, uint64_t burst_ms,
+                                unsigned *wait_s);
     enum db_status (*changed)(struct db *db, const char *article);
 };
 
@@ -94,10 +107,11 @@ struct db_blob {
 /* The backends' tables and their connection makers. */
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_pg_ops;
-int db_sqlite_open(const char *path, struct db **out, char *err, size_t err_len);
+int db_sqlite_open(const char *path, struct db **out, char *err,
+                   size_t err_len);
 int db_pg_connect(const char *url, struct db **out, char *err, size_t err_len);
-struct db_watch *db_pg_watch_start(const char *url, db_changed_fn changed, void *arg, char *err,
-                                   size_t err_len);
+struct db_watch *db_pg_watch_start(const char *url, db_changed_fn changed,
+                                   void *arg, char *err, size_t err_len);
 void db_pg_watch_stop(struct db_watch *w);
 
 /* The answer to a call whose entry is NULL: DB_ERROR, and db_errmsg()
@@ -106,7 +120,8 @@ enum db_status db_unsupported(struct db *db, const char *call);
 
 /* The body of a public call: the backend's entry called with the
  * arguments that follow (db first, again), or db_unsupported(). */
-#define DB_DISPATCH(db, call, ...) \
-    ((db)->ops->call ? (db)->ops->call(__VA_ARGS__) : db_unsupported((db), #call))
+#define DB_DISPATCH(db, call, ...)                                             \
+    ((db)->ops->call ? (db)->ops->call(__VA_ARGS__)                            \
+                     : db_unsupported((db), #call))
 
 #endif

@@ -19,7 +19,8 @@ enum { BLOB_CHUNK_BYTES = 256 * 1024 };
  * transaction commits.  A step of a transaction's work.  The file may be
  * taken over: path is then set to "" (the caller must not remove it any
  * more); otherwise it stays the caller's. */
-enum db_status db_blob_put(struct db *db, const char *sha256, char *path, int64_t size);
+enum db_status db_blob_put(struct db *db, const char *sha256, char *path,
+                           int64_t size);
 
 /* A stored content opened for reading: reads go through the connection
  * that opened it, so it is read on that connection's thread and closed

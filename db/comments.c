@@ -47,13 +47,15 @@ db_comment_get(struct db *db, int64_t id, comment_fn fn, void *arg)
 }
 
 enum db_status
-db_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, void *arg)
+db_comment_list(struct db *db, const struct comment_query *q, comment_fn fn,
+                void *arg)
 {
     return DB_DISPATCH(db, comment_list, db, q, fn, arg);
 }
 
 enum db_status
-db_comment_count(struct db *db, const char *article, enum comment_status status, int64_t *n)
+db_comment_count(struct db *db, const char *article, enum comment_status status,
+                 int64_t *n)
 {
     return DB_DISPATCH(db, comment_count, db, article, status, n);
 }
@@ -63,15 +65,16 @@ db_comment_update(struct db *db, int64_t id, int64_t expected_version,
                   enum comment_status status, const char *body, bool edited,
                   int64_t published_at)
 {
-    return DB_DISPATCH(db, comment_update, db, id, expected_version, status, body, edited,
-                       published_at);
+    return DB_DISPATCH(db, comment_update, db, id, expected_version, status,
+                       body, edited, published_at);
 }
 
 enum db_status
-db_history_add(struct db *db, int64_t comment_id, const char *action, const char *moderator,
-               int64_t at, const char *reason)
+db_history_add(struct db *db, int64_t comment_id, const char *action,
+               const char *moderator, int64_t at, const char *reason)
 {
-    return DB_DISPATCH(db, history_add, db, comment_id, action, moderator, at, reason);
+    return DB_DISPATCH(db, history_add, db, comment_id, action, moderator, at,
+                       reason);
 }
 
 enum db_status
@@ -81,13 +84,15 @@ db_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg)
 }
 
 enum db_status
-db_attachment_insert(struct db *db, const struct attachment_record *a, int64_t *id)
+db_attachment_insert(struct db *db, const struct attachment_record *a,
+                     int64_t *id)
 {
     return DB_DISPATCH(db, attachment_insert, db, a, id);
 }
 
 enum db_status
-db_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn, void *arg)
+db_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn,
+                   void *arg)
 {
     return DB_DISPATCH(db, attachment_list, db, comment_id, fn, arg);
 }

@@ -13,8 +13,8 @@ static _Thread_local const struct db *unsupported_db;
 enum db_status
 db_unsupported(struct db *db, const char *call)
 {
-    snprintf(unsupported_msg, sizeof unsupported_msg, "%s is not implemented for %s yet", call,
-             db->ops->name);
+    snprintf(unsupported_msg, sizeof unsupported_msg,
+             "%s is not implemented for %s yet", call, db->ops->name);
     unsupported_db = db;
     return DB_ERROR;
 }
@@ -26,7 +26,8 @@ db_open(const char *path, struct db **out, char *err, size_t err_len)
 }
 
 int
-db_connect(const struct db_target *t, struct db **out, char *err, size_t err_len)
+db_connect(const struct db_target *t, struct db **out, char *err,
+           size_t err_len)
 {
     char path[4200];
 
@@ -92,7 +93,8 @@ db_blob_put(struct db *db, const char *sha256, char *path, int64_t size)
 }
 
 enum db_status
-db_blob_open(struct db *db, const char *sha256, int64_t size, struct db_blob **out)
+db_blob_open(struct db *db, const char *sha256, int64_t size,
+             struct db_blob **out)
 {
     *out = NULL;
     return DB_DISPATCH(db, blob_open, db, sha256, size, out);
@@ -126,8 +128,8 @@ db_blob_sweep(struct db *db)
 /* ---- shared.h ----------------------------------------------------------- */
 
 enum db_status
-db_rate_take(struct db *db, const char *key, uint64_t interval_ms, uint64_t burst_ms,
-             unsigned *wait_s)
+db_rate_take(struct db *db, const char *key, uint64_t interval_ms,
+             uint64_t burst_ms, unsigned *wait_s)
 {
     *wait_s = 0;
     return DB_DISPATCH(db, rate_take, db, key, interval_ms, burst_ms, wait_s);
@@ -143,8 +145,8 @@ db_changed(struct db *db, const char *article)
 static char never_calls;
 
 struct db_watch *
-db_watch_start(const struct db_target *t, db_changed_fn changed, void *arg, char *err,
-               size_t err_len)
+db_watch_start(const struct db_target *t, db_changed_fn changed, void *arg,
+               char *err, size_t err_len)
 {
     if (t->url && t->url[0])
         return db_pg_watch_start(t->url, changed, arg, err, err_len);

@@ -19,13 +19,13 @@ struct db;
 
 /* Outcome of a storage call.  Callers branch on it, so it is an enum. */
 enum db_status {
-    DB_OK = 0,      /* done; for a lookup, the row was there */
-    DB_NOT_FOUND,   /* no such row */
-    DB_CONFLICT,    /* a guard (version, state, unique key) did not hold */
-    DB_BUSY,        /* not now, nothing written: the database stayed locked
-                     * past the retry budget, or cannot be reached (then the
-                     * connection reconnects by itself on a later call) */
-    DB_ERROR,       /* anything else: logged by the caller */
+    DB_OK = 0,    /* done; for a lookup, the row was there */
+    DB_NOT_FOUND, /* no such row */
+    DB_CONFLICT,  /* a guard (version, state, unique key) did not hold */
+    DB_BUSY,      /* not now, nothing written: the database stayed locked
+                   * past the retry budget, or cannot be reached (then the
+                   * connection reconnects by itself on a later call) */
+    DB_ERROR,     /* anything else: logged by the caller */
 };
 
 /* Where the data is.  url NULL or "": SQLite in data_dir/ykien.db, with
@@ -42,7 +42,8 @@ struct db_target {
  * migrations first.  Fails, with a reason in err, when the database cannot
  * be reached or is from a newer schema than this binary knows.  On success
  * *out is a new connection to be released with db_close(). */
-int db_connect(const struct db_target *t, struct db **out, char *err, size_t err_len);
+int db_connect(const struct db_target *t, struct db **out, char *err,
+               size_t err_len);
 /* db_connect() to the SQLite database file at path (attachment contents in
  * the files/ folder beside it). */
 int db_open(const char *path, struct db **out, char *err, size_t err_len);

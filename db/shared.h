@@ -14,8 +14,9 @@
  * interval_ms on average with bursts up to burst_ms ahead, decided and
  * counted in one atomic statement by the database's clock.  DB_OK with
  * *wait_s 0 when it may go on, or the seconds to wait. */
-enum db_status db_rate_take(struct db *db, const char *key, uint64_t interval_ms,
-                            uint64_t burst_ms, unsigned *wait_s);
+enum db_status db_rate_take(struct db *db, const char *key,
+                            uint64_t interval_ms, uint64_t burst_ms,
+                            unsigned *wait_s);
 
 /* Inside a transaction's work: tells every process that shares the
  * database, once the transaction commits, that article's public pages
@@ -30,8 +31,9 @@ struct db_watch;
 typedef void (*db_changed_fn)(const char *article, void *arg);
 /* NULL with a reason in err on failure; with SQLite a watch that never
  * calls. */
-struct db_watch *db_watch_start(const struct db_target *t, db_changed_fn changed, void *arg,
-                                char *err, size_t err_len);
+struct db_watch *db_watch_start(const struct db_target *t,
+                                db_changed_fn changed, void *arg, char *err,
+                                size_t err_len);
 void db_watch_stop(struct db_watch *w);
 
 #endif

@@ -3,17 +3,19 @@
 #include "db/backend.h"
 
 enum db_status
-db_token_add(struct db *db, const char *name, const unsigned char hash[TOKEN_HASH_BYTES],
-             int64_t now)
+db_token_add(struct db *db, const char *name,
+             const unsigned char hash[TOKEN_HASH_BYTES], int64_t now)
 {
     return DB_DISPATCH(db, token_add, db, name, hash, now);
 }
 
 enum db_status
-db_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES], char *name_buf,
-              size_t name_len, unsigned char stored_hash[TOKEN_HASH_BYTES])
+db_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES],
+              char *name_buf, size_t name_len,
+              unsigned char stored_hash[TOKEN_HASH_BYTES])
 {
-    return DB_DISPATCH(db, token_find, db, hash, name_buf, name_len, stored_hash);
+    return DB_DISPATCH(db, token_find, db, hash, name_buf, name_len,
+                       stored_hash);
 }
 
 enum db_status

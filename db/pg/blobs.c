@@ -50,7 +50,7 @@ pg_blob_put(struct db *db, const char *sha256, char *path, int64_t size)
     st = strcmp(PQcmdTuples(r), "1") == 0 ? DB_OK : DB_CONFLICT;
     PQclear(r);
     if (st == DB_CONFLICT)
-        return DB_OK;   /* stored already: shared */
+        return DB_OK; /* stored already: shared */
     st = DB_ERROR;
     fd = open(path, O_RDONLY | O_CLOEXEC);
     chunk = malloc(BLOB_CHUNK_BYTES);
@@ -67,7 +67,8 @@ pg_blob_put(struct db *db, const char *sha256, char *path, int64_t size)
         pg_text(&p, sha256);
         pg_int(&p, seq);
         pg_bytes(&p, chunk, (int)n);
-        if ((st = pg_run(pg(db), PG_BLOB_CHUNK_INSERT, &p, false, NULL)) != DB_OK)
+        if ((st = pg_run(pg(db), PG_BLOB_CHUNK_INSERT, &p, false, NULL)) !=
+            DB_OK)
             goto out;
         st = DB_ERROR;
         written += n;
@@ -89,9 +90,9 @@ struct pg_blob {
     struct pg_db *p;
     char sha256[65];
     int64_t size;
-    int seq;                    /* the chunk in buf, -1: none */
-    size_t len;                 /* its length */
-    unsigned char *buf;         /* BLOB_CHUNK_BYTES */
+    int seq;            /* the chunk in buf, -1: none */
+    size_t len;         /* its length */
+    unsigned char *buf; /* BLOB_CHUNK_BYTES */
 };
 
 /* Loads chunk seq into b->buf. */
@@ -152,7 +153,8 @@ static const struct db_blob_ops chunk_ops = {
 };
 
 enum db_status
-pg_blob_open(struct db *db, const char *sha256, int64_t size, struct db_blob **out)
+pg_blob_open(struct db *db, const char *sha256, int64_t size,
+             struct db_blob **out)
 {
     struct pg_blob *b = calloc(1, sizeof *b);
     enum db_status st;

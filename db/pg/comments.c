@@ -130,12 +130,14 @@ pg_comment_get(struct db *db, int64_t id, comment_fn fn, void *arg)
     bool locked = PQtransactionStatus(pg(db)->conn) == PQTRANS_INTRANS;
 
     pg_int(&p, id);
-    st = pg_run(pg(db), locked ? PG_COMMENT_GET_LOCKED : PG_COMMENT_GET, &p, false, &r);
+    st = pg_run(pg(db), locked ? PG_COMMENT_GET_LOCKED : PG_COMMENT_GET, &p,
+                false, &r);
     return st == DB_OK ? walk_comments(r, true, fn, arg) : st;
 }
 
 enum db_status
-pg_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, void *arg)
+pg_comment_list(struct db *db, const struct comment_query *q, comment_fn fn,
+                void *arg)
 {
     struct pg_params p = {0};
     enum pg_stmt which;
@@ -144,9 +146,11 @@ pg_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, voi
     int64_t after = q->after_id;
 
     if (q->article)
-        which = q->newest_first ? PG_COMMENT_LIST_ARTICLE_DESC : PG_COMMENT_LIST_ARTICLE_ASC;
+        which = q->newest_first ? PG_COMMENT_LIST_ARTICLE_DESC
+                                : PG_COMMENT_LIST_ARTICLE_ASC;
     else
-        which = q->newest_first ? PG_COMMENT_LIST_STATUS_DESC : PG_COMMENT_LIST_STATUS_ASC;
+        which = q->newest_first ? PG_COMMENT_LIST_STATUS_DESC
+                                : PG_COMMENT_LIST_STATUS_ASC;
     if (q->newest_first && after <= 0)
         after = INT64_MAX;
     if (q->article)
@@ -159,7 +163,8 @@ pg_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, voi
 }
 
 enum db_status
-pg_comment_count(struct db *db, const char *article, enum comment_status status, int64_t *n)
+pg_comment_count(struct db *db, const char *article, enum comment_status status,
+                 int64_t *n)
 {
     struct pg_params p = {0};
     PGresult *r;
@@ -198,8 +203,8 @@ pg_comment_update(struct db *db, int64_t id, int64_t expected_version,
 }
 
 enum db_status
-pg_history_add(struct db *db, int64_t comment_id, const char *action, const char *moderator,
-               int64_t at, const char *reason)
+pg_history_add(struct db *db, int64_t comment_id, const char *action,
+               const char *moderator, int64_t at, const char *reason)
 {
     struct pg_params p = {0};
 
@@ -239,7 +244,8 @@ pg_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg)
 }
 
 enum db_status
-pg_attachment_insert(struct db *db, const struct attachment_record *a, int64_t *id)
+pg_attachment_insert(struct db *db, const struct attachment_record *a,
+                     int64_t *id)
 {
     struct pg_params p = {0};
     PGresult *r;
@@ -274,9 +280,10 @@ walk_attachments(PGresult *r, bool with_status, attachment_fn fn, void *arg)
             .content_type = pg_str(r, i, 3),
             .size = pg_i64(r, i, 4),
             .sha256 = pg_str(r, i, 5),
-            .width = pg_i64(r, i, 6),   /* NULL reads as 0 */
+            .width = pg_i64(r, i, 6), /* NULL reads as 0 */
             .height = pg_i64(r, i, 7),
-            .comment_status = with_status ? status_of(pg_str(r, i, 8)) : COMMENT_PENDING,
+            .comment_status =
+                with_status ? status_of(pg_str(r, i, 8)) : COMMENT_PENDING,
         };
         if (fn(&a, arg) != 0) {
             st = DB_ERROR;
@@ -290,7 +297,8 @@ walk_attachments(PGresult *r, bool with_status, attachment_fn fn, void *arg)
 }
 
 enum db_status
-pg_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn, void *arg)
+pg_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn,
+                   void *arg)
 {
     struct pg_params p = {0};
     PGresult *r;

@@ -87,7 +87,9 @@ pg_str(const PGresult *r, int row, int col)
 int64_t
 pg_i64(const PGresult *r, int row, int col)
 {
-    return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+    return PQgetisnull(r, row, col)
+               ? 0
+               : strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -106,8 +108,10 @@ pg_open_conn(const char *url)
 {
     /* Ours first: what url says overrides them. */
     static const char *const keys[] = {
-        "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-        "keepalives_count", "application_name", "dbname", NULL,
+        "connect_timeout",  "keepalives",
+        "keepalives_idle",  "keepalives_interval",
+        "keepalives_count", "application_name",
+        "dbname",           NULL,
     };
     const char *values[] = {"5", "1", "10", "5", "3", "ykien", url, NULL};
     PGconn *conn = PQconnectdbParams(keys, values, 1);
@@ -215,8 +219,8 @@ succeeded(const PGresult *r)
 }
 
 enum db_status
-pg_run(struct pg_db *p, enum pg_stmt s, const struct pg_params *params, bool binary_result,
-       PGresult **res)
+pg_run(struct pg_db *p, enum pg_stmt s, const struct pg_params *params,
+       bool binary_result, PGresult **res)
 {
     static const struct pg_params none;
     bool idle;
@@ -234,8 +238,9 @@ pg_run(struct pg_db *p, enum pg_stmt s, const struct pg_params *params, bool bin
         if (!pg_ready(p))
             return DB_BUSY;
         idle = PQtransactionStatus(p->conn) == PQTRANS_IDLE;
-        r = PQexecPrepared(p->conn, name, params->n, params->value, params->length,
-                           params->format, binary_result ? 1 : 0);
+        r = PQexecPrepared(p->conn, name, params->n, params->value,
+                           params->length, params->format,
+                           binary_result ? 1 : 0);
         if (r && succeeded(r)) {
             if (res)
                 *res = r;
@@ -269,7 +274,8 @@ pg_exec(struct pg_db *p, const char *sql)
         r = PQexec(p->conn, sql);
         if (r && succeeded(r)) {
             /* A COMMIT of a transaction that had failed only rolls back. */
-            st = strcmp(PQcmdStatus(r), "ROLLBACK") == 0 && strcmp(sql, "ROLLBACK") != 0
+            st = strcmp(PQcmdStatus(r), "ROLLBACK") == 0 &&
+                         strcmp(sql, "ROLLBACK") != 0
                      ? DB_ERROR
                      : DB_OK;
             if (st != DB_OK)
@@ -306,10 +312,11 @@ transaction(struct db *db, db_work_fn work, void *arg)
     struct pg_db *p = pg(db);
     enum db_status st = DB_BUSY;
 
-    for (int attempt = 0; attempt < DB_TRANSACTION_ATTEMPTS && st == DB_BUSY; attempt++) {
+    for (int attempt = 0; attempt < DB_TRANSACTION_ATTEMPTS && st == DB_BUSY;
+         attempt++) {
         st = pg_exec(p, "BEGIN");
         if (st != DB_OK)
-            return st;  /* pg_exec has tried a new connection already */
+            return st; /* pg_exec has tried a new connection already */
         assert(PQtransactionStatus(p->conn) == PQTRANS_INTRANS);
         st = work(db, arg);
         if (st == DB_OK)
@@ -333,7 +340,8 @@ savepoint(struct db *db, db_work_fn work, void *arg)
     DB_ASSERT_IN_TRANSACTION(db);
     if ((st = pg_exec(p, "SAVEPOINT item")) != DB_OK)
         return st;
-    if (work(db, arg) != DB_OK && (st = pg_exec(p, "ROLLBACK TO SAVEPOINT item")) != DB_OK)
+    if (work(db, arg) != DB_OK &&
+        (st = pg_exec(p, "ROLLBACK TO SAVEPOINT item")) != DB_OK)
         return st == DB_BUSY ? DB_BUSY : DB_ERROR;
     st = pg_exec(p, "RELEASE SAVEPOINT item");
     return st == DB_OK ? DB_OK : st == DB_BUSY ? DB_BUSY : DB_ERROR;
@@ -390,34 +398,43 @@ migrate(struct pg_db *p, char *err, size_t err_len)
         snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%lld)",
                  (long long)MIGRATION_LOCK);
         if (!exec_ok(p, "BEGIN") || !exec_ok(p, sql) ||
-            !exec_ok(p, "CREATE TABLE IF NOT EXISTS ykien_schema (version integer NOT NULL)"))
+            !exec_ok(
+                p,
+                "CREATE TABLE IF NOT EXISTS ykien_schema (version integer NOT NULL)"))
             goto fail;
         if ((v = read_version(p)) < 0)
             goto fail;
-        if (v == 0 && !exec_ok(p, "INSERT INTO ykien_schema SELECT 0 WHERE NOT EXISTS"
-                                  " (SELECT 1 FROM ykien_schema)"))
+        if (v == 0 &&
+            !exec_ok(p, "INSERT INTO ykien_schema SELECT 0 WHERE NOT EXISTS"
+                        " (SELECT 1 FROM ykien_schema)"))
             goto fail;
         if (v > db_pg_migration_count) {
             rollback(p);
-            snprintf(err, err_len,
-                     "database schema version %d is newer than this ykien knows (%d): "
-                     "upgrade ykien", v, db_pg_migration_count);
+            snprintf(
+                err, err_len,
+                "database schema version %d is newer than this ykien knows (%d): "
+                "upgrade ykien",
+                v, db_pg_migration_count);
             return -1;
         }
         if (v == db_pg_migration_count)
             return exec_ok(p, "COMMIT") ? 0 : (rollback(p), -1);
-        snprintf(sql, sizeof sql, "UPDATE ykien_schema SET version = %d", v + 1);
-        if (!exec_ok(p, db_pg_migrations[v].sql) || !exec_ok(p, sql) || !exec_ok(p, "COMMIT")) {
+        snprintf(sql, sizeof sql, "UPDATE ykien_schema SET version = %d",
+                 v + 1);
+        if (!exec_ok(p, db_pg_migrations[v].sql) || !exec_ok(p, sql) ||
+            !exec_ok(p, "COMMIT")) {
             char what[64];
 
-            snprintf(what, sizeof what, "migration %s", db_pg_migrations[v].name);
+            snprintf(what, sizeof what, "migration %s",
+                     db_pg_migrations[v].name);
             snprintf(err, err_len, "%s failed: %s", what, p->errmsg);
             rollback(p);
             return -1;
         }
     }
 fail:
-    snprintf(err, err_len, "cannot migrate the PostgreSQL schema: %s", p->errmsg);
+    snprintf(err, err_len, "cannot migrate the PostgreSQL schema: %s",
+             p->errmsg);
     rollback(p);
     return -1;
 }

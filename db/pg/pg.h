@@ -27,11 +27,11 @@ enum pg_stmt {
 };
 
 struct pg_db {
-    struct db base;             /* first: a struct db * is a struct pg_db * */
+    struct db base; /* first: a struct db * is a struct pg_db * */
     PGconn *conn;
     char *url;
-    bool ready;                 /* connected, statements prepared */
-    uint64_t next_attempt_ms;   /* no reconnection before this */
+    bool ready;               /* connected, statements prepared */
+    uint64_t next_attempt_ms; /* no reconnection before this */
     char errmsg[512];
 };
 
@@ -42,7 +42,7 @@ pg(struct db *db)
     return (struct pg_db *)db;
 }
 
-#define DB_ASSERT_IN_TRANSACTION(db) \
+#define DB_ASSERT_IN_TRANSACTION(db)                                           \
     assert(PQtransactionStatus(pg(db)->conn) == PQTRANS_INTRANS)
 
 /* Parameters of one statement. */
@@ -64,8 +64,9 @@ void pg_bytes(struct pg_params *p, const void *data, int len);
  * DB_OK and *res (to PQclear) when res is not NULL; otherwise the outcome
  * (DB_CONFLICT for a constraint, DB_BUSY for a deadlock, serialization
  * failure or a lost connection, else DB_ERROR), with errmsg set. */
-enum db_status pg_run(struct pg_db *p, enum pg_stmt s, const struct pg_params *params,
-                      bool binary_result, PGresult **res);
+enum db_status pg_run(struct pg_db *p, enum pg_stmt s,
+                      const struct pg_params *params, bool binary_result,
+                      PGresult **res);
 /* Runs plain SQL (no parameters), keeping the same rules. */
 enum db_status pg_exec(struct pg_db *p, const char *sql);
 /* A connection ready for statements: reopened if it was lost and the
@@ -76,43 +77,55 @@ const char *pg_str(const PGresult *r, int row, int col);
 int64_t pg_i64(const PGresult *r, int row, int col);
 
 /* comments.c */
-enum db_status pg_comment_insert(struct db *db, const struct comment_new *in, int64_t *id);
-enum db_status pg_post_key_find(struct db *db, const char *key, int64_t since, int64_t *id);
-enum db_status pg_comment_get(struct db *db, int64_t id, comment_fn fn, void *arg);
-enum db_status pg_comment_list(struct db *db, const struct comment_query *q, comment_fn fn,
+enum db_status pg_comment_insert(struct db *db, const struct comment_new *in,
+                                 int64_t *id);
+enum db_status pg_post_key_find(struct db *db, const char *key, int64_t since,
+                                int64_t *id);
+enum db_status pg_comment_get(struct db *db, int64_t id, comment_fn fn,
+                              void *arg);
+enum db_status pg_comment_list(struct db *db, const struct comment_query *q,
+                               comment_fn fn, void *arg);
+enum db_status pg_comment_count(struct db *db, const char *article,
+                                enum comment_status status, int64_t *n);
+enum db_status pg_comment_update(struct db *db, int64_t id,
+                                 int64_t expected_version,
+                                 enum comment_status status, const char *body,
+                                 bool edited, int64_t published_at);
+enum db_status pg_history_add(struct db *db, int64_t comment_id,
+                              const char *action, const char *moderator,
+                              int64_t at, const char *reason);
+enum db_status pg_history_list(struct db *db, int64_t comment_id, history_fn fn,
                                void *arg);
-enum db_status pg_comment_count(struct db *db, const char *article, enum comment_status status,
-                                int64_t *n);
-enum db_status pg_comment_update(struct db *db, int64_t id, int64_t expected_version,
-                                 enum comment_status status, const char *body, bool edited,
-                                 int64_t published_at);
-enum db_status pg_history_add(struct db *db, int64_t comment_id, const char *action,
-                              const char *moderator, int64_t at, const char *reason);
-enum db_status pg_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg);
-enum db_status pg_attachment_insert(struct db *db, const struct attachment_record *a,
+enum db_status pg_attachment_insert(struct db *db,
+                                    const struct attachment_record *a,
                                     int64_t *id);
-enum db_status pg_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn,
-                                  void *arg);
-enum db_status pg_attachment_get(struct db *db, int64_t id, attachment_fn fn, void *arg);
+enum db_status pg_attachment_list(struct db *db, int64_t comment_id,
+                                  attachment_fn fn, void *arg);
+enum db_status pg_attachment_get(struct db *db, int64_t id, attachment_fn fn,
+                                 void *arg);
 
 /* tokens.c */
 enum db_status pg_token_add(struct db *db, const char *name,
-                            const unsigned char hash[TOKEN_HASH_BYTES], int64_t now);
-enum db_status pg_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES],
+                            const unsigned char hash[TOKEN_HASH_BYTES],
+                            int64_t now);
+enum db_status pg_token_find(struct db *db,
+                             const unsigned char hash[TOKEN_HASH_BYTES],
                              char *name_buf, size_t name_len,
                              unsigned char stored_hash[TOKEN_HASH_BYTES]);
 enum db_status pg_token_list(struct db *db, token_fn fn, void *arg);
 enum db_status pg_token_revoke(struct db *db, const char *name, int64_t now);
 
 /* blobs.c */
-enum db_status pg_blob_put(struct db *db, const char *sha256, char *path, int64_t size);
+enum db_status pg_blob_put(struct db *db, const char *sha256, char *path,
+                           int64_t size);
 enum db_status pg_blob_open(struct db *db, const char *sha256, int64_t size,
                             struct db_blob **out);
 enum db_status pg_blob_sweep(struct db *db);
 
 /* shared.c */
-enum db_status pg_rate_take(struct db *db, const char *key, uint64_t interval_ms,
-                            uint64_t burst_ms, unsigned *wait_s);
+enum db_status pg_rate_take(struct db *db, const char *key,
+                            uint64_t interval_ms, uint64_t burst_ms,
+                            unsigned *wait_s);
 enum db_status pg_changed(struct db *db, const char *article);
 
 /* Opens a libpq connection to url with ykien's defaults (connect timeout,

@@ -15,16 +15,16 @@
 #include "db/pg/pg.h"
 
 enum {
-    WATCH_POLL_MS = 200,        /* how soon a stop is noticed */
-    WATCH_RETRY_MS = 200,       /* between attempts to reconnect */
-    RATE_SWEEP_SECONDS = 60,    /* expired rate-limit rows removed this often */
+    WATCH_POLL_MS = 200,     /* how soon a stop is noticed */
+    WATCH_RETRY_MS = 200,    /* between attempts to reconnect */
+    RATE_SWEEP_SECONDS = 60, /* expired rate-limit rows removed this often */
 };
 
 #define CHANNEL "ykien_changed"
 
 enum db_status
-pg_rate_take(struct db *db, const char *key, uint64_t interval_ms, uint64_t burst_ms,
-             unsigned *wait_s)
+pg_rate_take(struct db *db, const char *key, uint64_t interval_ms,
+             uint64_t burst_ms, unsigned *wait_s)
 {
     struct pg_params p = {0};
     PGresult *r;
@@ -70,7 +70,8 @@ static bool
 exec_ok(PGconn *conn, const char *sql)
 {
     PGresult *r = PQexec(conn, sql);
-    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+              PQresultStatus(r) == PGRES_TUPLES_OK;
 
     PQclear(r);
     return ok;
@@ -84,7 +85,8 @@ listen_again(struct db_watch *w)
         PQreset(w->conn);
     else
         w->conn = pg_open_conn(w->url);
-    return w->conn && PQstatus(w->conn) == CONNECTION_OK && exec_ok(w->conn, "LISTEN " CHANNEL);
+    return w->conn && PQstatus(w->conn) == CONNECTION_OK &&
+           exec_ok(w->conn, "LISTEN " CHANNEL);
 }
 
 static void
@@ -128,8 +130,9 @@ watch_main(void *arg)
         deliver(w);
         if (time(NULL) - last_sweep >= RATE_SWEEP_SECONDS) {
             last_sweep = time(NULL);
-            exec_ok(w->conn, "DELETE FROM rate_limit WHERE tat_ms <"
-                             " (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+            exec_ok(w->conn,
+                    "DELETE FROM rate_limit WHERE tat_ms <"
+                    " (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
             deliver(w);
         }
         if (PQstatus(w->conn) != CONNECTION_OK)
@@ -139,7 +142,8 @@ watch_main(void *arg)
 }
 
 struct db_watch *
-db_pg_watch_start(const char *url, db_changed_fn changed, void *arg, char *err, size_t err_len)
+db_pg_watch_start(const char *url, db_changed_fn changed, void *arg, char *err,
+                  size_t err_len)
 {
     struct db_watch *w = calloc(1, sizeof *w);
 
@@ -157,7 +161,8 @@ db_pg_watch_start(const char *url, db_changed_fn changed, void *arg, char *err, 
         goto fail;
     }
     if (pthread_create(&w->thread, NULL, watch_main, w) != 0) {
-        snprintf(err, err_len, "cannot start the thread that listens for changes");
+        snprintf(err, err_len,
+                 "cannot start the thread that listens for changes");
         goto fail;
     }
     return w;

@@ -8,7 +8,7 @@
 
 struct token_write {
     const char *name;
-    const unsigned char *hash;      /* NULL for a revocation */
+    const unsigned char *hash; /* NULL for a revocation */
     int64_t now;
 };
 
@@ -31,8 +31,8 @@ token_add(struct db *db, void *arg)
 }
 
 enum db_status
-pg_token_add(struct db *db, const char *name, const unsigned char hash[TOKEN_HASH_BYTES],
-             int64_t now)
+pg_token_add(struct db *db, const char *name,
+             const unsigned char hash[TOKEN_HASH_BYTES], int64_t now)
 {
     struct token_write w = {.name = name, .hash = hash, .now = now};
 
@@ -40,8 +40,9 @@ pg_token_add(struct db *db, const char *name, const unsigned char hash[TOKEN_HAS
 }
 
 enum db_status
-pg_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES], char *name_buf,
-              size_t name_len, unsigned char stored_hash[TOKEN_HASH_BYTES])
+pg_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES],
+              char *name_buf, size_t name_len,
+              unsigned char stored_hash[TOKEN_HASH_BYTES])
 {
     struct pg_params p = {0};
     PGresult *r;
@@ -53,7 +54,8 @@ pg_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES], char *n
         return st;
     st = DB_NOT_FOUND;
     if (PQntuples(r) > 0 && PQgetlength(r, 0, 1) == TOKEN_HASH_BYTES) {
-        snprintf(name_buf, name_len, "%.*s", PQgetlength(r, 0, 0), PQgetvalue(r, 0, 0));
+        snprintf(name_buf, name_len, "%.*s", PQgetlength(r, 0, 0),
+                 PQgetvalue(r, 0, 0));
         memcpy(stored_hash, PQgetvalue(r, 0, 1), TOKEN_HASH_BYTES);
         st = DB_OK;
     }

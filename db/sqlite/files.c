@@ -101,7 +101,8 @@ static const struct db_blob_ops file_ops = {
 };
 
 enum db_status
-sq_blob_open(struct db *db, const char *sha256, int64_t size, struct db_blob **out)
+sq_blob_open(struct db *db, const char *sha256, int64_t size,
+             struct db_blob **out)
 {
     struct sq_blob *f = malloc(sizeof *f);
     char path[4600];
@@ -140,7 +141,8 @@ sweep_dir(struct db *db, const char *dir)
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
-        if (is_sha_name(e->d_name) && sq_attachment_sha_in_use(db, e->d_name) != DB_NOT_FOUND)
+        if (is_sha_name(e->d_name) &&
+            sq_attachment_sha_in_use(db, e->d_name) != DB_NOT_FOUND)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         unlink(path);

@@ -18,10 +18,10 @@ enum sq_stmt {
 };
 
 struct sq_db {
-    struct db base;             /* first: a struct db * is a struct sq_db * */
+    struct db base; /* first: a struct db * is a struct sq_db * */
     sqlite3 *conn;
     sqlite3_stmt *stmt[STMT_COUNT];
-    char files_dir[4200];       /* the content store: DIR/files beside the database */
+    char files_dir[4200]; /* the content store: DIR/files beside the database */
 };
 
 static inline struct sq_db *
@@ -33,7 +33,8 @@ sq(struct db *db)
 
 /* The comment, history and attachment writes are steps of a transaction's
  * work (db_transaction): this says so, and checks it in debug builds. */
-#define DB_ASSERT_IN_TRANSACTION(db) assert(!sqlite3_get_autocommit(sq(db)->conn))
+#define DB_ASSERT_IN_TRANSACTION(db)                                           \
+    assert(!sqlite3_get_autocommit(sq(db)->conn))
 
 /* Resets a statement after use so it holds no read lock. */
 void db_stmt_done(sqlite3_stmt *st);
@@ -43,38 +44,49 @@ int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 const char *db_col_text(sqlite3_stmt *st, int col);
 
 /* comments.c */
-enum db_status sq_comment_insert(struct db *db, const struct comment_new *in, int64_t *id);
-enum db_status sq_post_key_find(struct db *db, const char *key, int64_t since, int64_t *id);
-enum db_status sq_comment_get(struct db *db, int64_t id, comment_fn fn, void *arg);
-enum db_status sq_comment_list(struct db *db, const struct comment_query *q, comment_fn fn,
+enum db_status sq_comment_insert(struct db *db, const struct comment_new *in,
+                                 int64_t *id);
+enum db_status sq_post_key_find(struct db *db, const char *key, int64_t since,
+                                int64_t *id);
+enum db_status sq_comment_get(struct db *db, int64_t id, comment_fn fn,
+                              void *arg);
+enum db_status sq_comment_list(struct db *db, const struct comment_query *q,
+                               comment_fn fn, void *arg);
+enum db_status sq_comment_count(struct db *db, const char *article,
+                                enum comment_status status, int64_t *n);
+enum db_status sq_comment_update(struct db *db, int64_t id,
+                                 int64_t expected_version,
+                                 enum comment_status status, const char *body,
+                                 bool edited, int64_t published_at);
+enum db_status sq_history_add(struct db *db, int64_t comment_id,
+                              const char *action, const char *moderator,
+                              int64_t at, const char *reason);
+enum db_status sq_history_list(struct db *db, int64_t comment_id, history_fn fn,
                                void *arg);
-enum db_status sq_comment_count(struct db *db, const char *article, enum comment_status status,
-                                int64_t *n);
-enum db_status sq_comment_update(struct db *db, int64_t id, int64_t expected_version,
-                                 enum comment_status status, const char *body, bool edited,
-                                 int64_t published_at);
-enum db_status sq_history_add(struct db *db, int64_t comment_id, const char *action,
-                              const char *moderator, int64_t at, const char *reason);
-enum db_status sq_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg);
-enum db_status sq_attachment_insert(struct db *db, const struct attachment_record *a,
+enum db_status sq_attachment_insert(struct db *db,
+                                    const struct attachment_record *a,
                                     int64_t *id);
-enum db_status sq_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn,
-                                  void *arg);
-enum db_status sq_attachment_get(struct db *db, int64_t id, attachment_fn fn, void *arg);
+enum db_status sq_attachment_list(struct db *db, int64_t comment_id,
+                                  attachment_fn fn, void *arg);
+enum db_status sq_attachment_get(struct db *db, int64_t id, attachment_fn fn,
+                                 void *arg);
 /* DB_OK when some attachment row still refers to this content. */
 enum db_status sq_attachment_sha_in_use(struct db *db, const char *sha256);
 
 /* tokens.c */
 enum db_status sq_token_add(struct db *db, const char *name,
-                            const unsigned char hash[TOKEN_HASH_BYTES], int64_t now);
-enum db_status sq_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES],
+                            const unsigned char hash[TOKEN_HASH_BYTES],
+                            int64_t now);
+enum db_status sq_token_find(struct db *db,
+                             const unsigned char hash[TOKEN_HASH_BYTES],
                              char *name_buf, size_t name_len,
                              unsigned char stored_hash[TOKEN_HASH_BYTES]);
 enum db_status sq_token_list(struct db *db, token_fn fn, void *arg);
 enum db_status sq_token_revoke(struct db *db, const char *name, int64_t now);
 
 /* files.c: the content store */
-enum db_status sq_blob_put(struct db *db, const char *sha256, char *path, int64_t size);
+enum db_status sq_blob_put(struct db *db, const char *sha256, char *path,
+                           int64_t size);
 enum db_status sq_blob_open(struct db *db, const char *sha256, int64_t size,
                             struct db_blob **out);
 enum db_status sq_blob_sweep(struct db *db);
