@@ -6,7 +6,8 @@ YKIEN_TEST_PG, which the suites' harness (tests/http/harness.py) and the
 shared contract tests read to give each daemon a database of its own.
 Without YKIEN_PG_ADMIN the test is not run (exit 77, 'not run: REASON').
 
-    python3 tests/with_pg.py PROGRAM.py ARGS...
+    python3 tests/with_pg.py PROGRAM.py ARGS...     (Python)
+    python3 tests/with_pg.py PROGRAM ARGS...        (any other program)
 """
 import os
 import sys
@@ -16,4 +17,6 @@ if not admin:
     print("not run: no PostgreSQL cluster (scripts/test starts one: YKIEN_PG_ADMIN)", flush=True)
     sys.exit(77)
 env = dict(os.environ, YKIEN_TEST_PG=admin)
-os.execve(sys.executable, [sys.executable] + sys.argv[1:], env)
+if sys.argv[1].endswith(".py"):
+    os.execve(sys.executable, [sys.executable] + sys.argv[1:], env)
+os.execve(sys.argv[1], sys.argv[1:], env)

@@ -76,7 +76,7 @@ pg_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
         if (st != DB_OK)
             return st;
     }
-    return pg_history_add(db, *id, "created", NULL, in->created_at, NULL);
+    return DB_OK; /* the history entry came with the comment */
 }
 
 enum db_status

@@ -274,8 +274,8 @@ pg_exec(struct pg_db *p, const char *sql)
         r = PQexec(p->conn, sql);
         if (r && succeeded(r)) {
             /* A COMMIT of a transaction that had failed only rolls back. */
-            st = strcmp(PQcmdStatus(r), "ROLLBACK") == 0 &&
-                         strcmp(sql, "ROLLBACK") != 0
+            st = strcmp(sql, "COMMIT") == 0 &&
+                         strcmp(PQcmdStatus(r), "ROLLBACK") == 0
                      ? DB_ERROR
                      : DB_OK;
             if (st != DB_OK)
@@ -312,8 +312,10 @@ transaction(struct db *db, db_work_fn work, void *arg)
     struct pg_db *p = pg(db);
     enum db_status st = DB_BUSY;
 
+    p->savepoints = false;
     for (int attempt = 0; attempt < DB_TRANSACTION_ATTEMPTS && st == DB_BUSY;
          attempt++) {
+        p->savepoint_failed = false;
         st = pg_exec(p, "BEGIN");
         if (st != DB_OK)
             return st; /* pg_exec has tried a new connection already */
@@ -327,10 +329,21 @@ transaction(struct db *db, db_work_fn work, void *arg)
          * done); never run work again on a new connection. */
         if (!p->ready)
             return st == DB_OK ? DB_OK : DB_BUSY;
+        /* A savepoint's work failed where there was none to go back to:
+         * all again, with savepoints (not counted as an attempt). */
+        if (st != DB_OK && p->savepoint_failed && !p->savepoints) {
+            p->savepoints = true;
+            st = DB_BUSY;
+            attempt--;
+        }
     }
     return st;
 }
 
+/* Without savepoints (the first run of a transaction), a work that fails
+ * fails the transaction, which then runs again with them: the usual batch,
+ * where every comment goes in, costs no SAVEPOINT and RELEASE round
+ * trips. */
 static enum db_status
 savepoint(struct db *db, db_work_fn work, void *arg)
 {
@@ -338,6 +351,12 @@ savepoint(struct db *db, db_work_fn work, void *arg)
     enum db_status st;
 
     DB_ASSERT_IN_TRANSACTION(db);
+    if (!p->savepoints) {
+        if (work(db, arg) == DB_OK)
+            return DB_OK;
+        p->savepoint_failed = true;
+        return DB_ERROR;
+    }
     if ((st = pg_exec(p, "SAVEPOINT item")) != DB_OK)
         return st;
     if (work(db, arg) != DB_OK &&

@@ -30,7 +30,12 @@ struct pg_db {
     struct db base; /* first: a struct db * is a struct pg_db * */
     PGconn *conn;
     char *url;
-    bool ready;               /* connected, statements prepared */
+    bool ready; /* connected, statements prepared */
+    /* db_savepoint() in this transaction: none on a first run, which saves
+     * two round trips each; a work that fails there sets savepoint_failed,
+     * and the transaction runs again with them. */
+    bool savepoints;
+    bool savepoint_failed;
     uint64_t next_attempt_ms; /* no reconnection before this */
     char errmsg[512];
 };

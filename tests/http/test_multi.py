@@ -180,6 +180,26 @@ def racing_approves_give_one_200_and_one_409(a):
         finish(b)
 
 
+@tests.test
+def one_idempotency_key_on_two_processes_stores_one_comment(a):
+    with second(a) as b:
+        for n in range(20):
+            key = f"khoa-thu-{n:04d}-{os.getpid()}"
+            got = {}
+
+            def send(d, i):
+                got[i] = post(d, body_text(n), headers={"Idempotency-Key": key})
+            ts = [threading.Thread(target=send, args=((a, b)[i % 2], i)) for i in range(4)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            ids = {jexpect(r, 201)["id"] for r in got.values()}
+            assert len(ids) == 1, (key, ids)
+        assert db_rows(a, "SELECT count(*) FROM comment")[0][0] == 20
+        finish(b)
+
+
 def poster(d, tag, stop, acked, lock, statuses):
     session = requests.Session()
     n = 0
@@ -228,12 +248,14 @@ def kill_9_of_one_process_loses_nothing(a):
                   for d in (a, b) for t in range(2)]
             for t in ts:
                 t.start()
-            time.sleep(0.3)
-            (a, b)[rnd % 2].restart_after_kill()
-            time.sleep(0.2)
-            stop.set()
-            for t in ts:
-                t.join()
+            try:
+                time.sleep(0.3)
+                (a, b)[rnd % 2].restart_after_kill()
+                time.sleep(0.2)
+            finally:
+                stop.set()
+                for t in ts:
+                    t.join()
         assert len(acked) > 50, f"too few comments acknowledged: {len(acked)} {statuses}"
         check_acked(a, acked)
         print(f"  {len(acked)} comments acknowledged by two processes across 5 kills, "
@@ -267,31 +289,12 @@ def postgresql_down_and_back_under_load(a):
               for d in (a, b) for t in range(2)]
         for t in ts:
             t.start()
-        time.sleep(0.5)
-        pg_cluster("halt")
         try:
-            time.sleep(0.5)
-            for d in (a, b):
-                # writes: 503 unavailable with Retry-After, nothing acknowledged
-                r = post(d, body_text(1))
-                jexpect(r, 503, "unavailable")
-                assert r.headers.get("Retry-After"), r.headers
-                r = d.approve(cid)
-                jexpect(r, 503, "unavailable")
-                assert r.headers.get("Retry-After"), r.headers
-                h = d.get("/healthz")
-                assert h.status_code == 503 and h.headers.get("Retry-After"), h.status_code
-                # the cached page is still served
-                assert public_ids(d) == [cid]
+            outage(a, b, cid)
         finally:
-            pg_cluster("start")
-        for d in (a, b):
-            assert wait_until(lambda: d.get("/healthz").status_code == 200, timeout=10), \
-                "not healthy again after PostgreSQL came back"
-        time.sleep(0.5)
-        stop.set()
-        for t in ts:
-            t.join()
+            stop.set()
+            for t in ts:
+                t.join()
         assert statuses.get(503), f"no request met the outage: {statuses}"
         assert len(acked) > 20, f"too few comments acknowledged: {statuses}"
         # back to normal on both, everything acknowledged there once
@@ -299,6 +302,33 @@ def postgresql_down_and_back_under_load(a):
         check_acked(a, acked)
         print(f"  replies during the run: {dict(sorted(statuses.items()))}", flush=True)
         finish(b)
+
+
+def outage(a, b, cid):
+    """Under the posters' load: PostgreSQL stopped, what each process
+    answers meanwhile, PostgreSQL started, both healthy again."""
+    time.sleep(0.5)
+    pg_cluster("halt")
+    try:
+        time.sleep(0.5)
+        for d in (a, b):
+            # writes: 503 unavailable with Retry-After, nothing acknowledged
+            r = post(d, body_text(1))
+            jexpect(r, 503, "unavailable")
+            assert r.headers.get("Retry-After"), r.headers
+            r = d.approve(cid)
+            jexpect(r, 503, "unavailable")
+            assert r.headers.get("Retry-After"), r.headers
+            h = d.get("/healthz")
+            assert h.status_code == 503 and h.headers.get("Retry-After"), h.status_code
+            # the cached page is still served
+            assert public_ids(d) == [cid]
+    finally:
+        pg_cluster("start")
+    for d in (a, b):
+        assert wait_until(lambda: d.get("/healthz").status_code == 200, timeout=10), \
+            "not healthy again after PostgreSQL came back"
+    time.sleep(0.5)
 
 
 @tests.test

@@ -2,7 +2,9 @@
  * kept by triggers, guarded updates, history, tokens, the transaction
  * runner (commit, roll back, retry when busy, savepoints), re-opening, and
  * the refusal of a newer schema (set up through the SQLite library, not its
- * command-line shell, so that the check always runs). */
+ * command-line shell, so that the check always runs).  With YKIEN_TEST_PG,
+ * the same on PostgreSQL instead. */
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -139,19 +141,13 @@ test_runner(struct db *db)
     CHECK(db_comment_count(db, "tx", COMMENT_PENDING, &n) == DB_OK && n == 2);
 }
 
-int
-main(void)
+/* Everything the interface promises, on a fresh database of either
+ * backend. */
+static void
+exercise(struct db *db)
 {
-    char dir[] = "/tmp/ykien-test-db-XXXXXX";
-    char path[256], err[256];
-    struct db *db;
     int64_t id1, id2, id3, n;
-    int version;
     struct seen s;
-
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof path, "%s/t.db", dir);
-    CHECK(db_open(path, &db, err, sizeof err) == 0);
 
     struct comment_new in = {.article = "a1", .author = "A", .body = "one", .created_at = 100};
     CHECK(insert(db, &in, &id1) == DB_OK);
@@ -216,6 +212,70 @@ main(void)
 
     test_runner(db);
     CHECK(db_health(db) == DB_OK);
+}
+
+/* PostgreSQL, when YKIEN_TEST_PG names a maintenance database (the 'pg'
+ * suite runs this program through tests/with_pg.py): the same checks on a
+ * database made for them, then the reopening and newer-schema checks in
+ * PostgreSQL's terms. */
+static void
+test_postgresql(const char *admin)
+{
+    char url[1024], sql[160], err[256], dbname[64];
+    struct db_target t = {.url = url, .data_dir = "/nonexistent"};
+    struct db *db;
+    PGconn *conn = PQconnectdb(admin);
+    PGresult *r;
+    int64_t n;
+
+    CHECK(PQstatus(conn) == CONNECTION_OK);
+    snprintf(dbname, sizeof dbname, "ykien_unit_%ld", (long)getpid());
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
+    PQclear(PQexec(conn, sql));
+    snprintf(url, sizeof url, "%s dbname=%s", admin, dbname);
+    CHECK(db_connect(&t, &db, err, sizeof err) == 0);
+    CHECK(db_shared(db));
+    exercise(db);
+    db_close(db);
+    /* Connecting again migrates nothing and keeps the data. */
+    CHECK(db_connect(&t, &db, err, sizeof err) == 0);
+    CHECK(db_comment_count(db, NULL, COMMENT_PENDING, &n) == DB_OK && n == 4);
+    db_close(db);
+    /* A database from a newer schema is refused with a reason. */
+    {
+        PGconn *c2 = PQconnectdb(url);
+
+        r = PQexec(c2, "UPDATE ykien_schema SET version = version + 1");
+        CHECK(PQresultStatus(r) == PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(c2);
+    }
+    CHECK(db_connect(&t, &db, err, sizeof err) == -1);
+    CHECK(strstr(err, "newer") != NULL);
+    snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", dbname);
+    PQclear(PQexec(conn, sql));
+    PQfinish(conn);
+}
+
+int
+main(void)
+{
+    char dir[] = "/tmp/ykien-test-db-XXXXXX";
+    char path[256], err[256];
+    const char *admin = getenv("YKIEN_TEST_PG");
+    struct db *db;
+    int64_t n;
+    int version;
+
+    if (admin && admin[0]) {
+        test_postgresql(admin);
+        return check_report();
+    }
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    CHECK(db_open(path, &db, err, sizeof err) == 0);
+    CHECK(!db_shared(db));
+    exercise(db);
     db_close(db);
 
     /* Opening again migrates nothing and keeps the data. */
