@@ -23,8 +23,9 @@ enum db_status db_rate_take(struct db *db, const char *key,
  * changed. */
 enum db_status db_changed(struct db *db, const char *article);
 
-/* A thread that listens for db_changed() of other processes (and of this
- * one) and calls changed(article, arg) for each, on its own connection;
+/* A thread that listens for db_changed() of other processes (this one's
+ * own are skipped: it drops its pages at its commit) and calls
+ * changed(article, arg) for each, on its own connection;
  * changed(NULL, arg) means "anything may have changed": after the
  * connection was lost and is back, as notices of the meantime are lost. */
 struct db_watch;

@@ -536,15 +536,20 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
     if (r->query_overflow)
         return reply_error(r, conn, API_E_BAD_QUERY, NULL);
-    /* May be NULL (the database cannot be reached): what needs it says
-     * 503, what does not (a cached page, the web files) is served. */
-    db = thread_db(s);
+    /* The connection is taken when something needs it, so that an early
+     * refusal (413, 415) never waits for one to open.  It may be NULL (the
+     * database cannot be reached): what needs it says 503, what does not
+     * (a cached page, the web files) is served. */
+    db = NULL;
     if (route->auth != ROUTE_PUBLIC && !r->moderator[0]) {
         const char *authz = header(conn, "Authorization");
 
         if (authz || route->auth == ROUTE_MODERATOR) {
-            int checked = db ? auth_check(db, authz, r->moderator, sizeof r->moderator)
-                             : AUTH_UNAVAILABLE;
+            int checked;
+
+            db = thread_db(s);
+            checked = db ? auth_check(db, authz, r->moderator, sizeof r->moderator)
+                         : AUTH_UNAVAILABLE;
 
             if (checked == AUTH_UNAVAILABLE)
                 return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
@@ -561,6 +566,8 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         unsigned wait;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
+        if (!db)
+            db = thread_db(s);
         if (!db)
             wait = 0;   /* what it asks for will meet the database anyway */
         else if (db_shared(db))

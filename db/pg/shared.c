@@ -45,13 +45,41 @@ pg_rate_take(struct db *db, const char *key, uint64_t interval_ms,
     return DB_OK;
 }
 
+/* This process among those that share the database: a notice's payload
+ * is "<process> <article>", so that the watch skips this process's own
+ * (it has dropped its pages already, at its commit: dropping them again a
+ * moment later would only cost a page build and change its ETag). */
+enum { PROCESS_ID_LEN = 16 };
+static char process_id[PROCESS_ID_LEN + 1];
+static pthread_once_t process_id_once = PTHREAD_ONCE_INIT;
+
+static void
+make_process_id(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(process_id, sizeof process_id, "%08lx%08lx",
+             (unsigned long)getpid() & 0xffffffffUL,
+             (unsigned long)(ts.tv_nsec ^ ts.tv_sec) & 0xffffffffUL);
+}
+
+static const char *
+this_process(void)
+{
+    pthread_once(&process_id_once, make_process_id);
+    return process_id;
+}
+
 enum db_status
 pg_changed(struct db *db, const char *article)
 {
     struct pg_params p = {0};
+    char payload[PROCESS_ID_LEN + 2 + 256];
 
     DB_ASSERT_IN_TRANSACTION(db);
-    pg_text(&p, article);
+    snprintf(payload, sizeof payload, "%s %s", this_process(), article);
+    pg_text(&p, payload);
     return pg_run(pg(db), PG_CHANGED, &p, false, NULL);
 }
 
@@ -95,7 +123,11 @@ deliver(struct db_watch *w)
     PGnotify *n;
 
     while ((n = PQnotifies(w->conn))) {
-        w->changed(n->extra, w->arg);
+        const char *from = n->extra;
+
+        if (strlen(from) > PROCESS_ID_LEN && from[PROCESS_ID_LEN] == ' ' &&
+            strncmp(from, this_process(), PROCESS_ID_LEN) != 0)
+            w->changed(from + PROCESS_ID_LEN + 1, w->arg);
         PQfreemem(n);
     }
 }
