@@ -1,5 +1,6 @@
 /* Comment presentation and list paging, shared by reader and moderator
  * handlers. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,20 +83,67 @@ struct list_walk {
     int seen;
     int64_t last_id;
     bool more;
+    int64_t ids[DB_LIST_MANY];  /* of the comments in array, in its order */
 };
 
 static int
 add_listed(const struct comment_record *c, void *arg)
 {
     struct list_walk *w = arg;
+    json_t *obj;
 
     if (w->seen == w->limit) {
         w->more = true;
         return 0;
     }
-    w->seen++;
+    /* Attachments and history come after the walk, for the whole page
+     * at once (one query each where the storage can). */
+    obj = json_map_comment(c);
+    if (!obj)
+        return -1;
+    if (w->moderation)
+        json_map_add_moderation(obj, c);
+    w->ids[w->seen++] = c->id;
     w->last_id = c->id;
-    return json_array_append_new(w->array, present_comment(w->db, c, w->moderation));
+    return json_array_append_new(w->array, obj);
+}
+
+/* The listed comment with this id, or NULL. */
+static json_t *
+listed(const struct list_walk *w, int64_t id)
+{
+    for (int i = 0; i < w->seen; i++) {
+        if (w->ids[i] == id)
+            return json_array_get(w->array, (size_t)i);
+    }
+    return NULL;
+}
+
+static int
+add_page_attachment(const struct attachment_record *a, void *arg)
+{
+    json_t *obj = listed(arg, a->comment_id);
+
+    return obj ? add_attachment(a, json_object_get(obj, "attachments")) : 0;
+}
+
+static int
+add_page_history(const struct history_record *h, void *arg)
+{
+    json_t *obj = listed(arg, h->comment_id);
+
+    return obj ? add_history(h, json_object_get(obj, "history")) : 0;
+}
+
+static enum db_status
+complete_page(struct list_walk *w)
+{
+    enum db_status st;
+
+    st = db_attachment_list_many(w->db, w->ids, (size_t)w->seen, add_page_attachment, w);
+    if (st == DB_OK && w->moderation)
+        st = db_history_list_many(w->db, w->ids, (size_t)w->seen, add_page_history, w);
+    return st;
 }
 
 void
@@ -108,7 +156,9 @@ present_list(struct api_call *c, struct comment_query *q, bool moderation, int64
     enum db_status st = DB_ERROR;
 
     q->limit++;
-    if (!w.array || (st = db_comment_list(c->db, q, add_listed, &w)) != DB_OK) {
+    assert(q->limit <= DB_LIST_MANY);
+    if (!w.array || (st = db_comment_list(c->db, q, add_listed, &w)) != DB_OK ||
+        (st = complete_page(&w)) != DB_OK) {
         json_decref(w.array);
         api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
         return;

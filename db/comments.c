@@ -84,6 +84,20 @@ db_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg)
 }
 
 enum db_status
+db_history_list_many(struct db *db, const int64_t *comment_ids, size_t n,
+                     history_fn fn, void *arg)
+{
+    return DB_DISPATCH(db, history_list_many, db, comment_ids, n, fn, arg);
+}
+
+enum db_status
+db_attachment_list_many(struct db *db, const int64_t *comment_ids, size_t n,
+                        attachment_fn fn, void *arg)
+{
+    return DB_DISPATCH(db, attachment_list_many, db, comment_ids, n, fn, arg);
+}
+
+enum db_status
 db_attachment_insert(struct db *db, const struct attachment_record *a,
                      int64_t *id)
 {

@@ -59,6 +59,7 @@ struct comment_query {
 };
 
 struct history_record {
+    int64_t comment_id;
     const char *action;
     const char *moderator;      /* NULL for "created" */
     int64_t at;
@@ -105,11 +106,21 @@ enum db_status db_comment_update(struct db *db, int64_t id, int64_t expected_ver
 enum db_status db_history_add(struct db *db, int64_t comment_id, const char *action,
                               const char *moderator, int64_t at, const char *reason);
 enum db_status db_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg);
+/* The history of each of n comments (a page of a list: at most
+ * DB_LIST_MANY), in one query where the backend can: by comment, then in
+ * order. */
+enum { DB_LIST_MANY = 128 };
+enum db_status db_history_list_many(struct db *db, const int64_t *comment_ids, size_t n,
+                                    history_fn fn, void *arg);
 
 enum db_status db_attachment_insert(struct db *db, const struct attachment_record *a,
                                     int64_t *id);
 enum db_status db_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn,
                                   void *arg);
+/* The attachments of each of n comments (at most DB_LIST_MANY), as
+ * db_history_list_many(). */
+enum db_status db_attachment_list_many(struct db *db, const int64_t *comment_ids, size_t n,
+                                       attachment_fn fn, void *arg);
 /* Calls fn once with attachment id, comment_status filled in. */
 enum db_status db_attachment_get(struct db *db, int64_t id, attachment_fn fn, void *arg);
 

@@ -6,6 +6,9 @@
 
 #include "db/pg/pg.h"
 
+static enum db_status walk_attachments(PGresult *r, bool with_status,
+                                       attachment_fn fn, void *arg);
+
 static enum comment_status
 status_of(const char *word)
 {
@@ -217,18 +220,16 @@ pg_history_add(struct db *db, int64_t comment_id, const char *action,
     return pg_run(pg(db), PG_HISTORY_INSERT, &p, false, NULL);
 }
 
-enum db_status
-pg_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg)
+/* Hands each history row of r to fn; comment_id -1: it is column 4.
+ * Clears r. */
+static enum db_status
+walk_history(PGresult *r, int64_t comment_id, history_fn fn, void *arg)
 {
-    struct pg_params p = {0};
-    PGresult *r;
-    enum db_status st;
+    enum db_status st = DB_OK;
 
-    pg_int(&p, comment_id);
-    if ((st = pg_run(pg(db), PG_HISTORY_LIST, &p, false, &r)) != DB_OK)
-        return st;
     for (int i = 0; i < PQntuples(r); i++) {
         struct history_record h = {
+            .comment_id = comment_id >= 0 ? comment_id : pg_i64(r, i, 4),
             .action = pg_str(r, i, 0),
             .moderator = pg_str(r, i, 1),
             .at = pg_i64(r, i, 2),
@@ -241,6 +242,69 @@ pg_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg)
     }
     PQclear(r);
     return st;
+}
+
+enum db_status
+pg_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg)
+{
+    struct pg_params p = {0};
+    PGresult *r;
+    enum db_status st;
+
+    pg_int(&p, comment_id);
+    if ((st = pg_run(pg(db), PG_HISTORY_LIST, &p, false, &r)) != DB_OK)
+        return st;
+    return walk_history(r, comment_id, fn, arg);
+}
+
+/* "{1,2,3}": the comment ids as a bigint[] literal, in buf (at least
+ * 21 bytes per id, and 3). */
+static const char *
+id_array(const int64_t *ids, size_t n, char *buf, size_t len)
+{
+    size_t o = 0;
+
+    buf[o++] = '{';
+    for (size_t i = 0; i < n && o + 22 < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? "," : "",
+                              (long long)ids[i]);
+    snprintf(buf + o, len - o, "}");
+    return buf;
+}
+
+enum db_status
+pg_history_list_many(struct db *db, const int64_t *comment_ids, size_t n,
+                     history_fn fn, void *arg)
+{
+    char ids[DB_LIST_MANY * 21 + 3];
+    struct pg_params p = {0};
+    PGresult *r;
+    enum db_status st;
+
+    assert(n <= DB_LIST_MANY);
+    if (n == 0)
+        return DB_OK;
+    pg_text(&p, id_array(comment_ids, n, ids, sizeof ids));
+    if ((st = pg_run(pg(db), PG_HISTORY_LIST_MANY, &p, false, &r)) != DB_OK)
+        return st;
+    return walk_history(r, -1, fn, arg);
+}
+
+enum db_status
+pg_attachment_list_many(struct db *db, const int64_t *comment_ids, size_t n,
+                        attachment_fn fn, void *arg)
+{
+    char ids[DB_LIST_MANY * 21 + 3];
+    struct pg_params p = {0};
+    PGresult *r;
+    enum db_status st;
+
+    assert(n <= DB_LIST_MANY);
+    if (n == 0)
+        return DB_OK;
+    pg_text(&p, id_array(comment_ids, n, ids, sizeof ids));
+    st = pg_run(pg(db), PG_ATTACHMENT_LIST_MANY, &p, false, &r);
+    return st == DB_OK ? walk_attachments(r, false, fn, arg) : st;
 }
 
 enum db_status

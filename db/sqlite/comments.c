@@ -231,6 +231,7 @@ sq_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg)
     sqlite3_bind_int64(st, 1, comment_id);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         struct history_record h = {
+            .comment_id = comment_id,
             .action = db_col_text(st, 0),
             .moderator = db_col_text(st, 1),
             .at = sqlite3_column_int64(st, 2),
@@ -341,4 +342,28 @@ sq_attachment_sha_in_use(struct db *db, const char *sha256)
     if (step == SQLITE_ROW)
         return DB_OK;
     return step == SQLITE_DONE ? DB_NOT_FOUND : DB_ERROR;
+}
+
+/* In the process, a query per comment costs what one query for all would:
+ * the single-comment statements, in turn. */
+enum db_status
+sq_history_list_many(struct db *db, const int64_t *comment_ids, size_t n, history_fn fn,
+                     void *arg)
+{
+    enum db_status st = DB_OK;
+
+    for (size_t i = 0; st == DB_OK && i < n; i++)
+        st = sq_history_list(db, comment_ids[i], fn, arg);
+    return st;
+}
+
+enum db_status
+sq_attachment_list_many(struct db *db, const int64_t *comment_ids, size_t n,
+                        attachment_fn fn, void *arg)
+{
+    enum db_status st = DB_OK;
+
+    for (size_t i = 0; st == DB_OK && i < n; i++)
+        st = sq_attachment_list(db, comment_ids[i], fn, arg);
+    return st;
 }
