@@ -329,6 +329,7 @@ def postgresql_down_and_back_under_load(a):
     with second(a) as b:
         cid = new_comment(a, body_text(0))
         jexpect(a.approve(cid), 200)
+        time.sleep(0.3)     # B has heard of the approval (else it drops its page then)
         for d in (a, b):                    # cache the page on both
             assert public_ids(d) == [cid]
         acked, lock, statuses = {}, threading.Lock(), {}

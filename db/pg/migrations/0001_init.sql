@@ -57,33 +57,44 @@ CREATE INDEX attachment_by_comment ON attachment (comment_id, id);
 -- Serves "is this content still referenced?" before it is removed.
 CREATE INDEX attachment_by_sha256 ON attachment (sha256);
 
--- Comments per (article, status); the rows with article '' (never a valid
--- article id) hold the totals per status.  Kept by the triggers below so
--- that counts, list totals and queue depth are one lookup.
+-- Comments per (article, status), in COUNT_SHARDS rows each: a count is
+-- the sum of its shards.  A transaction changes only the shard of its
+-- server process (pg_backend_pid() % 16), so the writers of several ykien
+-- processes (and moderators) do not queue on one row per article and
+-- status while their batches commit.  A shard alone may go below zero (a
+-- comment counted in one shard, moved in another); the sum never does.
+-- The rows with article '' (never a valid article id) hold the totals per
+-- status.  Kept by the triggers below so that counts, list totals and
+-- queue depth are one index range.
 CREATE TABLE comment_count (
-    article text   NOT NULL,
-    status  text   NOT NULL,
-    n       bigint NOT NULL CHECK (n >= 0),
-    PRIMARY KEY (article, status)
+    article text     NOT NULL,
+    status  text     NOT NULL,
+    shard   smallint NOT NULL CHECK (shard BETWEEN 0 AND 15),
+    n       bigint   NOT NULL,
+    PRIMARY KEY (article, status, shard)
 );
-INSERT INTO comment_count (article, status, n)
-    VALUES ('', 'approved', 0), ('', 'pending', 0), ('', 'rejected', 0);
+INSERT INTO comment_count (article, status, shard, n)
+    SELECT '', s, h, 0 FROM unnest(ARRAY['approved', 'pending', 'rejected']) AS s,
+                             generate_series(0, 15) AS h;
 
--- Every transaction that changes counts locks the totals rows it changes
--- first, in one statement (so in one order), then the article's rows: two
--- transactions that need a totals row in common queue on it instead of
--- deadlocking on the article rows.
+-- Every transaction that changes counts locks the totals rows of its shard
+-- that it changes first, in one statement (so in one order), then the
+-- article's rows: two transactions that need a totals row in common queue
+-- on it instead of deadlocking on the article rows.
 CREATE FUNCTION comment_count_change(art text, old_status text, new_status text)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    h smallint := pg_backend_pid() % 16;
 BEGIN
     UPDATE comment_count
        SET n = n + CASE WHEN status = new_status THEN 1 ELSE -1 END
-     WHERE article = '' AND status IN (old_status, new_status);
+     WHERE article = '' AND shard = h AND status IN (old_status, new_status);
     IF old_status IS NOT NULL THEN
-        UPDATE comment_count SET n = n - 1 WHERE article = art AND status = old_status;
+        INSERT INTO comment_count (article, status, shard, n) VALUES (art, old_status, h, -1)
+            ON CONFLICT (article, status, shard) DO UPDATE SET n = comment_count.n - 1;
     END IF;
-    INSERT INTO comment_count (article, status, n) VALUES (art, new_status, 1)
-        ON CONFLICT (article, status) DO UPDATE SET n = comment_count.n + 1;
+    INSERT INTO comment_count (article, status, shard, n) VALUES (art, new_status, h, 1)
+        ON CONFLICT (article, status, shard) DO UPDATE SET n = comment_count.n + 1;
 END $$;
 
 CREATE FUNCTION comment_count_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -94,7 +105,10 @@ BEGIN
         PERFORM comment_count_change(NEW.article, OLD.status, NEW.status);
     ELSE
         UPDATE comment_count SET n = n - 1
-         WHERE status = OLD.status AND article IN ('', OLD.article);
+         WHERE article = '' AND shard = pg_backend_pid() % 16 AND status = OLD.status;
+        INSERT INTO comment_count (article, status, shard, n)
+            VALUES (OLD.article, OLD.status, pg_backend_pid() % 16, -1)
+            ON CONFLICT (article, status, shard) DO UPDATE SET n = comment_count.n - 1;
     END IF;
     RETURN NULL;
 END $$;
