@@ -219,6 +219,8 @@ reply_error(struct request *r, struct MHD_Connection *conn, enum api_error e,
         MHD_add_response_header(resp, "Allow", r->match.allow);
     if (resp && e == API_E_UNAUTHORIZED)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"ykien\"");
+    if (resp && e == API_E_UNAVAILABLE)
+        MHD_add_response_header(resp, "Retry-After", "1");
     return queue(r, conn, api_error_status(e), resp);
 }
 
@@ -429,12 +431,27 @@ connection_over_limit(struct MHD_Connection *conn)
     return ci && ci->socket_context != NULL;
 }
 
+/* A token that was not accepted: 401, or 503 when the database could not
+ * tell (a busy database must not make a moderator doubt their token). */
+static enum MHD_Result
+refuse_token(struct request *r, struct MHD_Connection *conn, enum auth_result token,
+             const char *where)
+{
+    if (token == AUTH_UNAVAILABLE) {
+        log_error("%s: moderator token not checked on %s: database unavailable", r->client, where);
+        return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
+    }
+    log_info("%s: refused moderator token on %s", r->client, where);
+    return reply_error(r, conn, API_E_UNAUTHORIZED, NULL);
+}
+
 static enum MHD_Result
 on_first_call(struct request *r, struct MHD_Connection *conn)
 {
     struct server *s = r->srv;
     const struct route *route;
     enum route_result found;
+    enum auth_result token;
     struct db *db;
 
     client_address(r, conn);
@@ -459,10 +476,9 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         db = thread_db(s);
         if (!db)
             return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
-        if (auth_check(db, header(conn, "Authorization"), r->moderator, sizeof r->moderator) != 0) {
-            log_info("%s: refused moderator token", r->client);
-            return reply_error(r, conn, API_E_UNAUTHORIZED, NULL);
-        }
+        token = auth_check(db, header(conn, "Authorization"), r->moderator, sizeof r->moderator);
+        if (token != AUTH_OK)
+            return refuse_token(r, conn, token, "the moderation prefix");
     }
     switch (found) {
     case ROUTE_NO_PATH:
@@ -494,10 +510,10 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
     if (route->auth != ROUTE_PUBLIC && !r->moderator[0]) {
         const char *authz = header(conn, "Authorization");
 
-        if ((authz || route->auth == ROUTE_MODERATOR) &&
-            auth_check(db, authz, r->moderator, sizeof r->moderator) != 0) {
-            log_info("%s: refused moderator token on %s", r->client, route->name);
-            return reply_error(r, conn, API_E_UNAUTHORIZED, NULL);
+        if (authz || route->auth == ROUTE_MODERATOR) {
+            token = auth_check(db, authz, r->moderator, sizeof r->moderator);
+            if (token != AUTH_OK)
+                return refuse_token(r, conn, token, route->name);
         }
     }
     if (plan_body(r, conn) != MHD_YES || r->replied)

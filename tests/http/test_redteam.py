@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Holes a red team found, one group of tests each: clients that trickle
+bytes to outlive --timeout, X-Forwarded-For lines forged ahead of the
+proxy's, request framing a proxy may read differently (smuggling),
+multipart parameters as RFC 7578 allows them, requests that exhaust
+libmicrohttpd's per-connection memory, SIGTERM under posting, and a busy or
+failing database during a moderator's request.
+
+    /usr/bin/python3 tests/http/test_redteam.py build/ykien [--only NAME]
+"""
+import os
+import random
+import select
+import signal
+import socket
+import sqlite3
+import sys
+import threading
+import time
+
+import requests
+
+from support import (GOOD, TOKEN_NAME, Daemon, Tests, alive, comments_url, connect, exchange,
+                     jexpect, jpeg_bytes, parse_responses, png_bytes, queue_total, raw_request,
+                     read_all, read_log, read_response)
+
+tests = Tests()
+JSON_BODY = '{"author": "Thu Thảo", "body": "Bài viết rất hay."}'.encode()
+JSON_CT = "application/json; charset=utf-8"
+
+
+def one_response(data):
+    rs, _ = parse_responses(data)
+    assert rs, f"no HTTP response in {data[:200]!r}"
+    return rs[0]
+
+
+def status_of(data):
+    assert data[:9] in (b"HTTP/1.1 ", b"HTTP/1.0 "), data[:200]
+    return int(data[9:12])
+
+
+def json_error(r, status, code):
+    assert r.status == status, r
+    assert r.header("content-type") == JSON_CT, r.headers
+    err = r.json()["error"]
+    assert err["code"] == code, r.body
+    return err
+
+
+def db_rows(d, sql, args=()):
+    con = sqlite3.connect(os.path.join(d.data, "ykien.db"), timeout=10)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+# ---- 7. a busy or failing database during a moderator's request ---------------
+
+@tests.test
+def failing_database_is_503_not_401(d):
+    jexpect(d.get("/api/v1/moderation/queue", mod=True), 200)
+    con = sqlite3.connect(os.path.join(d.data, "ykien.db"), isolation_level=None, timeout=10)
+    try:
+        con.execute("ALTER TABLE moderator_token RENAME TO moderator_token_away")
+        r = d.get("/api/v1/moderation/queue", mod=True)
+        jexpect(r, 503, "unavailable")
+        assert r.headers.get("Retry-After", "").isdigit(), r.headers
+        r = d.get("/api/v1/attachments/1", mod=True)
+        jexpect(r, 503, "unavailable")
+    finally:
+        con.execute("ALTER TABLE moderator_token_away RENAME TO moderator_token")
+        con.close()
+    jexpect(d.get("/api/v1/moderation/queue", mod=True), 200)
+    jexpect(d.get("/api/v1/moderation/queue", headers={"Authorization": "Bearer wrong"}), 401,
+            "unauthorized")
+
+
+@tests.test
+def busy_database_is_503_not_401(d):
+    """Every reader slot of the WAL index held by another process: SQLite
+    cannot start a read transaction and gives up after its retries."""
+    import fcntl
+    jexpect(d.get("/api/v1/moderation/queue", mod=True), 200)
+    shm = os.open(os.path.join(d.data, "ykien.db-shm"), os.O_RDWR)
+    try:
+        # bytes 120..127 of the -shm file: the write, checkpoint, recovery
+        # and the five read locks
+        fcntl.lockf(shm, fcntl.LOCK_EX | fcntl.LOCK_NB, 8, 120)
+        t0 = time.time()
+        r = requests.get(d.url + "/api/v1/moderation/queue", headers=d.auth(), timeout=30)
+        jexpect(r, 503, "unavailable")
+        assert r.headers.get("Retry-After", "").isdigit(), r.headers
+        assert time.time() - t0 < 25
+    finally:
+        fcntl.lockf(shm, fcntl.LOCK_UN, 8, 120)
+        os.close(shm)
+    jexpect(d.get("/api/v1/moderation/queue", mod=True), 200)
+
+
+if __name__ == "__main__":
+    sys.exit(tests.main())
