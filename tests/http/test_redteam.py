@@ -56,6 +56,75 @@ def db_rows(d, sql, args=()):
         con.close()
 
 
+# ---- 6. SIGTERM while posting ----------------------------------------------
+
+def keep_posting(d, stop, outcomes, lock):
+    """Posts over keep-alive connections until the daemon is gone.  Records
+    'answered <status>', 'closed' (connection ended without an answer) or
+    'hung' (neither within 10 s)."""
+    req = raw_request("POST", comments_url(), ["Content-Type: application/json"], JSON_BODY)
+    s = None
+    while not stop.is_set():
+        if s is None:
+            try:
+                s = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+            except OSError:
+                return      # no longer listening
+        try:
+            s.sendall(req)
+        except OSError:
+            s.close()
+            s = None
+            with lock:
+                outcomes.append("closed")
+            continue
+        r = read_response(s, timeout=10)
+        if r is None:
+            _, closed = read_all(s, timeout=0.1)
+            with lock:
+                outcomes.append("closed" if closed else "hung")
+            s.close()
+            s = None
+            continue
+        with lock:
+            outcomes.append(f"answered {r.status}")
+        if r.header("connection") == "close":
+            s.close()
+            s = None
+    if s is not None:
+        s.close()
+
+
+@tests.test(daemon=False)
+def sigterm_while_posting_answers_every_request(binary):
+    rng = random.Random(9)
+    for rnd in range(6):
+        with Daemon(binary, extra_args=["--rate-limit", "0"], token_name=TOKEN_NAME) as d:
+            stop, lock, outcomes = threading.Event(), threading.Lock(), []
+            threads = [threading.Thread(target=keep_posting, args=(d, stop, outcomes, lock))
+                       for _ in range(8)]
+            for t in threads:
+                t.start()
+            time.sleep(0.3 + rng.random() * 0.4)
+            d.proc.send_signal(signal.SIGTERM)
+            try:
+                code = d.proc.wait(timeout=40)
+            except Exception:
+                code = "did not exit"
+            stop.set()
+            for t in threads:
+                t.join(timeout=20)
+            log = read_log(d)
+            assert code == 0, f"round {rnd}: exit {code}; log tail:\n{log[-1500:]}"
+            assert "hung" not in outcomes, f"round {rnd}: a request was never answered"
+            answered = [o for o in outcomes if o.startswith("answered")]
+            assert set(answered) <= {"answered 201", "answered 503"}, set(answered)
+            assert "answered 201" in answered, outcomes[:20]
+            stored = db_rows(d, "SELECT count(*) FROM comment")[0][0]
+            assert stored >= answered.count("answered 201"), (stored, len(answered))
+            d.proc = None
+
+
 # ---- 7. a busy or failing database during a moderator's request ---------------
 
 @tests.test
