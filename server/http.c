@@ -28,6 +28,7 @@
 #include "api/handlers.h"
 #include "db/db.h"
 #include "server/cache.h"
+#include "server/forwarded.h"
 #include "server/http.h"
 #include "server/log.h"
 #include "server/metrics.h"
@@ -277,23 +278,31 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
     return MHD_YES;
 }
 
-static bool
-same_ip(const struct sockaddr *a, const struct sockaddr_storage *b)
+struct xff_lines {
+    const char *line[FORWARDED_LINES_MAX];
+    size_t n;
+};
+
+/* Keeps the last FORWARDED_LINES_MAX X-Forwarded-For lines, in order: the
+ * ones on the right are those our proxies wrote. */
+static enum MHD_Result
+collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    if (a->sa_family != b->ss_family)
-        return false;
-    if (a->sa_family == AF_INET)
-        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-                      &((const struct sockaddr_in *)b)->sin_addr, sizeof(struct in_addr)) == 0;
-    if (a->sa_family == AF_INET6)
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr,
-                      sizeof(struct in6_addr)) == 0;
-    return false;
+    struct xff_lines *x = cls;
+
+    (void)kind;
+    if (strcasecmp(key, "X-Forwarded-For") != 0 || !value)
+        return MHD_YES;
+    if (x->n == FORWARDED_LINES_MAX) {
+        memmove(x->line, x->line + 1, sizeof x->line - sizeof x->line[0]);
+        x->n--;
+    }
+    x->line[x->n++] = value;
+    return MHD_YES;
 }
 
 /* The client address: the TCP peer, or, when the peer is a trusted proxy,
- * the last address of X-Forwarded-For (the one that proxy saw). */
+ * what X-Forwarded-For says behind it (see server/forwarded.h). */
 static void
 client_address(struct request *r, struct MHD_Connection *conn)
 {
@@ -301,6 +310,8 @@ client_address(struct request *r, struct MHD_Connection *conn)
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
     const struct config *cfg = r->srv->cfg;
+    struct xff_lines xff = {.n = 0};
+    char forwarded[FORWARDED_ADDR_MAX];
 
     snprintf(r->client, sizeof r->client, "unknown");
     if (!sa)
@@ -311,31 +322,11 @@ client_address(struct request *r, struct MHD_Connection *conn)
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
                   sizeof r->client);
-    for (int i = 0; i < cfg->n_proxies; i++) {
-        const char *xff;
-        const char *last;
-        char candidate[CLIENT_MAX];
-        struct sockaddr_storage parsed;
-        size_t len;
-
-        if (!same_ip(sa, &cfg->proxies[i]))
-            continue;
-        xff = header(conn, "X-Forwarded-For");
-        if (!xff)
-            return;
-        last = strrchr(xff, ',');
-        last = last ? last + 1 : xff;
-        while (*last == ' ')
-            last++;
-        len = strcspn(last, " ");
-        if (len == 0 || len >= sizeof candidate)
-            return;
-        memcpy(candidate, last, len);
-        candidate[len] = '\0';
-        if (cfg_parse_ip(candidate, &parsed) == 0)
-            memcpy(r->client, candidate, len + 1);
+    if (cfg->n_proxies == 0 || !forwarded_trusted(sa, cfg->proxies, cfg->n_proxies))
         return;
-    }
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_xff, &xff);
+    if (forwarded_client(xff.line, xff.n, cfg->proxies, cfg->n_proxies, forwarded) == 0)
+        snprintf(r->client, sizeof r->client, "%s", forwarded);
 }
 
 static bool

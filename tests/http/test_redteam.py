@@ -56,6 +56,48 @@ def db_rows(d, sql, args=()):
         con.close()
 
 
+# ---- 2. X-Forwarded-For behind trusted proxies ---------------------------------
+
+def post_from(d, *xff_lines):
+    heads = ["Content-Type: application/json", "Connection: close"] + \
+        [f"X-Forwarded-For: {x}" for x in xff_lines]
+    data, _ = exchange(d, raw_request("POST", comments_url(), heads, JSON_BODY))
+    return one_response(data).status
+
+
+@tests.test(rate_limit="2", args=["--trusted-proxy", "127.0.0.1"])
+def forwarded_for_lines_are_one_list(d):
+    # A client's own line comes first; the proxy adds its line after it.
+    assert post_from(d, "203.0.113.1", "198.51.100.7") == 201
+    assert post_from(d, "203.0.113.2", "198.51.100.7") == 201
+    assert post_from(d, "203.0.113.3", "198.51.100.7") == 429, "forged line believed"
+    assert post_from(d, "203.0.113.3, 203.0.113.4", "198.51.100.7") == 429
+    assert post_from(d, "198.51.100.8") == 201
+    assert post_from(d, "203.0.113.9,198.51.100.8") == 201
+    # empty list members are skipped; an address the proxy did not write as
+    # one (here: junk) makes the peer the client
+    assert post_from(d, "198.51.100.9, ,") == 201
+    assert post_from(d, "203.0.113.1", "unknown") == 201
+    rows = sorted(r[0] for r in db_rows(d, "SELECT client_addr FROM comment"))
+    assert rows == ["127.0.0.1", "198.51.100.7", "198.51.100.7", "198.51.100.8",
+                    "198.51.100.8", "198.51.100.9"], rows
+
+
+@tests.test(rate_limit="2", args=["--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.0.0.2",
+                                  "--trusted-proxy", "2001:db8::2"])
+def several_trusted_proxies_are_walked_from_the_right(d):
+    assert post_from(d, "203.0.113.5, 10.0.0.2") == 201
+    assert post_from(d, "6.6.6.6", "203.0.113.5, 2001:db8::2", "10.0.0.2") == 201
+    assert post_from(d, "7.7.7.7, 203.0.113.5", "10.0.0.2") == 429, "same client, third post"
+    assert post_from(d, "203.0.113.6, 10.0.0.2") == 201, "another client behind the same proxy"
+    assert post_from(d, "2001:db8::77", "2001:db8::2") == 201
+    # every entry a trusted proxy: the leftmost is as far as one can see
+    assert post_from(d, "10.0.0.2, 2001:db8::2") == 201
+    rows = sorted(r[0] for r in db_rows(d, "SELECT client_addr FROM comment"))
+    assert rows == ["10.0.0.2", "2001:db8::77", "203.0.113.5", "203.0.113.5",
+                    "203.0.113.6"], rows
+
+
 # ---- 6. SIGTERM while posting ----------------------------------------------
 
 def keep_posting(d, stop, outcomes, lock):

@@ -1,9 +1,72 @@
-/* Server pieces without a socket: option parsing and the rate limiter. */
+/* Server pieces without a socket: option parsing, the rate limiter and
+ * X-Forwarded-For. */
 #include <arpa/inet.h>
 
 #include "server/config.h"
+#include "server/forwarded.h"
 #include "server/ratelimit.h"
 #include "check.h"
+
+/* forwarded_client() over the given lines, with proxies 10.0.0.1, 10.0.0.2
+ * and 2001:db8::2 trusted; "-" when it finds no client. */
+static const char *
+xff(const char *const *lines, size_t n)
+{
+    static struct sockaddr_storage proxies[3];
+    static char out[FORWARDED_ADDR_MAX];
+
+    cfg_parse_ip("10.0.0.1", &proxies[0]);
+    cfg_parse_ip("10.0.0.2", &proxies[1]);
+    cfg_parse_ip("2001:db8::2", &proxies[2]);
+    if (forwarded_client(lines, n, proxies, 3, out) != 0)
+        return "-";
+    return out;
+}
+
+#define XFF(want, ...)                                                        \
+    do {                                                                      \
+        const char *lines_[] = {__VA_ARGS__};                                 \
+        CHECK_STR(xff(lines_, sizeof lines_ / sizeof lines_[0]), want);       \
+    } while (0)
+
+static void
+check_forwarded(void)
+{
+    struct sockaddr_storage proxies[1];
+    struct sockaddr_in peer = {.sin_family = AF_INET};
+
+    XFF("203.0.113.1", "203.0.113.1");
+    XFF("198.51.100.7", "203.0.113.1, 198.51.100.7");
+    /* several lines are one list: the client's own line comes first */
+    XFF("198.51.100.7", "203.0.113.1", "198.51.100.7");
+    XFF("198.51.100.7", "203.0.113.1, 6.6.6.6", "198.51.100.7");
+    /* trusted proxies are skipped from the right, across lines */
+    XFF("203.0.113.5", "6.6.6.6, 203.0.113.5, 10.0.0.1", "10.0.0.2");
+    XFF("203.0.113.5", "203.0.113.5,10.0.0.1,2001:db8::2");
+    XFF("10.0.0.1", "10.0.0.1, 10.0.0.2");          /* all trusted: the leftmost */
+    /* empty members, white space, ports, brackets, canonical output */
+    XFF("203.0.113.9", " , 203.0.113.9 ,\t, ");
+    XFF("203.0.113.9", "203.0.113.9:4711");
+    XFF("2001:db8::77", "[2001:DB8::77]:443");
+    XFF("2001:db8::77", "[2001:db8::77]");
+    XFF("2001:db8::77", "2001:0db8:0:0::77");
+    /* junk on the right: the peer is the client; junk behind a trusted
+     * entry: that entry is as far as one can see */
+    XFF("-", "203.0.113.1", "unknown");
+    XFF("-", "203.0.113.1, 999.1.1.1");
+    XFF("-", "203.0.113.1, 1.2.3.4:99999");
+    XFF("-", "203.0.113.1, [2001:db8::1");
+    XFF("10.0.0.2", "_hidden, 10.0.0.2");
+    XFF("-", "");
+    XFF("-", " , ");
+    CHECK(forwarded_client(NULL, 0, proxies, 0, (char[FORWARDED_ADDR_MAX]){0}) == -1);
+
+    cfg_parse_ip("127.0.0.1", &proxies[0]);
+    inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
+    CHECK(forwarded_trusted((struct sockaddr *)&peer, proxies, 1));
+    inet_pton(AF_INET, "127.0.0.2", &peer.sin_addr);
+    CHECK(!forwarded_trusted((struct sockaddr *)&peer, proxies, 1));
+}
 
 static enum cfg_result
 parse(struct config *cfg, int argc, char **argv)
@@ -82,5 +145,7 @@ main(void)
     }
     CHECK(refused == 0);
     ratelimit_free(rl);
+
+    check_forwarded();
     return check_report();
 }
