@@ -29,6 +29,7 @@
 #include "db/db.h"
 #include "server/cache.h"
 #include "server/forwarded.h"
+#include "server/framing.h"
 #include "server/http.h"
 #include "server/log.h"
 #include "server/metrics.h"
@@ -819,11 +820,48 @@ on_last_call(struct request *r, struct MHD_Connection *conn)
 }
 
 static enum MHD_Result
+collect_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct framing *f = cls;
+
+    (void)kind;
+    if (strcasecmp(key, "Content-Length") == 0) {
+        if (f->n_length < 2)
+            f->length[f->n_length] = value;
+        f->n_length++;
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        if (f->n_encoding < 2)
+            f->encoding[f->n_encoding] = value;
+        f->n_encoding++;
+    }
+    return MHD_YES;
+}
+
+/* Refuses, with a 400 and the end of the connection, a request whose body
+ * a proxy in front may delimit otherwise (see server/framing.h).  The
+ * connection must end: what follows cannot be told from a next request. */
+static enum MHD_Result
+refuse_framing(struct request *r, struct MHD_Connection *conn, const char *fault)
+{
+    struct MHD_Response *resp;
+
+    r->headers_done = true;
+    client_address(r, conn);
+    log_info("%s: refused an ambiguous %s", r->client, fault);
+    resp = json_response(r, api_error_json(API_E_BAD_REQUEST, request_lang(conn), fault), true);
+    if (resp)
+        MHD_add_response_header(resp, "Connection", "close");
+    return queue(r, conn, 400, resp);
+}
+
+static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size,
            void **req_cls)
 {
     struct request *r = *req_cls;
+    struct framing framing = {.n_length = 0};
+    const char *fault;
 
     (void)version;
     if (!r) {
@@ -837,6 +875,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         r->started_us = now_us();
         *req_cls = r;
         atomic_fetch_add(&r->srv->in_flight, 1);
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_framing, &framing);
+        fault = framing_fault(&framing);
+        if (fault)
+            return refuse_framing(r, conn, fault);
         /* A reply queued before the body phase makes libmicrohttpd close
          * the connection, dropping a keep-alive client's next requests.
          * Without a body nothing is gained by refusing early: wait. */

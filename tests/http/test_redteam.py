@@ -98,6 +98,81 @@ def several_trusted_proxies_are_walked_from_the_right(d):
                     "203.0.113.6"], rows
 
 
+# ---- 3. request framing ------------------------------------------------------
+
+# A request hidden in the body: answered (404) only if the framing was guessed.
+SMUGGLED = raw_request("GET", "/api/v1/smuggled")
+
+
+def framing_cases():
+    n = len(JSON_BODY)
+    post = ["Content-Type: application/json"]
+    chunk = b"%x\r\n" % n + JSON_BODY + b"\r\n0\r\n\r\n"
+    ours = [   # refused by ykien with its JSON error
+        ("two different lengths", post + [f"Content-Length: {n}", f"Content-Length: {n + 5}"],
+         JSON_BODY),
+        ("the same length twice", post + [f"Content-Length: {n}", f"Content-Length: {n}"],
+         JSON_BODY),
+        ("length and chunked", post + [f"Content-Length: {n}", "Transfer-Encoding: chunked"],
+         chunk),
+        ("chunked and length", post + ["Transfer-Encoding: chunked", f"Content-Length: {len(chunk)}"],
+         chunk),
+        ("gzip, chunked", post + ["Transfer-Encoding: gzip, chunked"], chunk),
+        ("chunked, identity", post + ["Transfer-Encoding: chunked, identity"], chunk),
+        ("identity", post + ["Transfer-Encoding: identity"], JSON_BODY),
+        ("xchunked", post + ["Transfer-Encoding: xchunked"], chunk),
+        ("chunked twice", post + ["Transfer-Encoding: chunked", "Transfer-Encoding: chunked"],
+         chunk),
+        ("chunked;ext", post + ["Transfer-Encoding: chunked;q=1"], chunk),
+        ("GET with two lengths", ["Content-Length: 0", "Content-Length: 5"], b"hello"),
+        ("GET with length and chunked", ["Content-Length: 0", "Transfer-Encoding: chunked"],
+         b"0\r\n\r\n"),
+    ]
+    theirs = [  # refused by libmicrohttpd before ykien sees the request
+        ("+N", post + [f"Content-Length: +{n}"], JSON_BODY),
+        ("N, N", post + [f"Content-Length: {n}, {n}"], JSON_BODY),
+        ("N N", post + [f"Content-Length: {n} {n}"], JSON_BODY),
+        ("hex", post + [f"Content-Length: 0x{n:x}"], JSON_BODY),
+        ("letters", post + [f"Content-Length: {n}abc"], JSON_BODY),
+        ("negative", post + ["Content-Length: -1"], JSON_BODY),
+        ("empty", post + ["Content-Length: "], JSON_BODY),
+    ]
+    return ours, theirs
+
+
+@tests.test
+def ambiguous_framing_is_refused_and_closed(d):
+    ours, theirs = framing_cases()
+    for name, heads, body in ours + theirs:
+        path = "/healthz" if name.startswith("GET") else comments_url()
+        method = "GET" if name.startswith("GET") else "POST"
+        data, closed = exchange(d, raw_request(method, path, heads, body) + SMUGGLED)
+        assert data, f"{name}: no answer"
+        assert status_of(data) == 400, f"{name}: {data[:300]!r}"
+        assert closed, f"{name}: the connection must be closed after a framing error"
+        assert b"HTTP/1.1 404" not in data and b"HTTP/1.1 2" not in data, \
+            f"{name}: the smuggled request was answered: {data[:600]!r}"
+        if (name, heads, body) in ours:
+            r = one_response(data)
+            json_error(r, 400, "bad_request")
+            assert r.header("connection") == "close", (name, r.headers)
+    assert queue_total(d) == 0
+    assert "/api/v1/smuggled" not in read_log(d)
+    # plain chunked, in any letter case, and a single length still work
+    for te in ("chunked", "Chunked"):
+        n = len(JSON_BODY)
+        data, _ = exchange(d, raw_request("POST", comments_url(),
+                                          ["Content-Type: application/json",
+                                           f"Transfer-Encoding: {te}", "Connection: close"],
+                                          b"%x\r\n" % n + JSON_BODY + b"\r\n0\r\n\r\n"))
+        assert one_response(data).status == 201, data[:300]
+    data, _ = exchange(d, raw_request("POST", comments_url(),
+                                      ["Content-Type: application/json", "Connection: close",
+                                       f"Content-Length: 00{len(JSON_BODY)}"], JSON_BODY))
+    assert one_response(data).status == 201, data[:300]
+    assert alive(d)
+
+
 # ---- 6. SIGTERM while posting ----------------------------------------------
 
 def keep_posting(d, stop, outcomes, lock):

@@ -1,9 +1,10 @@
 /* Server pieces without a socket: option parsing, the rate limiter and
- * X-Forwarded-For. */
+ * X-Forwarded-For, request framing. */
 #include <arpa/inet.h>
 
 #include "server/config.h"
 #include "server/forwarded.h"
+#include "server/framing.h"
 #include "server/ratelimit.h"
 #include "check.h"
 
@@ -28,6 +29,53 @@ xff(const char *const *lines, size_t n)
         const char *lines_[] = {__VA_ARGS__};                                 \
         CHECK_STR(xff(lines_, sizeof lines_ / sizeof lines_[0]), want);       \
     } while (0)
+
+/* framing_fault() of the given lengths and codings (NULL-terminated lists). */
+static const char *
+framing(const char *const *lengths, const char *const *codings)
+{
+    struct framing f = {.n_length = 0};
+    const char *fault;
+
+    for (; lengths && *lengths; lengths++, f.n_length++) {
+        if (f.n_length < 2)
+            f.length[f.n_length] = *lengths;
+    }
+    for (; codings && *codings; codings++, f.n_encoding++) {
+        if (f.n_encoding < 2)
+            f.encoding[f.n_encoding] = *codings;
+    }
+    fault = framing_fault(&f);
+    return fault ? fault : "ok";
+}
+
+#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void
+check_framing(void)
+{
+    CHECK_STR(framing(NULL, NULL), "ok");
+    CHECK_STR(framing(L("0"), NULL), "ok");
+    CHECK_STR(framing(L("1234"), NULL), "ok");
+    CHECK_STR(framing(L("007"), NULL), "ok");
+    CHECK_STR(framing(NULL, L("chunked")), "ok");
+    CHECK_STR(framing(NULL, L("Chunked")), "ok");
+    CHECK_STR(framing(L("5", "6"), NULL), "Content-Length");
+    CHECK_STR(framing(L("5", "5"), NULL), "Content-Length");
+    CHECK_STR(framing(L("5, 5"), NULL), "Content-Length");
+    CHECK_STR(framing(L("+5"), NULL), "Content-Length");
+    CHECK_STR(framing(L("-1"), NULL), "Content-Length");
+    CHECK_STR(framing(L("5 "), NULL), "Content-Length");
+    CHECK_STR(framing(L("0x5"), NULL), "Content-Length");
+    CHECK_STR(framing(L(""), NULL), "Content-Length");
+    CHECK_STR(framing(L("5"), L("chunked")), "Content-Length");
+    CHECK_STR(framing(NULL, L("chunked", "chunked")), "Transfer-Encoding");
+    CHECK_STR(framing(NULL, L("gzip, chunked")), "Transfer-Encoding");
+    CHECK_STR(framing(NULL, L("chunked, identity")), "Transfer-Encoding");
+    CHECK_STR(framing(NULL, L("identity")), "Transfer-Encoding");
+    CHECK_STR(framing(NULL, L("chunked;x=1")), "Transfer-Encoding");
+    CHECK_STR(framing(NULL, L("")), "Transfer-Encoding");
+}
 
 static void
 check_forwarded(void)
@@ -147,5 +195,6 @@ main(void)
     ratelimit_free(rl);
 
     check_forwarded();
+    check_framing();
     return check_report();
 }
