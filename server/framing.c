@@ -1,4 +1,5 @@
 /* Request framing checks.  No MHD here. */
+#include <string.h>
 #include <strings.h>
 
 #include "server/framing.h"
@@ -30,4 +31,28 @@ framing_fault(const struct framing *f)
     if (f->n_length > 1 || (f->n_length == 1 && !digits_only(f->length[0])))
         return "Content-Length";
     return NULL;
+}
+
+size_t
+framing_query_params(const char *uri)
+{
+    const char *q = strchr(uri, '?');
+    size_t n;
+
+    if (!q || q[1] == '\0')
+        return 0;
+    n = 1;
+    for (q++; *q; q++)
+        n += *q == '&';
+    return n;
+}
+
+bool
+framing_head_fits(size_t header_bytes, size_t values, size_t cookie_bytes)
+{
+    /* Each term alone first, so that the sum cannot overflow. */
+    if (values > FRAMING_HEAD_BUDGET / FRAMING_VALUE_COST || header_bytes > FRAMING_HEAD_BUDGET ||
+        cookie_bytes > FRAMING_HEAD_BUDGET)
+        return false;
+    return header_bytes + cookie_bytes + values * FRAMING_VALUE_COST <= FRAMING_HEAD_BUDGET;
 }

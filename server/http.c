@@ -34,6 +34,7 @@
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
+#include "server/raw_reply.h"
 #include "server/router.h"
 #include "server/upload.h"
 #include "server/writer.h"
@@ -226,39 +227,48 @@ reply_error(struct request *r, struct MHD_Connection *conn, enum api_error e,
     return queue(r, conn, api_error_status(e), resp);
 }
 
-/* Past a limit in a body without a declared length, libmicrohttpd cannot
- * queue a reply any more: write the error straight to the socket, then
- * close the connection (return MHD_NO). */
+/* Where libmicrohttpd cannot queue a reply (past a limit in a body without
+ * a declared length, or with the connection's memory pool full): writes the
+ * error straight to the socket, then closes the connection (returns
+ * MHD_NO).  why goes to the log, before the client can see the reply's
+ * end. */
 static enum MHD_Result
-cut_off(struct request *r, struct MHD_Connection *conn, enum api_error e, const char *field)
+reply_on_socket(struct request *r, struct MHD_Connection *conn, enum api_error e,
+                const char *field, const char *why)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    json_t *body = api_error_json(e, request_lang(conn), field);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    char head[512];
-    int n;
+    size_t len = 0, body_len = 0;
+    char *msg = raw_reply_new(e, request_lang(conn), field, &len, &body_len);
 
-    json_decref(body);
     r->status = api_error_status(e);
     r->replied = true;
-    /* Logged before the client can see the end of the reply. */
-    log_info("%s: body cut off past a limit", r->client);
-    if (ci && text) {
-        n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %u %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n"
-                     "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n",
-                     r->status, MHD_get_reason_phrase_for(r->status), strlen(text));
-        if (n > 0 && (size_t)n < sizeof head &&
-            send(ci->connect_fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n &&
-            send(ci->connect_fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT) > 0) {
-            r->bytes = strlen(text);
-            shutdown(ci->connect_fd, SHUT_WR);
-        }
+    log_info("%s: %s", r->client, why);
+    if (ci && msg && raw_reply_send(ci->connect_fd, msg, len)) {
+        r->bytes = body_len;
+        shutdown(ci->connect_fd, SHUT_WR);
     }
-    free(text);
+    free(msg);
     return MHD_NO;
+}
+
+static enum MHD_Result
+cut_off(struct request *r, struct MHD_Connection *conn, enum api_error e, const char *field)
+{
+    return reply_on_socket(r, conn, e, field, "body cut off past a limit");
+}
+
+/* Queues the error with Connection: close: the connection ends after it. */
+static enum MHD_Result
+reply_and_close(struct request *r, struct MHD_Connection *conn, enum api_error e,
+                const char *field)
+{
+    struct MHD_Response *resp =
+        json_response(r, api_error_json(e, request_lang(conn), field), true);
+
+    if (resp)
+        MHD_add_response_header(resp, "Connection", "close");
+    return queue(r, conn, api_error_status(e), resp);
 }
 
 /* ---- first call ------------------------------------------------------- */
@@ -837,21 +847,77 @@ collect_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char 
     return MHD_YES;
 }
 
-/* Refuses, with a 400 and the end of the connection, a request whose body
- * a proxy in front may delimit otherwise (see server/framing.h).  The
- * connection must end: what follows cannot be told from a next request. */
-static enum MHD_Result
-refuse_framing(struct request *r, struct MHD_Connection *conn, const char *fault)
+/* The pool bytes the request's head takes (see server/framing.h). */
+static bool
+head_fits(struct MHD_Connection *conn)
 {
-    struct MHD_Response *resp;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    int values = MHD_get_connection_values(
+        conn, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND, NULL, NULL);
+    const char *cookie = header(conn, "Cookie");
 
-    r->headers_done = true;
-    client_address(r, conn);
-    log_info("%s: refused an ambiguous %s", r->client, fault);
-    resp = json_response(r, api_error_json(API_E_BAD_REQUEST, request_lang(conn), fault), true);
-    if (resp)
-        MHD_add_response_header(resp, "Connection", "close");
-    return queue(r, conn, 400, resp);
+    return !ci || framing_head_fits(ci->header_size, values > 0 ? (size_t)values : 0,
+                                    cookie ? strlen(cookie) : 0);
+}
+
+/* The first call of every request: refuses what must not be read any
+ * further, each time ending the connection.  MHD_YES to go on. */
+static enum MHD_Result
+check_head(struct request *r, struct MHD_Connection *conn, bool query_was_cut)
+{
+    struct framing framing = {.n_length = 0};
+    const char *fault;
+
+    if (!head_fits(conn)) {
+        client_address(r, conn);
+        r->headers_done = true;
+        /* The pool may be too full for libmicrohttpd to build any reply. */
+        return reply_on_socket(r, conn,
+                               query_was_cut ? API_E_URI_TOO_LONG : API_E_HEADERS_TOO_LARGE, NULL,
+                               "request head too large");
+    }
+    if (query_was_cut) {
+        client_address(r, conn);
+        r->headers_done = true;
+        log_info("%s: refused a query of more than %d parameters", r->client, QUERY_MAX);
+        return reply_and_close(r, conn, API_E_URI_TOO_LONG, NULL);
+    }
+    /* A request whose body a proxy in front may delimit otherwise (see
+     * server/framing.h); the connection must end, as what follows cannot
+     * be told from a next request. */
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_framing, &framing);
+    fault = framing_fault(&framing);
+    if (fault) {
+        client_address(r, conn);
+        r->headers_done = true;
+        log_info("%s: refused an ambiguous %s", r->client, fault);
+        return reply_and_close(r, conn, API_E_BAD_REQUEST, fault);
+    }
+    return MHD_YES;
+}
+
+/* What on_uri() returns for a request whose query it cut. */
+static char query_cut;
+
+/* Called with the request line's URI before libmicrohttpd parses its
+ * query into records in the connection's pool.  A query of more
+ * parameters than any handler reads would fill the pool (and then get no
+ * reply at all): it is cut here, and the request refused with a 414.
+ * libmicrohttpd (0.9.75) parses the query from this very buffer after we
+ * return, hence the write through a const pointer. */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    char *q;
+
+    (void)cls;
+    (void)conn;
+    if (framing_query_params(uri) <= QUERY_MAX)
+        return NULL;
+    q = strchr(uri, '?');
+    q[1] = '\0';
+    return &query_cut;
 }
 
 static enum MHD_Result
@@ -860,11 +926,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
            void **req_cls)
 {
     struct request *r = *req_cls;
-    struct framing framing = {.n_length = 0};
-    const char *fault;
+    enum MHD_Result ret;
 
     (void)version;
-    if (!r) {
+    if (!r || r == (void *)&query_cut) {
+        bool query_was_cut = r != NULL;
+
         r = malloc(sizeof *r);
         if (!r)
             return MHD_NO;
@@ -875,10 +942,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         r->started_us = now_us();
         *req_cls = r;
         atomic_fetch_add(&r->srv->in_flight, 1);
-        MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_framing, &framing);
-        fault = framing_fault(&framing);
-        if (fault)
-            return refuse_framing(r, conn, fault);
+        ret = check_head(r, conn, query_was_cut);
+        if (ret != MHD_YES || r->replied)
+            return ret;
         /* A reply queued before the body phase makes libmicrohttpd close
          * the connection, dropping a keep-alive client's next requests.
          * Without a body nothing is gained by refusing early: wait. */
@@ -915,7 +981,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
     (void)cls;
     (void)conn;
-    if (!r)
+    if (!r || r == (void *)&query_cut)
         return;
     micros = now_us() - r->started_us;
     route = r->match.route ? route_index(r->match.route) : -1;
@@ -1030,8 +1096,9 @@ http_start(const struct config *cfg, char *err, size_t err_len)
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         /* Per connection: request line, headers and read buffer.  Not
          * less: readers' browsers send the news site's cookies too. */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_POOL_BYTES,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_END);
     if (!s->mhd) {
         snprintf(err, err_len, "cannot listen on %s: %s", cfg->listen,

@@ -173,6 +173,72 @@ def ambiguous_framing_is_refused_and_closed(d):
     assert alive(d)
 
 
+# ---- 5. requests past libmicrohttpd's per-connection memory ---------------------
+
+def answer_to(d, payload):
+    """Sends payload on a new connection; returns (its response, whether the
+    daemon closed the connection after it)."""
+    s = connect(d)
+    try:
+        try:
+            s.sendall(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        r = read_response(s, timeout=5)
+        assert r is not None, f"no answer at all ({len(payload)} bytes sent)"
+        closed = r.status != 200 and read_all(s, timeout=3)[1]
+        return r, closed
+    finally:
+        s.close()
+
+
+@tests.test
+def many_query_parameters_get_a_json_414(d):
+    for n in (129, 300, 460, 1000, 3000):
+        q = "&".join(f"a{i}=b" for i in range(n))
+        r, closed = answer_to(d, raw_request("GET", "/api/v1/counts?" + q))
+        json_error(r, 414, "uri_too_long")
+        assert closed
+    q = "&".join(f"article=a{i}" for i in range(100))
+    assert requests.get(d.url + "/api/v1/counts?" + q, timeout=5).status_code == 200
+    assert alive(d)
+
+
+@tests.test
+def long_and_many_headers_always_get_an_answer(d):
+    statuses = set()
+
+    def check(payload, what):
+        r, closed = answer_to(d, payload)
+        statuses.add(r.status)
+        assert r.status in (200, 414, 431), (what, r)
+        if r.status != 200:
+            assert closed, what
+        if r.status != 200 and r.header("content-type") == JSON_CT:
+            json_error(r, r.status, "uri_too_long" if r.status == 414 else "headers_too_large")
+        return r.status
+
+    # one long value, around the size where the memory runs out
+    for n in range(20000, 34000, 97):
+        check(raw_request("GET", "/healthz", [f"X-Big: {'a' * n}"]), f"X-Big of {n}")
+    # many headers, many cookies, and both with many parameters
+    for n in range(100, 700, 9):
+        check(raw_request("GET", "/healthz", [f"X-H{i}: v" for i in range(n)]), f"{n} headers")
+    for n in range(100, 1500, 37):
+        check(raw_request("GET", "/healthz",
+                          ["Cookie: " + "; ".join(f"c{i}=v" for i in range(n))]), f"{n} cookies")
+    q = "&".join(f"a{i}=b" for i in range(128))
+    for n in range(0, 500, 11):
+        check(raw_request("GET", "/api/v1/counts?" + q, [f"X-H{i}: v" for i in range(n)]),
+              f"128 parameters and {n} headers")
+    assert 200 in statuses and 431 in statuses, statuses
+    # a large but reasonable header section is fine
+    r = d.get("/healthz", headers={"X-Big": "a" * 8000, "Cookie": "; ".join(
+        f"c{i}=v{i}" for i in range(100))})
+    assert r.status_code == 200
+    assert alive(d)
+
+
 # ---- 6. SIGTERM while posting ----------------------------------------------
 
 def keep_posting(d, stop, outcomes, lock):

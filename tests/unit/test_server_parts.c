@@ -1,6 +1,7 @@
 /* Server pieces without a socket: option parsing, the rate limiter and
  * X-Forwarded-For, request framing. */
 #include <arpa/inet.h>
+#include <stdint.h>
 
 #include "server/config.h"
 #include "server/forwarded.h"
@@ -75,6 +76,20 @@ check_framing(void)
     CHECK_STR(framing(NULL, L("identity")), "Transfer-Encoding");
     CHECK_STR(framing(NULL, L("chunked;x=1")), "Transfer-Encoding");
     CHECK_STR(framing(NULL, L("")), "Transfer-Encoding");
+
+    CHECK(framing_query_params("/a") == 0);
+    CHECK(framing_query_params("/a?") == 0);
+    CHECK(framing_query_params("/a?x") == 1);
+    CHECK(framing_query_params("/a?x=1&y=2") == 2);
+    CHECK(framing_query_params("/a?x=1&&") == 3);
+    CHECK(framing_query_params("/a?&") == 2);
+    CHECK(framing_head_fits(500, 10, 0));
+    CHECK(framing_head_fits(FRAMING_HEAD_BUDGET - 640, 10, 0));
+    CHECK(!framing_head_fits(FRAMING_HEAD_BUDGET - 639, 10, 0));
+    CHECK(!framing_head_fits(20000, 10, 4000));
+    CHECK(!framing_head_fits(100, FRAMING_HEAD_BUDGET / FRAMING_VALUE_COST + 1, 0));
+    CHECK(!framing_head_fits(SIZE_MAX, 1, 0) && !framing_head_fits(1, 1, SIZE_MAX));
+    CHECK(FRAMING_HEAD_BUDGET < HTTP_POOL_BYTES);
 }
 
 static void
