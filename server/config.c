@@ -16,7 +16,10 @@ const char cfg_serve_usage[] =
     "  --trusted-proxy ADDR            believe X-Forwarded-For from this peer (repeatable)\n"
     "  --max-connections N             open connections in all (1024)\n"
     "  --max-connections-per-address N open connections per client address (0: no cap)\n"
-    "  --timeout SECONDS               close idle or slow connections after this (30)\n"
+    "  --timeout SECONDS               close idle connections, and requests whose headers\n"
+    "                                  are not complete, after this (30)\n"
+    "  --min-body-rate BYTES           past --timeout, a body must have come at this many\n"
+    "                                  bytes a second on average, or is cut off (4096; 0: off)\n"
     "  --threads N                     worker threads (one per CPU)\n"
     "  --text-policy any|vietnamese    accept any language, or Vietnamese only (any)\n"
     "  --max-body-chars N              longest comment body in characters (5000)\n"
@@ -44,6 +47,9 @@ cfg_defaults(struct config *cfg)
     cfg->rate_limit = 10;
     cfg->max_connections = 1024;
     cfg->timeout_seconds = 30;
+    /* 4 KiB/s: a 10 MiB photo from a poor mobile link still arrives (in
+     * 43 minutes); a trickle of bytes does not hold a connection. */
+    cfg->min_body_rate = 4096;
     /* One worker per CPU: with the group-commit writer no worker waits on
      * a disk, so more threads only add switching. */
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -180,6 +186,10 @@ cfg_parse_serve(int argc, char **argv, struct config *cfg, char *err, size_t err
             if (parse_uint(val, 3600, &n) != 0 || n == 0)
                 goto bad;
             cfg->timeout_seconds = (unsigned)n;
+        } else if (strcmp(opt, "--min-body-rate") == 0) {
+            if (parse_uint(val, 1UL << 30, &n) != 0)
+                goto bad;
+            cfg->min_body_rate = (unsigned)n;
         } else if (strcmp(opt, "--threads") == 0) {
             if (parse_uint(val, 256, &n) != 0 || n == 0)
                 goto bad;

@@ -37,6 +37,7 @@
 #include "server/raw_reply.h"
 #include "server/router.h"
 #include "server/upload.h"
+#include "server/watchdog.h"
 #include "server/writer.h"
 
 #define MODERATION_PREFIX "/api/v1/moderation/"
@@ -53,6 +54,7 @@ struct server {
     struct ratelimit *rl;
     struct writer *writer;
     struct cache *cache;
+    struct watchdog *watchdog;
     pthread_key_t db_key;
     atomic_int in_flight;
     atomic_int open_connections;
@@ -69,6 +71,7 @@ enum body_mode {
 
 struct request {
     struct server *srv;
+    struct conn_watch *watch;       /* the connection's deadlines */
     struct route_match match;
     const char *method;
     const char *url;
@@ -165,6 +168,11 @@ queue(struct request *r, struct MHD_Connection *conn, unsigned status,
 
     if (!resp)
         return MHD_NO;
+    if (!watch_none(r->watch)) {
+        /* The watchdog closed the connection first, with its own 408. */
+        MHD_destroy_response(resp);
+        return MHD_NO;
+    }
     add_common_headers(r, conn, resp);
     r->status = status;
     r->replied = true;
@@ -239,8 +247,11 @@ reply_on_socket(struct request *r, struct MHD_Connection *conn, enum api_error e
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     size_t len = 0, body_len = 0;
-    char *msg = raw_reply_new(e, request_lang(conn), field, &len, &body_len);
+    char *msg;
 
+    if (!watch_none(r->watch))
+        return MHD_NO;
+    msg = raw_reply_new(e, request_lang(conn), field, &len, &body_len);
     r->status = api_error_status(e);
     r->replied = true;
     log_info("%s: %s", r->client, why);
@@ -404,33 +415,48 @@ plan_body(struct request *r, struct MHD_Connection *conn)
     return MHD_YES;
 }
 
-/* Marks connections past --max-connections, which are answered 503 and
- * closed (libmicrohttpd's own, higher, limit would leave them waiting in the
+/* Gives every connection its deadlines (server/watchdog.h), and marks
+ * those past --max-connections, which are answered 503 and closed
+ * (libmicrohttpd's own, higher, limit would leave them waiting in the
  * listen queue instead). */
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
               enum MHD_ConnectionNotificationCode toe)
 {
     struct server *s = cls;
-    static int over_limit;
 
-    (void)conn;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         int n = atomic_fetch_add(&s->open_connections, 1) + 1;
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *peer =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
-        *socket_context = n > (int)s->cfg->max_connections ? &over_limit : NULL;
+        *socket_context = fd ? watchdog_add(s->watchdog, fd->connect_fd,
+                                            peer ? peer->client_addr : NULL,
+                                            n > (int)s->cfg->max_connections)
+                             : NULL;
     } else {
+        watchdog_remove(s->watchdog, *socket_context);
+        *socket_context = NULL;
         atomic_fetch_sub(&s->open_connections, 1);
     }
 }
 
-static bool
-connection_over_limit(struct MHD_Connection *conn)
+static struct conn_watch *
+connection_watch(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
-    return ci && ci->socket_context != NULL;
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Past --max-connections, or without deadlines for want of memory. */
+static bool
+connection_over_limit(struct request *r)
+{
+    return !r->watch || watch_over_limit(r->watch);
 }
 
 /* A token that was not accepted: 401, or 503 when the database could not
@@ -457,7 +483,7 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
     struct db *db;
 
     client_address(r, conn);
-    if (atomic_load(&s->stopping) || connection_over_limit(conn)) {
+    if (atomic_load(&s->stopping) || connection_over_limit(r)) {
         struct MHD_Response *resp =
             json_response(r, api_error_json(API_E_UNAVAILABLE, request_lang(conn), NULL), true);
 
@@ -942,6 +968,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         r->started_us = now_us();
         *req_cls = r;
         atomic_fetch_add(&r->srv->in_flight, 1);
+        /* The header section is complete: its deadline gives way to the
+         * body's, or to none. */
+        r->watch = connection_watch(conn);
+        if (!(declares_body(conn) ? watch_body(r->watch, request_lang(conn))
+                                  : watch_none(r->watch)))
+            return MHD_NO;
         ret = check_head(r, conn, query_was_cut);
         if (ret != MHD_YES || r->replied)
             return ret;
@@ -957,10 +989,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         size_t size = *upload_data_size;
 
         *upload_data_size = 0;
+        if (!watch_body_bytes(r->watch, size))
+            return MHD_NO;
         if (r->replied)
             return MHD_YES;
         return on_body(r, conn, upload_data, size);
     }
+    /* The whole body is in: from here on the reply is ours to give, unless
+     * the watchdog has already closed the connection as too slow. */
+    if (!watch_none(r->watch))
+        return MHD_NO;
     if (!r->headers_done) {
         r->headers_done = true;
         if (on_first_call(r, conn) != MHD_YES)
@@ -980,13 +1018,18 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     int route;
 
     (void)cls;
-    (void)conn;
-    if (!r || r == (void *)&query_cut)
+    if (!r || r == (void *)&query_cut) {
+        watch_headers(connection_watch(conn));
         return;
+    }
     micros = now_us() - r->started_us;
     route = r->match.route ? route_index(r->match.route) : -1;
-    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->status == 0)
+    if (r->status == 0 && watch_expired(r->watch))
+        r->status = 408;    /* closed by the watchdog: too slow */
+    else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->status == 0)
         r->status = 499;    /* the client went away before a reply */
+    /* A next request on this connection starts now. */
+    watch_headers(r->watch);
     metrics_request(route, r->status, micros);
     log_request(r->client, r->method, r->url, r->status, r->bytes, micros);
     api_comment_job_free(r->job);
@@ -1071,7 +1114,14 @@ http_start(const struct config *cfg, char *err, size_t err_len)
     s->rl = ratelimit_new(cfg->rate_limit);
     s->cache = cfg->page_cache_bytes ? cache_new(cfg->page_cache_bytes) : NULL;
     s->writer = writer_start(cfg->db_path, &cfg->api, err, err_len);
-    if (!s->writer) {
+    s->watchdog = s->writer ? watchdog_start(cfg->timeout_seconds, cfg->min_body_rate, err,
+                                             err_len)
+                            : NULL;
+    if (!s->watchdog) {
+        if (s->writer) {
+            writer_stop(s->writer);
+            writer_free(s->writer);
+        }
         cache_free(s->cache);
         ratelimit_free(s->rl);
         pthread_key_delete(s->db_key);
@@ -1105,6 +1155,7 @@ http_start(const struct config *cfg, char *err, size_t err_len)
                  errno ? strerror(errno) : "libmicrohttpd refused the settings");
         writer_stop(s->writer);
         writer_free(s->writer);
+        watchdog_stop(s->watchdog);
         cache_free(s->cache);
         ratelimit_free(s->rl);
         pthread_key_delete(s->db_key);
@@ -1149,6 +1200,7 @@ http_stop(struct server *s, unsigned wait_seconds)
     writer_stop(s->writer);
     wait_in_flight(s, now_us() + 2000000u);
     MHD_stop_daemon(s->mhd);
+    watchdog_stop(s->watchdog);     /* every connection is gone */
     writer_free(s->writer);
     cache_free(s->cache);
     ratelimit_free(s->rl);

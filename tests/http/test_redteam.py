@@ -56,6 +56,121 @@ def db_rows(d, sql, args=()):
         con.close()
 
 
+# ---- 1. trickling clients ----------------------------------------------------
+
+def trickle(socks, until, step=0.5):
+    """Sends each socket one byte of its tail every step seconds until it is
+    closed or until passes.  socks: {socket: tail}.  Returns {socket:
+    (seconds after the start when it was closed, or None; bytes read)}."""
+    t0 = time.time()
+    state = {s: [None, b"", 0] for s in socks}
+    while time.time() - t0 < until and any(v[0] is None for v in state.values()):
+        for s, tail in socks.items():
+            st = state[s]
+            if st[0] is not None:
+                continue
+            if select.select([s], [], [], 0)[0]:
+                more, closed = read_all(s, timeout=0.05)
+                st[1] += more
+                if closed:
+                    st[0] = time.time() - t0
+                    continue
+            try:
+                s.sendall(tail[st[2]:st[2] + 1])
+                st[2] += 1
+            except (BrokenPipeError, ConnectionResetError):
+                more, _ = read_all(s, timeout=0.5)
+                st[1] += more
+                st[0] = time.time() - t0
+        time.sleep(step)
+    return {s: (v[0], v[1]) for s, v in state.items()}
+
+
+@tests.test(args=["--timeout", "2", "--max-connections", "10"])
+def trickling_clients_are_closed_at_the_timeout(d):
+    json_head = raw_request("POST", comments_url(), ["Content-Type: application/json",
+                                                     "Content-Length: 4000"])
+    chunked_head = raw_request("POST", comments_url(), ["Content-Type: application/json",
+                                                        "Transfer-Encoding: chunked"])
+    tricklers = [
+        # the header section, a byte at a time
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b"X-Slow: " + b"a" * 100),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b"X-Slow: " + b"a" * 100),
+        (b"", b"GET /api/v1/counts?" + b"a" * 100),
+        (b"POST /api/v1/articles/a/comments HTTP/1.1\r\n", b"X" * 100),
+        # a declared body, a byte at a time
+        (json_head + b'{"author": "Thu", "body": "', b"a" * 100),
+        (json_head + b'{"author": "Thu", "body": "', b"a" * 100),
+        (json_head, b" " * 100),
+        # chunked: a chunk-size line that never ends (libmicrohttpd may
+        # call that malformed when the connection ends), one-byte chunks
+        (chunked_head + b"5", b";" + b"x" * 100),
+        (chunked_head, b"1\r\na\r\n" * 100),
+        (chunked_head + b'10\r\n{"author": "Thu"\r\n', b"1\r\na\r\n" * 100),
+    ]
+    time.sleep(0.5)     # the start-up check's connection is gone: ten slots free
+    socks = {}
+    for head, tail in tricklers:
+        s = connect(d, timeout=10)
+        if head:
+            s.sendall(head)
+        socks[s] = tail
+    # One byte every 0.5 s keeps libmicrohttpd's idle timeout (2 s) from
+    # ever firing; the daemon must close them all at --timeout anyway.
+    result = trickle(socks, until=8)
+    for s in socks:
+        s.close()
+    for i, (s, (closed_at, data)) in enumerate(result.items()):
+        assert closed_at is not None, f"trickler {i} still open after 8 s"
+        assert closed_at < 2 + 1.8, f"trickler {i} closed only after {closed_at:.1f} s"
+        if data:
+            r = one_response(data)
+            if i == 7 and r.status == 400:
+                continue
+            json_error(r, 408, "request_timeout")
+    # ... and a new client is served, not refused past --max-connections
+    r = requests.get(d.url + "/healthz", timeout=5)
+    assert r.status_code == 200, r.status_code
+    assert queue_total(d) == 0
+    log = read_log(d)
+    assert "request_timeout" in log or " 408 " in log, log[-1500:]
+
+
+@tests.test(args=["--timeout", "1", "--min-body-rate", "4096"])
+def slow_but_honest_uploads_are_accepted(d):
+    """A body that keeps to --min-body-rate may take longer than --timeout."""
+    boundary = "slowHonestBoundary"
+    data = png_bytes(24 * 1024)
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"author\"\r\n\r\nThu\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\n{GOOD}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; "
+            f"filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n").encode() + data \
+        + f"\r\n--{boundary}--\r\n".encode()
+    s = connect(d, timeout=10)
+    s.sendall(raw_request("POST", comments_url(),
+                          [f"Content-Type: multipart/form-data; boundary={boundary}",
+                           f"Content-Length: {len(body)}"]))
+    # about 10 KiB/s: 2.5 s in all, well past --timeout 1
+    t0 = time.time()
+    for i in range(0, len(body), 1024):
+        s.sendall(body[i:i + 1024])
+        time.sleep(0.1)
+    assert time.time() - t0 > 2
+    r = read_response(s, timeout=10)
+    s.close()
+    assert r is not None, "no answer to a slow upload"
+    assert r.status == 201, r
+    assert len(r.json()["attachments"]) == 1, r.body
+    # slow headers within --timeout are fine too
+    s = connect(d, timeout=10)
+    for piece in (b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n", b"\r\n"):
+        s.sendall(piece)
+        time.sleep(0.25)
+    r = read_response(s, timeout=5)
+    s.close()
+    assert r is not None and r.status == 200, r
+
+
 # ---- 2. X-Forwarded-For behind trusted proxies ---------------------------------
 
 def post_from(d, *xff_lines):

@@ -1,5 +1,5 @@
 /* Server pieces without a socket: option parsing, the rate limiter and
- * X-Forwarded-For, request framing. */
+ * X-Forwarded-For, request framing, connection deadlines. */
 #include <arpa/inet.h>
 #include <stdint.h>
 
@@ -7,6 +7,7 @@
 #include "server/forwarded.h"
 #include "server/framing.h"
 #include "server/ratelimit.h"
+#include "server/watchdog.h"
 #include "check.h"
 
 /* forwarded_client() over the given lines, with proxies 10.0.0.1, 10.0.0.2
@@ -93,6 +94,30 @@ check_framing(void)
 }
 
 static void
+check_deadlines(void)
+{
+    /* --timeout 30, --min-body-rate 4096 */
+    CHECK(!watch_deadline_passed(WATCH_HEADERS, 30000, 0, 30, 4096));
+    CHECK(watch_deadline_passed(WATCH_HEADERS, 30001, 0, 30, 4096));
+    CHECK(watch_deadline_passed(WATCH_HEADERS, 30001, 1u << 30, 30, 4096));
+    /* a body: nothing is judged within the timeout */
+    CHECK(!watch_deadline_passed(WATCH_BODY, 30000, 0, 30, 4096));
+    /* then an average of 4096 bytes a second since the headers */
+    CHECK(watch_deadline_passed(WATCH_BODY, 31000, 15, 30, 4096));
+    CHECK(watch_deadline_passed(WATCH_BODY, 31000, 4096u * 31 - 1, 30, 4096));
+    CHECK(!watch_deadline_passed(WATCH_BODY, 31000, 4096u * 31, 30, 4096));
+    /* 10 MiB at 8 KiB/s: 1280 s, never cut */
+    for (uint64_t t = 0; t <= 1280; t += 10)
+        CHECK(!watch_deadline_passed(WATCH_BODY, t * 1000, t * 8192, 30, 4096));
+    CHECK(!watch_deadline_passed(WATCH_BODY, 3600000, 0, 30, 0));  /* rate off */
+    CHECK(!watch_deadline_passed(WATCH_NONE, 3600000, 0, 30, 4096));
+    CHECK(!watch_deadline_passed(WATCH_EXPIRED, 3600000, 0, 30, 4096));
+    /* a connection without deadlines */
+    CHECK(watch_headers(NULL) && watch_body(NULL, API_LANG_VI) && watch_body_bytes(NULL, 1) &&
+          watch_none(NULL) && !watch_expired(NULL));
+}
+
+static void
 check_forwarded(void)
 {
     struct sockaddr_storage proxies[1];
@@ -176,6 +201,11 @@ main(void)
     char *a9[] = {"--page-cache-mb", "x"};
     CHECK(parse(&cfg, 2, a9) == CFG_USAGE);
     CHECK(parse(&cfg, 0, NULL) == CFG_OK && cfg.page_cache_bytes == 16u * 1024 * 1024);
+    CHECK(cfg.min_body_rate == 4096 && cfg.timeout_seconds == 30);
+    char *a10[] = {"--min-body-rate", "0", "--timeout", "5"};
+    CHECK(parse(&cfg, 4, a10) == CFG_OK && cfg.min_body_rate == 0 && cfg.timeout_seconds == 5);
+    char *a11[] = {"--min-body-rate", "fast"};
+    CHECK(parse(&cfg, 2, a11) == CFG_USAGE);
 
     CHECK(cfg_parse_listen("[::1]:8080", &ss, &len) == 0 && ss.ss_family == AF_INET6);
     CHECK(cfg_parse_listen(":8080", &ss, &len) == 0 && ss.ss_family == AF_INET);
@@ -211,5 +241,6 @@ main(void)
 
     check_forwarded();
     check_framing();
+    check_deadlines();
     return check_report();
 }
