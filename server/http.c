@@ -566,7 +566,7 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         }
     }
     if (r->mode == BODY_FORM) {
-        r->form = upload_begin(conn, &s->cfg->api);
+        r->form = upload_begin(header(conn, "Content-Type"), &s->cfg->api);
         if (!r->form)
             return reply_error(r, conn, API_E_BAD_MULTIPART, "Content-Type");
     }

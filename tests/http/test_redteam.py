@@ -288,6 +288,101 @@ def ambiguous_framing_is_refused_and_closed(d):
     assert alive(d)
 
 
+# ---- 4. multipart parameters ------------------------------------------------
+
+def form(parts, boundary="rtB0undary"):
+    """parts: (Content-Disposition value, extra header lines, data)."""
+    out = b""
+    for disposition, extra, data in parts:
+        out += b"--" + boundary.encode() + b"\r\n"
+        out += b"Content-Disposition: " + disposition.encode("utf-8") + b"\r\n"
+        for h in extra:
+            out += h.encode() + b"\r\n"
+        out += b"\r\n" + (data if isinstance(data, bytes) else data.encode()) + b"\r\n"
+    return out + b"--" + boundary.encode() + b"--\r\n"
+
+
+TEXT_PARTS = [('form-data; name="author"', [], "Thu Thảo"), ('form-data; name="body"', [], GOOD)]
+
+
+def post_form(d, parts, ctype="multipart/form-data; boundary=rtB0undary", boundary="rtB0undary"):
+    return d.request("POST", comments_url(), data=form(parts, boundary),
+                     headers={"Content-Type": ctype})
+
+
+@tests.test
+def multipart_parameters_as_rfc_7578_allows(d):
+    img = jpeg_bytes(3000)
+    # quoted boundaries, with and without further parameters
+    for ctype, boundary in [
+        ('multipart/form-data; boundary="rtB0undary"', "rtB0undary"),
+        ('multipart/form-data; boundary="rt b0undary:+"; charset=utf-8', "rt b0undary:+"),
+        ('multipart/form-data; charset=utf-8; BOUNDARY=rtB0undary', "rtB0undary"),
+        ('Multipart/Form-Data;boundary=rtB0undary', "rtB0undary"),
+    ]:
+        c = jexpect(post_form(d, TEXT_PARTS, ctype, boundary), 201)
+        assert c["author"] == "Thu Thảo" and c["body"] == GOOD, (ctype, c)
+    # file parts with parameters in any case, quoted or not, or filename* only
+    for disposition, name in [
+        ("form-data; NAME=attachment; FILENAME=a.jpg", "a.jpg"),
+        ("form-data; name=attachment; filename=a.jpg", "a.jpg"),
+        ('FORM-DATA;name="attachment";filename="b c.jpg"', "b c.jpg"),
+        ("form-data; name=\"attachment\"; filename*=UTF-8''%E1%BA%A2nh%20m%E1%BB%9Bi.jpg",
+         "Ảnh mới.jpg"),
+        ("form-data; name=\"attachment\"; filename=\"x.jpg\"; filename*=utf-8''%C3%BD.jpg",
+         "ý.jpg"),
+        ('form-data; name="attachment"; filename="q\\"uote.jpg"', "quote.jpg"),
+        ('form-data; name="attachment"; filename="C:\\x\\y.jpg"', "y.jpg"),
+        ('form-data; filename="first.jpg"; name="attachment"', "first.jpg"),
+    ]:
+        parts = TEXT_PARTS + [(disposition, ["Content-Type: image/jpeg"], img)]
+        c = jexpect(post_form(d, parts), 201)
+        assert [a["filename"] for a in c["attachments"]] == [name], (disposition, c)
+    # text parts with unquoted or upper-case names
+    parts = [("form-data; NAME=author", [], "Thu Thảo"), ("form-data;name=body", [], GOOD)]
+    c = jexpect(post_form(d, parts), 201)
+    assert c["author"] == "Thu Thảo" and c["body"] == GOOD, c
+    # an empty file input (a browser's "no file chosen") is no attachment
+    parts = TEXT_PARTS + [('form-data; name="attachment"; filename=""',
+                           ["Content-Type: application/octet-stream"], b"")]
+    c = jexpect(post_form(d, parts), 201)
+    assert c["attachments"] == [], c
+
+
+@tests.test
+def attachment_parts_that_are_not_files_are_refused(d):
+    img = jpeg_bytes(3000)
+    before = queue_total(d)
+    for disposition, extra in [
+        ('form-data; name="attachment"', []),                         # no file name
+        ("form-data; name=\"attachment\"; filename*=KOI8-R''%E1.jpg", []),   # unknown charset
+        ("form-data; name=\"attachment\"; filename*=UTF-8''%ZZ.jpg", []),    # bad escape
+        ("form-data; name=\"attachment\"; filename*=UTF-8''%C3.jpg", []),    # bad UTF-8
+        ('form-data; name="attachment"; filename="a.jpg"; filename="b.jpg"', []),
+        ('form-data; name="attachment"; name="body"; filename="a.jpg"', []),
+        ('form-data; name="attachment"; filename="a.jpg', []),        # unterminated quote
+        ('attachment; name="attachment"; filename="a.jpg"', []),      # not form-data
+        ('form-data; name="attachment"; filename="a.jpg"', ["Content-Transfer-Encoding: base64"]),
+    ]:
+        parts = TEXT_PARTS + [(disposition, ["Content-Type: image/jpeg"] + extra, img)]
+        r = post_form(d, parts)
+        jexpect(r, 400, "bad_request")
+    # a part without Content-Disposition, or without a name
+    for disposition in ["", "form-data", 'form-data; filename="a.jpg"']:
+        raw = form(TEXT_PARTS + [(disposition, [], img)]).replace(b"Content-Disposition: \r\n", b"")
+        r = d.request("POST", comments_url(), data=raw,
+                      headers={"Content-Type": "multipart/form-data; boundary=rtB0undary"})
+        jexpect(r, 400, "bad_request")
+    # boundaries RFC 2046 does not allow
+    for ctype in ['multipart/form-data; boundary=""', "multipart/form-data; boundary=",
+                  "multipart/form-data", "multipart/form-data; boundary=" + "b" * 71,
+                  'multipart/form-data; boundary="unterminated']:
+        r = d.request("POST", comments_url(), data=form(TEXT_PARTS),
+                      headers={"Content-Type": ctype})
+        jexpect(r, 400, "bad_request")
+    assert queue_total(d) == before
+
+
 # ---- 5. requests past libmicrohttpd's per-connection memory ---------------------
 
 def answer_to(d, payload):
