@@ -122,7 +122,8 @@ def trickling_clients_are_closed_at_the_timeout(d):
         s.close()
     for i, (s, (closed_at, data)) in enumerate(result.items()):
         assert closed_at is not None, f"trickler {i} still open after 8 s"
-        assert closed_at < 2 + 1.8, f"trickler {i} closed only after {closed_at:.1f} s"
+        # --timeout 2, checked five times a second; slack for a loaded machine
+        assert closed_at < 2 + 2.5, f"trickler {i} closed only after {closed_at:.1f} s"
         if data:
             r = one_response(data)
             if i == 7 and r.status == 400:
