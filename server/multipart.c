@@ -318,7 +318,8 @@ parse_headers(struct multipart *m, char *block, size_t len, struct multipart_par
                 return -1;
             disposition = true;
         } else if (name_is(line, name_len, "Content-Type")) {
-            if (part->content_type || !(part->content_type = keep(m, value, (size_t)(vend - value))))
+            if (part->content_type ||
+                !(part->content_type = keep(m, value, (size_t)(vend - value))))
                 return -1;
         } else if (name_is(line, name_len, "Content-Transfer-Encoding")) {
             /* RFC 7578 §4.7: deprecated; only identity codings are read. */
@@ -329,7 +330,7 @@ parse_headers(struct multipart *m, char *block, size_t len, struct multipart_par
                   (n == 6 && strncasecmp(value, "binary", 6) == 0)))
                 return -1;
         }
-        line = eol + 2;
+        line = eol == end ? end : eol + 2;
     }
     return disposition ? 0 : -1;
 }

@@ -163,10 +163,12 @@ main(void)
                         "x") END,
                    MULTIPART_OK, "f|\xe1\xba\xa2nh m\xe1\xbb\x9bi.jpg|=x;");
     same_in_pieces("XyZ",
-                   PART("form-data; name=f; filename=\"plain.jpg\"; filename*=iso-8859-1'vi'%E9.jpg",
+                   PART("form-data; name=f; filename=\"plain.jpg\"; "
+                        "filename*=iso-8859-1'vi'%E9.jpg",
                         "") END,
                    MULTIPART_OK, "f|\xc3\xa9.jpg|=;");
-    same_in_pieces("XyZ", "--XyZ\r\nContent-Disposition: form-data;\r\n name=\"folded\"\r\n\r\nv\r\n" END,
+    same_in_pieces("XyZ",
+                   "--XyZ\r\nContent-Disposition: form-data;\r\n name=\"folded\"\r\n\r\nv\r\n" END,
                    MULTIPART_OK, "folded|-|=v;");
     same_in_pieces("XyZ", PART("form-data; name=\"x\"; other=\"a;b\"", "") END "epilogue",
                    MULTIPART_OK, "x|-|=;");
