@@ -59,14 +59,14 @@ auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX], char
     return -1;
 }
 
-int
+enum auth_result
 auth_check(struct db *db, const char *h, char *name_buf, size_t name_len)
 {
     unsigned char hash[TOKEN_HASH_BYTES], stored[TOKEN_HASH_BYTES];
     size_t len;
 
     if (!h || strncasecmp(h, "Bearer ", 7) != 0)
-        return -1;
+        return AUTH_DENIED;
     h += 7;
     while (*h == ' ')
         h++;
@@ -74,11 +74,17 @@ auth_check(struct db *db, const char *h, char *name_buf, size_t name_len)
     while (len > 0 && h[len - 1] == ' ')
         len--;
     if (len == 0 || len >= AUTH_TOKEN_MAX)
-        return -1;
+        return AUTH_DENIED;
     /* The lookup is by hash, so its timing says nothing about how much of a
      * guessed token was right; the compare below is constant-time anyway. */
     token_hash(h, len, hash);
-    if (db_token_find(db, hash, name_buf, name_len, stored) != DB_OK)
-        return -1;
-    return sodium_memcmp(hash, stored, TOKEN_HASH_BYTES) == 0 ? 0 : -1;
+    switch (db_token_find(db, hash, name_buf, name_len, stored)) {
+    case DB_OK:
+        break;
+    case DB_NOT_FOUND:
+        return AUTH_DENIED;
+    default:
+        return AUTH_UNAVAILABLE;
+    }
+    return sodium_memcmp(hash, stored, TOKEN_HASH_BYTES) == 0 ? AUTH_OK : AUTH_DENIED;
 }

@@ -36,6 +36,7 @@ struct config {
     unsigned max_connections;
     unsigned max_connections_per_address;  /* 0: no cap */
     unsigned timeout_seconds;           /* idle or slow connections */
+    unsigned min_body_rate;             /* bytes a second past the timeout; 0: none */
     unsigned threads;
     size_t max_json_bytes;
     size_t page_cache_bytes;            /* 0: no page cache */

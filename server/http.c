@@ -29,12 +29,16 @@
 #include "db/db.h"
 #include "server/assets.h"
 #include "server/cache.h"
+#include "server/forwarded.h"
+#include "server/framing.h"
 #include "server/http.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
+#include "server/raw_reply.h"
 #include "server/router.h"
 #include "server/upload.h"
+#include "server/watchdog.h"
 #include "server/writer.h"
 
 #define MODERATION_PREFIX "/api/v1/moderation/"
@@ -51,6 +55,7 @@ struct server {
     struct ratelimit *rl;
     struct writer *writer;
     struct cache *cache;
+    struct watchdog *watchdog;
     pthread_key_t db_key;
     atomic_int in_flight;
     atomic_bool stopping;           /* new requests are refused with 503 */
@@ -66,6 +71,7 @@ enum body_mode {
 
 struct request {
     struct server *srv;
+    struct conn_watch *watch;       /* the connection's deadlines */
     struct route_match match;
     const char *method;
     const char *url;
@@ -164,6 +170,11 @@ queue(struct request *r, struct MHD_Connection *conn, unsigned status,
 
     if (!resp)
         return MHD_NO;
+    if (!watch_none(r->watch)) {
+        /* The watchdog closed the connection first, with its own 408. */
+        MHD_destroy_response(resp);
+        return MHD_NO;
+    }
     add_common_headers(r, conn, resp);
     r->status = status;
     r->replied = true;
@@ -221,42 +232,56 @@ reply_error(struct request *r, struct MHD_Connection *conn, enum api_error e,
         MHD_add_response_header(resp, "Allow", r->match.allow);
     if (resp && e == API_E_UNAUTHORIZED)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"ykien\"");
+    if (resp && e == API_E_UNAVAILABLE)
+        MHD_add_response_header(resp, "Retry-After", "1");
     return queue(r, conn, api_error_status(e), resp);
 }
 
-/* Past a limit in a body without a declared length, libmicrohttpd cannot
- * queue a reply any more: write the error straight to the socket, then
- * close the connection (return MHD_NO). */
+/* Where libmicrohttpd cannot queue a reply (past a limit in a body without
+ * a declared length, or with the connection's memory pool full): writes the
+ * error straight to the socket, then closes the connection (returns
+ * MHD_NO).  why goes to the log, before the client can see the reply's
+ * end. */
 static enum MHD_Result
-cut_off(struct request *r, struct MHD_Connection *conn, enum api_error e, const char *field)
+reply_on_socket(struct request *r, struct MHD_Connection *conn, enum api_error e,
+                const char *field, const char *why)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    json_t *body = api_error_json(e, request_lang(conn), field);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    char head[512];
-    int n;
+    size_t len = 0, body_len = 0;
+    char *msg;
 
-    json_decref(body);
+    if (!watch_none(r->watch))
+        return MHD_NO;
+    msg = raw_reply_new(e, request_lang(conn), field, &len, &body_len);
     r->status = api_error_status(e);
     r->replied = true;
-    /* Logged before the client can see the end of the reply. */
-    log_info("%s: body cut off past a limit", r->client);
-    if (ci && text) {
-        n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %u %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n"
-                     "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n",
-                     r->status, MHD_get_reason_phrase_for(r->status), strlen(text));
-        if (n > 0 && (size_t)n < sizeof head &&
-            send(ci->connect_fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n &&
-            send(ci->connect_fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT) > 0) {
-            r->bytes = strlen(text);
-            shutdown(ci->connect_fd, SHUT_WR);
-        }
+    log_info("%s: %s", r->client, why);
+    if (ci && msg && raw_reply_send(ci->connect_fd, msg, len)) {
+        r->bytes = body_len;
+        shutdown(ci->connect_fd, SHUT_WR);
     }
-    free(text);
+    free(msg);
     return MHD_NO;
+}
+
+static enum MHD_Result
+cut_off(struct request *r, struct MHD_Connection *conn, enum api_error e, const char *field)
+{
+    return reply_on_socket(r, conn, e, field, "body cut off past a limit");
+}
+
+/* Queues the error with Connection: close: the connection ends after it. */
+static enum MHD_Result
+reply_and_close(struct request *r, struct MHD_Connection *conn, enum api_error e,
+                const char *field)
+{
+    struct MHD_Response *resp =
+        json_response(r, api_error_json(e, request_lang(conn), field), true);
+
+    if (resp)
+        MHD_add_response_header(resp, "Connection", "close");
+    return queue(r, conn, api_error_status(e), resp);
 }
 
 /* ---- first call ------------------------------------------------------- */
@@ -277,23 +302,31 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
     return MHD_YES;
 }
 
-static bool
-same_ip(const struct sockaddr *a, const struct sockaddr_storage *b)
+struct xff_lines {
+    const char *line[FORWARDED_LINES_MAX];
+    size_t n;
+};
+
+/* Keeps the last FORWARDED_LINES_MAX X-Forwarded-For lines, in order: the
+ * ones on the right are those our proxies wrote. */
+static enum MHD_Result
+collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    if (a->sa_family != b->ss_family)
-        return false;
-    if (a->sa_family == AF_INET)
-        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-                      &((const struct sockaddr_in *)b)->sin_addr, sizeof(struct in_addr)) == 0;
-    if (a->sa_family == AF_INET6)
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr,
-                      sizeof(struct in6_addr)) == 0;
-    return false;
+    struct xff_lines *x = cls;
+
+    (void)kind;
+    if (strcasecmp(key, "X-Forwarded-For") != 0 || !value)
+        return MHD_YES;
+    if (x->n == FORWARDED_LINES_MAX) {
+        memmove(x->line, x->line + 1, sizeof x->line - sizeof x->line[0]);
+        x->n--;
+    }
+    x->line[x->n++] = value;
+    return MHD_YES;
 }
 
 /* The client address: the TCP peer, or, when the peer is a trusted proxy,
- * the last address of X-Forwarded-For (the one that proxy saw). */
+ * what X-Forwarded-For says behind it (see server/forwarded.h). */
 static void
 client_address(struct request *r, struct MHD_Connection *conn)
 {
@@ -301,6 +334,8 @@ client_address(struct request *r, struct MHD_Connection *conn)
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
     const struct config *cfg = r->srv->cfg;
+    struct xff_lines xff = {.n = 0};
+    char forwarded[FORWARDED_ADDR_MAX];
 
     snprintf(r->client, sizeof r->client, "unknown");
     if (!sa)
@@ -311,31 +346,11 @@ client_address(struct request *r, struct MHD_Connection *conn)
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
                   sizeof r->client);
-    for (int i = 0; i < cfg->n_proxies; i++) {
-        const char *xff;
-        const char *last;
-        char candidate[CLIENT_MAX];
-        struct sockaddr_storage parsed;
-        size_t len;
-
-        if (!same_ip(sa, &cfg->proxies[i]))
-            continue;
-        xff = header(conn, "X-Forwarded-For");
-        if (!xff)
-            return;
-        last = strrchr(xff, ',');
-        last = last ? last + 1 : xff;
-        while (*last == ' ')
-            last++;
-        len = strcspn(last, " ");
-        if (len == 0 || len >= sizeof candidate)
-            return;
-        memcpy(candidate, last, len);
-        candidate[len] = '\0';
-        if (cfg_parse_ip(candidate, &parsed) == 0)
-            memcpy(r->client, candidate, len + 1);
+    if (cfg->n_proxies == 0 || !forwarded_trusted(sa, cfg->proxies, cfg->n_proxies))
         return;
-    }
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_xff, &xff);
+    if (forwarded_client(xff.line, xff.n, cfg->proxies, cfg->n_proxies, forwarded) == 0)
+        snprintf(r->client, sizeof r->client, "%s", forwarded);
 }
 
 static bool
@@ -402,33 +417,62 @@ plan_body(struct request *r, struct MHD_Connection *conn)
     return MHD_YES;
 }
 
-/* Marks connections past --max-connections, which are answered 503 and
- * closed (libmicrohttpd's own, higher, limit would leave them waiting in the
+/* Gives every connection its deadlines (server/watchdog.h), and marks
+ * those past --max-connections, which are answered 503 and closed
+ * (libmicrohttpd's own, higher, limit would leave them waiting in the
  * listen queue instead). */
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
               enum MHD_ConnectionNotificationCode toe)
 {
     struct server *s = cls;
-    static int over_limit;
 
-    (void)conn;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         int n = metrics_connection_opened();
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *peer =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
-        *socket_context = n > (int)s->cfg->max_connections ? &over_limit : NULL;
+        *socket_context = fd ? watchdog_add(s->watchdog, fd->connect_fd,
+                                            peer ? peer->client_addr : NULL,
+                                            n > (int)s->cfg->max_connections)
+                             : NULL;
     } else {
         metrics_connection_closed();
+        watchdog_remove(s->watchdog, *socket_context);
+        *socket_context = NULL;
     }
 }
 
-static bool
-connection_over_limit(struct MHD_Connection *conn)
+static struct conn_watch *
+connection_watch(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
-    return ci && ci->socket_context != NULL;
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Past --max-connections, or without deadlines for want of memory. */
+static bool
+connection_over_limit(struct request *r)
+{
+    return !r->watch || watch_over_limit(r->watch);
+}
+
+/* A token that was not accepted: 401, or 503 when the database could not
+ * tell (a busy database must not make a moderator doubt their token). */
+static enum MHD_Result
+refuse_token(struct request *r, struct MHD_Connection *conn, enum auth_result token,
+             const char *where)
+{
+    if (token == AUTH_UNAVAILABLE) {
+        log_error("%s: moderator token not checked on %s: database unavailable", r->client, where);
+        return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
+    }
+    log_info("%s: refused moderator token on %s", r->client, where);
+    return reply_error(r, conn, API_E_UNAUTHORIZED, NULL);
 }
 
 static enum MHD_Result
@@ -437,10 +481,11 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
     struct server *s = r->srv;
     const struct route *route;
     enum route_result found;
+    enum auth_result token;
     struct db *db;
 
     client_address(r, conn);
-    if (atomic_load(&s->stopping) || connection_over_limit(conn)) {
+    if (atomic_load(&s->stopping) || connection_over_limit(r)) {
         struct MHD_Response *resp =
             json_response(r, api_error_json(API_E_UNAVAILABLE, request_lang(conn), NULL), true);
 
@@ -469,10 +514,9 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         db = thread_db(s);
         if (!db)
             return reply_error(r, conn, API_E_UNAVAILABLE, NULL);
-        if (auth_check(db, header(conn, "Authorization"), r->moderator, sizeof r->moderator) != 0) {
-            log_info("%s: refused moderator token", r->client);
-            return reply_error(r, conn, API_E_UNAUTHORIZED, NULL);
-        }
+        token = auth_check(db, header(conn, "Authorization"), r->moderator, sizeof r->moderator);
+        if (token != AUTH_OK)
+            return refuse_token(r, conn, token, "the moderation prefix");
     }
     switch (found) {
     case ROUTE_NO_PATH:
@@ -505,10 +549,10 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
     if (route->auth != ROUTE_PUBLIC && !r->moderator[0]) {
         const char *authz = header(conn, "Authorization");
 
-        if ((authz || route->auth == ROUTE_MODERATOR) &&
-            auth_check(db, authz, r->moderator, sizeof r->moderator) != 0) {
-            log_info("%s: refused moderator token on %s", r->client, route->name);
-            return reply_error(r, conn, API_E_UNAUTHORIZED, NULL);
+        if (authz || route->auth == ROUTE_MODERATOR) {
+            token = auth_check(db, authz, r->moderator, sizeof r->moderator);
+            if (token != AUTH_OK)
+                return refuse_token(r, conn, token, route->name);
         }
     }
     if (plan_body(r, conn) != MHD_YES || r->replied)
@@ -533,7 +577,7 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
         }
     }
     if (r->mode == BODY_FORM) {
-        r->form = upload_begin(conn, &s->cfg->api);
+        r->form = upload_begin(header(conn, "Content-Type"), &s->cfg->api);
         if (!r->form)
             return reply_error(r, conn, API_E_BAD_MULTIPART, "Content-Type");
     }
@@ -824,14 +868,108 @@ on_last_call(struct request *r, struct MHD_Connection *conn)
 }
 
 static enum MHD_Result
+collect_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct framing *f = cls;
+
+    (void)kind;
+    if (strcasecmp(key, "Content-Length") == 0) {
+        if (f->n_length < 2)
+            f->length[f->n_length] = value;
+        f->n_length++;
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        if (f->n_encoding < 2)
+            f->encoding[f->n_encoding] = value;
+        f->n_encoding++;
+    }
+    return MHD_YES;
+}
+
+/* The pool bytes the request's head takes (see server/framing.h). */
+static bool
+head_fits(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    int values = MHD_get_connection_values(
+        conn, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND, NULL, NULL);
+    const char *cookie = header(conn, "Cookie");
+
+    return !ci || framing_head_fits(ci->header_size, values > 0 ? (size_t)values : 0,
+                                    cookie ? strlen(cookie) : 0);
+}
+
+/* The first call of every request: refuses what must not be read any
+ * further, each time ending the connection.  MHD_YES to go on. */
+static enum MHD_Result
+check_head(struct request *r, struct MHD_Connection *conn, bool query_was_cut)
+{
+    struct framing framing = {.n_length = 0};
+    const char *fault;
+
+    if (!head_fits(conn)) {
+        client_address(r, conn);
+        r->headers_done = true;
+        /* The pool may be too full for libmicrohttpd to build any reply. */
+        return reply_on_socket(r, conn,
+                               query_was_cut ? API_E_URI_TOO_LONG : API_E_HEADERS_TOO_LARGE, NULL,
+                               "request head too large");
+    }
+    if (query_was_cut) {
+        client_address(r, conn);
+        r->headers_done = true;
+        log_info("%s: refused a query of more than %d parameters", r->client, QUERY_MAX);
+        return reply_and_close(r, conn, API_E_URI_TOO_LONG, NULL);
+    }
+    /* A request whose body a proxy in front may delimit otherwise (see
+     * server/framing.h); the connection must end, as what follows cannot
+     * be told from a next request. */
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_framing, &framing);
+    fault = framing_fault(&framing);
+    if (fault) {
+        client_address(r, conn);
+        r->headers_done = true;
+        log_info("%s: refused an ambiguous %s", r->client, fault);
+        return reply_and_close(r, conn, API_E_BAD_REQUEST, fault);
+    }
+    return MHD_YES;
+}
+
+/* What on_uri() returns for a request whose query it cut. */
+static char query_cut;
+
+/* Called with the request line's URI before libmicrohttpd parses its
+ * query into records in the connection's pool.  A query of more
+ * parameters than any handler reads would fill the pool (and then get no
+ * reply at all): it is cut here, and the request refused with a 414.
+ * libmicrohttpd (0.9.75) parses the query from this very buffer after we
+ * return, hence the write through a const pointer. */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    char *q;
+
+    (void)cls;
+    (void)conn;
+    if (framing_query_params(uri) <= QUERY_MAX)
+        return NULL;
+    q = strchr(uri, '?');
+    q[1] = '\0';
+    return &query_cut;
+}
+
+static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size,
            void **req_cls)
 {
     struct request *r = *req_cls;
+    enum MHD_Result ret;
 
     (void)version;
-    if (!r) {
+    if (!r || r == (void *)&query_cut) {
+        bool query_was_cut = r != NULL;
+
         r = malloc(sizeof *r);
         if (!r)
             return MHD_NO;
@@ -842,6 +980,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         r->started_us = now_us();
         *req_cls = r;
         atomic_fetch_add(&r->srv->in_flight, 1);
+        /* The header section is complete: its deadline gives way to the
+         * body's, or to none. */
+        r->watch = connection_watch(conn);
+        if (!(declares_body(conn) ? watch_body(r->watch, request_lang(conn))
+                                  : watch_none(r->watch)))
+            return MHD_NO;
+        ret = check_head(r, conn, query_was_cut);
+        if (ret != MHD_YES || r->replied)
+            return ret;
         /* A reply queued before the body phase makes libmicrohttpd close
          * the connection, dropping a keep-alive client's next requests.
          * Without a body nothing is gained by refusing early: wait. */
@@ -854,10 +1001,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         size_t size = *upload_data_size;
 
         *upload_data_size = 0;
+        if (!watch_body_bytes(r->watch, size))
+            return MHD_NO;
         if (r->replied)
             return MHD_YES;
         return on_body(r, conn, upload_data, size);
     }
+    /* The whole body is in: from here on the reply is ours to give, unless
+     * the watchdog has already closed the connection as too slow. */
+    if (!watch_none(r->watch))
+        return MHD_NO;
     if (!r->headers_done) {
         r->headers_done = true;
         if (on_first_call(r, conn) != MHD_YES)
@@ -877,13 +1030,18 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     int route;
 
     (void)cls;
-    (void)conn;
-    if (!r)
+    if (!r || r == (void *)&query_cut) {
+        watch_headers(connection_watch(conn));
         return;
+    }
     micros = now_us() - r->started_us;
     route = r->match.route ? route_index(r->match.route) : -1;
-    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->status == 0)
+    if (r->status == 0 && watch_expired(r->watch))
+        r->status = 408;    /* closed by the watchdog: too slow */
+    else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->status == 0)
         r->status = 499;    /* the client went away before a reply */
+    /* A next request on this connection starts now. */
+    watch_headers(r->watch);
     metrics_request(route, r->status, micros);
     log_request(r->client, r->method, r->url, r->status, r->bytes, micros);
     api_comment_job_free(r->job);
@@ -968,7 +1126,14 @@ http_start(const struct config *cfg, char *err, size_t err_len)
     s->rl = ratelimit_new(cfg->rate_limit);
     s->cache = cfg->page_cache_bytes ? cache_new(cfg->page_cache_bytes) : NULL;
     s->writer = writer_start(cfg->db_path, &cfg->api, err, err_len);
-    if (!s->writer) {
+    s->watchdog = s->writer ? watchdog_start(cfg->timeout_seconds, cfg->min_body_rate, err,
+                                             err_len)
+                            : NULL;
+    if (!s->watchdog) {
+        if (s->writer) {
+            writer_stop(s->writer);
+            writer_free(s->writer);
+        }
         cache_free(s->cache);
         ratelimit_free(s->rl);
         pthread_key_delete(s->db_key);
@@ -993,14 +1158,16 @@ http_start(const struct config *cfg, char *err, size_t err_len)
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         /* Per connection: request line, headers and read buffer.  Not
          * less: readers' browsers send the news site's cookies too. */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_POOL_BYTES,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_END);
     if (!s->mhd) {
         snprintf(err, err_len, "cannot listen on %s: %s", cfg->listen,
                  errno ? strerror(errno) : "libmicrohttpd refused the settings");
         writer_stop(s->writer);
         writer_free(s->writer);
+        watchdog_stop(s->watchdog);
         cache_free(s->cache);
         ratelimit_free(s->rl);
         pthread_key_delete(s->db_key);
@@ -1045,6 +1212,7 @@ http_stop(struct server *s, unsigned wait_seconds)
     writer_stop(s->writer);
     wait_in_flight(s, now_us() + 2000000u);
     MHD_stop_daemon(s->mhd);
+    watchdog_stop(s->watchdog);     /* every connection is gone */
     writer_free(s->writer);
     cache_free(s->cache);
     ratelimit_free(s->rl);

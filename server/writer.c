@@ -19,7 +19,7 @@ struct writer {
     pthread_cond_t wake;
     struct writer_item *head, *tail;
     bool stopping;
-    bool stopped;               /* the thread is gone: submit refuses */
+    bool stopped;               /* the thread has left its loop: submit refuses */
     struct db *db;
     const struct api_config *cfg;
 };
@@ -56,6 +56,9 @@ writer_main(void *arg)
         while (!w->head && !w->stopping)
             pthread_cond_wait(&w->wake, &w->lock);
         if (!w->head) {
+            /* Under the lock that submit takes: from here on a submission
+             * is refused at once instead of queued for nobody. */
+            w->stopped = true;
             pthread_mutex_unlock(&w->lock);
             break;
         }
@@ -126,10 +129,7 @@ writer_stop(struct writer *w)
     w->stopping = true;
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
-    pthread_join(w->thread, NULL);
-    pthread_mutex_lock(&w->lock);
-    w->stopped = true;
-    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);   /* it set stopped before leaving */
     db_close(w->db);
     w->db = NULL;
 }
