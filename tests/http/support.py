@@ -40,6 +40,7 @@ else:
              "(set YKIEN_ACCEPTANCE_DIR to the folder holding harness.py)")
 
 import requests  # noqa: E402
+from openapi_check import check_response  # noqa: E402
 from harness import Daemon, error_code, free_port, nfc, nfd, png_bytes  # noqa: E402,F401
 
 MiB = 1024 * 1024
@@ -72,6 +73,7 @@ def jexpect(r, status, code=None, field=None):
     ct = r.headers.get("Content-Type")
     assert ct == JSON_CT, f"{where}: Content-Type {ct!r}, want {JSON_CT!r}"
     body = r.json()
+    check_response(r)
     if status >= 400:
         assert isinstance(body, dict) and set(body) == {"error"}, f"{where}: error body {text}"
         err = body["error"]
