@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 
+import jsonschema
 import requests
 
 from openapi_check import DOC_PATH, check_response
@@ -23,6 +24,7 @@ from support import (GOOD, TOKEN_NAME, Daemon, Tests, action, body_text, free_po
 tests = Tests()
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "import")
+EXPORT_SCHEMA = os.path.join(HERE, "..", "..", "docs", "export.schema.json")
 DISQUS = os.path.join(FIXTURES, "disqus.xml")
 WORDPRESS = os.path.join(FIXTURES, "wordpress.xml")
 
@@ -274,6 +276,10 @@ def export_import_round_trip(d):
     lines = r.stdout.decode().splitlines()
     assert len(lines) == 4 and b"exported 4 comments" in r.stderr
     objs = [json.loads(line) for line in lines]
+    with open(EXPORT_SCHEMA, encoding="utf-8") as f:
+        schema = jsonschema.Draft202012Validator(json.load(f))
+    for o in objs:
+        schema.validate(o)
     assert [o["id"] for o in objs] == sorted(before)
     att = objs[1]["attachments"]
     assert len(att) == 2 and all("data" in x for x in att), att
