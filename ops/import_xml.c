@@ -797,7 +797,7 @@ run_import(struct db *db, void *arg)
 {
     struct importer *im = arg;
     enum db_status st = DB_OK;
-    int ret;
+    int ret = 0;
 
     if (im->ran) {
         snprintf(im->err, im->err_len, "the database was busy");
