@@ -43,6 +43,8 @@ void api_check_text(struct api_call *c);
 
 /* Operations (handlers_ops.c) */
 void api_health(struct api_call *c);
+/* GET /api/v1/openapi.json: docs/openapi.json, compiled in. */
+void api_openapi(struct api_call *c);
 
 struct api_stats {
     int64_t by_status[3];       /* indexed by enum comment_status */

@@ -42,8 +42,8 @@ status_of(const char *word)
     return s;
 }
 
-static void
-read_comment(sqlite3_stmt *st, struct comment_record *c)
+void
+db_read_comment(sqlite3_stmt *st, struct comment_record *c)
 {
     c->id = sqlite3_column_int64(st, 0);
     c->article = db_col_text(st, 1);
@@ -138,7 +138,7 @@ walk_comments(sqlite3_stmt *st, bool want_one, comment_fn fn, void *arg)
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         struct comment_record c;
 
-        read_comment(st, &c);
+        db_read_comment(st, &c);
         rows++;
         if (fn(&c, arg) != 0) {
             rc = DB_ERROR;

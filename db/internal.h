@@ -31,4 +31,8 @@ int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Column as a C string ("" never NULL is not promised: NULL for SQL NULL). */
 const char *db_col_text(sqlite3_stmt *st, int col);
 
+/* Reads a row of COMMENT_COLUMNS (statements.def). */
+struct comment_record;
+void db_read_comment(sqlite3_stmt *st, struct comment_record *c);
+
 #endif

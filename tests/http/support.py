@@ -29,6 +29,7 @@ import traceback
 import requests
 import images
 
+from openapi_check import check_response
 from harness import (SANITIZER_MARKS, Daemon, error_code, free_port, nfc, nfd,  # noqa: F401
                      one_shot, parse_metrics, png_bytes, sanitizer_report)
 
@@ -62,6 +63,7 @@ def jexpect(r, status, code=None, field=None):
     ct = r.headers.get("Content-Type")
     assert ct == JSON_CT, f"{where}: Content-Type {ct!r}, want {JSON_CT!r}"
     body = r.json()
+    check_response(r)
     if status >= 400:
         assert isinstance(body, dict) and set(body) == {"error"}, f"{where}: error body {text}"
         err = body["error"]
