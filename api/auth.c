@@ -34,8 +34,8 @@ token_hash(const char *token, size_t len, unsigned char hash[TOKEN_HASH_BYTES])
 }
 
 int
-auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX], char *err,
-               size_t err_len)
+auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX],
+               char *err, size_t err_len)
 {
     unsigned char random[TOKEN_RANDOM_BYTES];
     unsigned char hash[TOKEN_HASH_BYTES];
@@ -44,8 +44,8 @@ auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX], char
 
     randombytes_buf(random, sizeof random);
     memcpy(token, token_prefix, prefix);
-    sodium_bin2base64(token + prefix, AUTH_TOKEN_MAX - prefix, random, sizeof random,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(token + prefix, AUTH_TOKEN_MAX - prefix, random,
+                      sizeof random, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(random, sizeof random);
     token_hash(token, strlen(token), hash);
     st = db_token_add(db, name, hash, (int64_t)time(NULL));
@@ -53,7 +53,8 @@ auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX], char
         return 0;
     sodium_memzero(token, AUTH_TOKEN_MAX);
     if (st == DB_CONFLICT)
-        snprintf(err, err_len, "a token named %s already exists (revoke it first)", name);
+        snprintf(err, err_len,
+                 "a token named %s already exists (revoke it first)", name);
     else
         snprintf(err, err_len, "cannot store the token: %s", db_errmsg(db));
     return -1;
@@ -86,5 +87,6 @@ auth_check(struct db *db, const char *h, char *name_buf, size_t name_len)
     default:
         return AUTH_UNAVAILABLE;
     }
-    return sodium_memcmp(hash, stored, TOKEN_HASH_BYTES) == 0 ? AUTH_OK : AUTH_DENIED;
+    return sodium_memcmp(hash, stored, TOKEN_HASH_BYTES) == 0 ? AUTH_OK
+                                                              : AUTH_DENIED;
 }

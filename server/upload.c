@@ -21,7 +21,7 @@ struct text_part {
     const char *name;
     char *buf;
     size_t len;
-    size_t limit;               /* bytes; past it the field is too long */
+    size_t limit; /* bytes; past it the field is too long */
     bool seen;
 };
 
@@ -29,11 +29,11 @@ enum { F_AUTHOR, F_BODY, F_EMAIL, F_PARENT, N_FIELDS };
 
 /* What the part being received is read as. */
 enum part_kind {
-    PART_SKIP,          /* an unknown field, or a file under another name */
-    PART_TEXT,          /* one of fields[] */
-    PART_FILE,          /* an attachment */
-    PART_NO_FILE,       /* an attachment with an empty file name: a file
-                         * input left empty, unless content follows */
+    PART_SKIP,    /* an unknown field, or a file under another name */
+    PART_TEXT,    /* one of fields[] */
+    PART_FILE,    /* an attachment */
+    PART_NO_FILE, /* an attachment with an empty file name: a file
+                   * input left empty, unless content follows */
 };
 
 struct upload_form {
@@ -98,7 +98,8 @@ start_file(struct upload_form *f, const char *filename)
 
     if (end_file(f) != 0)
         return -1;
-    if (f->n_uploads >= (size_t)f->cfg->max_attachments || f->n_uploads == MAX_UPLOADS)
+    if (f->n_uploads >= (size_t)f->cfg->max_attachments ||
+        f->n_uploads == MAX_UPLOADS)
         return refuse(f, API_E_TOO_MANY_ATTACHMENTS, "attachment");
     snprintf(path, sizeof path, "%s/tmp/upload-XXXXXX", f->cfg->data_dir);
     f->fd = mkostemp(path, O_CLOEXEC);
@@ -124,12 +125,14 @@ write_file(struct upload_form *f, const char *data, size_t size)
     if (u->size + (int64_t)size > f->cfg->max_attachment_bytes)
         return refuse(f, API_E_PAYLOAD_TOO_LARGE, "attachment");
     if (f->head_len < SNIFF_BYTES) {
-        size_t n = size < SNIFF_BYTES - f->head_len ? size : SNIFF_BYTES - f->head_len;
+        size_t n =
+            size < SNIFF_BYTES - f->head_len ? size : SNIFF_BYTES - f->head_len;
 
         memcpy(f->head + f->head_len, data, n);
         f->head_len += n;
         /* Refuse an unknown type as soon as enough is known. */
-        if (f->head_len == SNIFF_BYTES && !attachment_sniff(f->head, f->head_len))
+        if (f->head_len == SNIFF_BYTES &&
+            !attachment_sniff(f->head, f->head_len))
             return refuse(f, API_E_UNSUPPORTED_MEDIA_TYPE, "attachment");
     }
     crypto_hash_sha256_update(&f->sha, (const unsigned char *)data, size);
@@ -155,8 +158,9 @@ add_text(struct upload_form *f, const char *data, size_t size)
     char *bigger;
 
     if (t->len + size > t->limit)
-        return refuse(f, t == &f->fields[F_PARENT] ? API_E_WRONG_TYPE : API_E_TOO_LONG,
-                      t->name);
+        return refuse(
+            f, t == &f->fields[F_PARENT] ? API_E_WRONG_TYPE : API_E_TOO_LONG,
+            t->name);
     bigger = realloc(t->buf, t->len + size + 1);
     if (!bigger)
         return refuse(f, API_E_INTERNAL, NULL);
@@ -187,15 +191,16 @@ on_part_begin(void *arg, const struct multipart_part *p)
         return start_file(f, p->filename);
     }
     if (p->filename)
-        return 0;               /* a file under another name: ignored */
+        return 0; /* a file under another name: ignored */
     for (int i = 0; i < N_FIELDS; i++) {
         if (strcmp(f->fields[i].name, p->name) == 0)
             f->text = &f->fields[i];
     }
     if (!f->text)
-        return 0;               /* unknown parts are ignored, like JSON members */
+        return 0; /* unknown parts are ignored, like JSON members */
     if (f->text->seen)
-        return refuse(f, API_E_BAD_MULTIPART, f->text->name);   /* a repeated field */
+        return refuse(f, API_E_BAD_MULTIPART,
+                      f->text->name); /* a repeated field */
     f->text->seen = true;
     f->part = PART_TEXT;
     return 0;
@@ -237,7 +242,9 @@ upload_begin(const char *content_type, const struct api_config *cfg)
 {
     char boundary[MULTIPART_BOUNDARY_MAX + 1];
     struct multipart_handler h = {
-        .begin = on_part_begin, .data = on_part_data, .end = on_part_end,
+        .begin = on_part_begin,
+        .data = on_part_data,
+        .end = on_part_end,
     };
     struct upload_form *f;
     /* Up to 16 UTF-8 bytes a character leaves room for decomposed forms;
@@ -251,7 +258,8 @@ upload_begin(const char *content_type, const struct api_config *cfg)
         return NULL;
     f->cfg = cfg;
     f->fd = -1;
-    f->fields[F_AUTHOR] = (struct text_part){.name = "author", .limit = cfg->max_author_chars * 16 + 256};
+    f->fields[F_AUTHOR] = (struct text_part){
+        .name = "author", .limit = cfg->max_author_chars * 16 + 256};
     f->fields[F_BODY] = (struct text_part){.name = "body", .limit = text_limit};
     f->fields[F_EMAIL] = (struct text_part){.name = "email", .limit = 1024};
     f->fields[F_PARENT] = (struct text_part){.name = "parent_id", .limit = 32};

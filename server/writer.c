@@ -19,7 +19,7 @@ struct writer {
     pthread_cond_t wake;
     struct writer_item *head, *tail;
     bool stopping;
-    bool stopped;               /* the thread has left its loop: submit refuses */
+    bool stopped; /* the thread has left its loop: submit refuses */
     struct db *db;
     const struct api_config *cfg;
 };
@@ -33,7 +33,8 @@ run_batch(struct writer *w, struct writer_item *items)
     for (struct writer_item *it = items; it; it = it->next)
         jobs[n++] = it->job;
     if (api_comment_store_batch(w->db, w->cfg, jobs, n) != DB_OK)
-        log_error("writer: a batch of %zu comments failed: %s", n, db_errmsg(w->db));
+        log_error("writer: a batch of %zu comments failed: %s", n,
+                  db_errmsg(w->db));
     while (items) {
         /* done() may free the item: read next first. */
         struct writer_item *next = items->next;
@@ -78,7 +79,8 @@ writer_main(void *arg)
 }
 
 struct writer *
-writer_start(const char *db_path, const struct api_config *cfg, char *err, size_t err_len)
+writer_start(const char *db_path, const struct api_config *cfg, char *err,
+             size_t err_len)
 {
     struct writer *w = calloc(1, sizeof *w);
 
@@ -129,7 +131,7 @@ writer_stop(struct writer *w)
     w->stopping = true;
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
-    pthread_join(w->thread, NULL);   /* it set stopped before leaving */
+    pthread_join(w->thread, NULL); /* it set stopped before leaving */
     db_close(w->db);
     w->db = NULL;
 }
