@@ -25,6 +25,9 @@ struct api_config {
     const char *data_dir;           /* holds files/ and tmp/ */
     int64_t max_attachment_bytes;   /* 10 MiB */
     int max_attachments;            /* 3 */
+    int close_after_days;           /* 0: articles close only by hand */
+    const char *const *webhooks;    /* receivers of comment events */
+    int n_webhooks;
 };
 
 struct api_param {
@@ -85,6 +88,8 @@ struct api_call {
     char location[64];
     char etag[80];
     bool private_reply;             /* never cached by shared caches */
+    int64_t fresh_until;            /* a cached public page expires then (Unix
+                                     * seconds); 0: only when its article changes */
     struct api_file file;
 };
 

@@ -11,17 +11,22 @@
 #include "api/comment.h"
 #include "api/freshness.h"
 #include "api/handlers.h"
+#include "api/moderation.h"
+#include "api/outbox.h"
 #include "api/present.h"
+#include "api/screening.h"
 #include "api/unicode.h"
+#include "db/tools.h"
 
 void
 api_queue(struct api_call *c)
 {
     const char *status = api_query(c, "status");
     const char *article = api_query(c, "article");
+    const char *flagged = api_query(c, "flagged");
     struct comment_query q = {.status = COMMENT_PENDING};
     struct list_params p;
-    int64_t total;
+    int64_t total, n_flagged = 0;
 
     c->private_reply = true;
     if (status && comment_status_parse(status, &q.status) != 0) {
@@ -32,12 +37,27 @@ api_queue(struct api_call *c)
         api_fail(c, API_E_BAD_ARTICLE, "article");
         return;
     }
+    if (flagged) {
+        if (strcmp(flagged, "true") == 0) {
+            q.flagged = COMMENT_FLAGS_FLAGGED;
+        } else if (strcmp(flagged, "false") == 0) {
+            q.flagged = COMMENT_FLAGS_UNFLAGGED;
+        } else {
+            api_fail(c, API_E_BAD_QUERY, "flagged");
+            return;
+        }
+    }
     if (present_list_params(c, &p) != 0)
         return;
-    if (db_comment_count(c->db, article, q.status, &total) != DB_OK) {
+    if (db_comment_count(c->db, article, q.status, &total) != DB_OK ||
+        (flagged && db_flagged_count(c->db, article, q.status, &n_flagged) != DB_OK)) {
         api_fail(c, API_E_INTERNAL, NULL);
         return;
     }
+    if (q.flagged == COMMENT_FLAGS_FLAGGED)
+        total = n_flagged;
+    else if (q.flagged == COMMENT_FLAGS_UNFLAGGED)
+        total -= n_flagged;
     q.article = article;
     q.after_id = p.after_id;
     q.newest_first = p.newest_first;
@@ -75,6 +95,7 @@ struct action_request {
     char *body;                 /* cleaned new text, or NULL */
     char *reason;               /* cleaned note or reason, or NULL */
     int64_t if_match;           /* -1: no If-Match */
+    struct screening *screening;    /* what the word rules said of body */
 };
 
 static int
@@ -136,6 +157,8 @@ read_action(struct api_call *c, struct action_request *r)
             free(suggestion);
             return -1;
         }
+        if (screening_check_edit(c, r->body, &r->screening) != 0)
+            return -1;
     } else if (r->action == ACTION_EDIT) {
         api_fail(c, API_E_EMPTY, "body");
         return -1;
@@ -183,32 +206,34 @@ static const char *const action_word[] = {
     [ACTION_EDIT] = "edited",
 };
 
-/* The transaction: read, check state and version, write, log history.
- * Returns 0 on success; otherwise the call already carries the error. */
-static int
-apply_action(struct api_call *c, struct action_request *r)
+static const char *const action_event[] = {
+    [ACTION_APPROVE] = "comment.approved",
+    [ACTION_REJECT] = "comment.rejected",
+    [ACTION_EDIT] = "comment.edited",
+};
+
+int
+moderation_apply(struct api_call *c, const struct moderation_request *r,
+                 char article[ARTICLE_MAX + 1])
 {
     struct current cur = {0};
     int64_t now = (int64_t)time(NULL);
     enum db_status st;
     enum comment_status target;
-    bool changes_body;
+    bool changes_body, erased = false;
     int rc = -1;
 
-    st = db_begin(c->db);
-    if (st != DB_OK) {
-        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
-        return -1;
-    }
     st = db_comment_get(c->db, c->id, read_current, &cur);
     if (st == DB_NOT_FOUND) {
         api_fail(c, API_E_NOT_FOUND, NULL);
         goto out;
     }
-    if (st != DB_OK)
+    if (st != DB_OK || db_comment_erased(c->db, c->id, &erased) != DB_OK)
         goto fail;
+    /* An erased comment stays rejected and empty for good. */
     if ((r->if_match >= 0 && r->if_match != cur.version) ||
-        !comment_action_allowed(cur.status, r->action)) {
+        !comment_action_allowed(cur.status, r->action) ||
+        (erased && r->action != ACTION_REJECT)) {
         fail_conflict(c, cur.status);
         goto out;
     }
@@ -225,28 +250,56 @@ apply_action(struct api_call *c, struct action_request *r)
     }
     if (st != DB_OK)
         goto fail;
+    if (changes_body && screening_store_flags(c->db, c->id, r->screening) != DB_OK)
+        goto fail;
     if (changes_body && r->action != ACTION_EDIT &&
-        db_history_add(c->db, c->id, "edited", c->moderator, now, NULL) != DB_OK)
+        (db_history_add(c->db, c->id, "edited", c->moderator, now, NULL) != DB_OK ||
+         outbox_record(c->db, c->cfg, c->id, "comment.edited", now) != DB_OK))
         goto fail;
     if (db_history_add(c->db, c->id, action_word[r->action], c->moderator, now, r->reason) != DB_OK)
         goto fail;
-    st = db_commit(c->db);
-    if (st != DB_OK) {
-        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
-        free(cur.body);
-        return -1;
-    }
-    /* After the commit, never before: see api/freshness.h. */
-    freshness_bump(cur.article);
+    if (outbox_record(c->db, c->cfg, c->id, action_event[r->action], now) != DB_OK)
+        goto fail;
+    snprintf(article, ARTICLE_MAX + 1, "%s", cur.article);
     rc = 0;
-    goto done;
+    goto out;
 fail:
     api_fail(c, API_E_INTERNAL, NULL);
 out:
-    db_rollback(c->db);
-done:
     free(cur.body);
     return rc;
+}
+
+/* The transaction: read, check state and version, write, log history.
+ * Returns 0 on success; otherwise the call already carries the error. */
+static int
+apply_action(struct api_call *c, struct action_request *r)
+{
+    struct moderation_request req = {
+        .action = r->action, .body = r->body, .reason = r->reason, .if_match = r->if_match,
+        .screening = r->screening,
+    };
+    char article[ARTICLE_MAX + 1];
+    enum db_status st;
+
+    st = db_begin(c->db);
+    if (st != DB_OK) {
+        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
+        return -1;
+    }
+    if (moderation_apply(c, &req, article) != 0) {
+        db_rollback(c->db);
+        return -1;
+    }
+    st = db_commit(c->db);
+    if (st != DB_OK) {
+        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
+        return -1;
+    }
+    /* After the commit, never before: see api/freshness.h. */
+    freshness_bump(article);
+    outbox_kick();
+    return 0;
 }
 
 static void
@@ -260,6 +313,7 @@ moderate(struct api_call *c, enum comment_action action)
     json_decref(r.root);
     free(r.body);
     free(r.reason);
+    screening_free(r.screening);
 }
 
 void

@@ -1,6 +1,7 @@
 /* Operations endpoints: health, and the numbers /metrics reports. */
 #include "api/handlers.h"
 #include "db/comments.h"
+#include "db/outbox.h"
 
 void
 api_health(struct api_call *c)
@@ -19,5 +20,5 @@ api_stats_read(struct db *db, struct api_stats *out)
         if (db_comment_count(db, NULL, (enum comment_status)s, &out->by_status[s]) != DB_OK)
             return -1;
     }
-    return 0;
+    return db_outbox_depth(db, &out->outbox_depth) == DB_OK ? 0 : -1;
 }

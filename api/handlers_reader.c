@@ -8,7 +8,9 @@
 #include "api/attachments.h"
 #include "api/comment.h"
 #include "api/handlers.h"
+#include "api/outbox.h"
 #include "api/present.h"
+#include "api/screening.h"
 #include "api/unicode.h"
 
 /* Reads one optional string member of a JSON body into the form. */
@@ -130,6 +132,7 @@ struct comment_job {
     char *email;
     struct api_upload *uploads;
     size_t n_uploads;
+    struct screening *screening;    /* flags earned before the writer */
     enum db_status result;
     int64_t id;
 };
@@ -142,6 +145,7 @@ api_comment_job_free(struct comment_job *job)
     free(job->author);
     free(job->body);
     free(job->email);
+    screening_free(job->screening);
     free(job);
 }
 
@@ -172,6 +176,8 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
         api_fail(c, API_E_BAD_ARTICLE, "article");
         goto out;
     }
+    if (screening_article_open(c) != 0)
+        goto out;
     if (!c->form && form_from_json(c, form, &root) != 0)
         goto out;
     if (clean_field(c, TEXT_FIELD_AUTHOR, "author", form->author, form->author_len,
@@ -204,6 +210,8 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
             goto out;
         }
     }
+    if (screening_check(c, job->author, job->body, &job->screening) != 0)
+        goto out;
     job->in = (struct comment_new){
         .article = c->article, .parent_id = form->parent_id, .author = job->author,
         .email = job->email, .body = job->body, .client_addr = c->client_addr,
@@ -239,6 +247,8 @@ insert_one(struct db *db, const struct api_config *cfg, struct comment_job *job)
         else
             st = db_attachment_insert(db, &a, &aid);
     }
+    if (st == DB_OK)
+        st = screening_store(db, cfg, job->id, &job->in, job->screening);
     return st;
 }
 
@@ -264,6 +274,8 @@ api_comment_store_batch(struct db *db, const struct api_config *cfg, struct comm
         st = db_commit(db);
     else
         db_rollback(db);
+    if (st == DB_OK)
+        outbox_kick();   /* the batch's comment.created events */
     if (st != DB_OK) {
         for (size_t i = 0; i < n; i++)
             jobs[i]->result = st;
@@ -287,6 +299,7 @@ void
 api_comment_list(struct api_call *c)
 {
     struct list_params p;
+    struct article_state state;
     int64_t total;
 
     if (!comment_article_valid(c->article)) {
@@ -295,7 +308,8 @@ api_comment_list(struct api_call *c)
     }
     if (present_list_params(c, &p) != 0)
         return;
-    if (db_comment_count(c->db, c->article, COMMENT_APPROVED, &total) != DB_OK) {
+    if (db_comment_count(c->db, c->article, COMMENT_APPROVED, &total) != DB_OK ||
+        article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL), &state) != 0) {
         api_fail(c, API_E_INTERNAL, NULL);
         return;
     }
@@ -304,6 +318,11 @@ api_comment_list(struct api_call *c)
         .newest_first = p.newest_first, .limit = p.limit,
     };
     present_list(c, &q, false, total);
+    if (c->status == 200)
+        json_object_set_new(c->reply, "closed", json_boolean(state.closed));
+    /* A page that says "open" is stale once --close-after-days closes the
+     * article: the page cache keeps it until then only. */
+    c->fresh_until = state.closes_at;
 }
 
 static int

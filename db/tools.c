@@ -213,3 +213,13 @@ db_comment_erase(struct db *db, int64_t id, int64_t expected_version, int64_t no
         rc = run_on_comment(db, STMT_ATTACHMENT_DELETE_OF_COMMENT, id);
     return rc;
 }
+
+enum db_status
+db_checkpoint_truncate(struct db *db)
+{
+    int rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+
+    if (rc == SQLITE_OK)
+        return DB_OK;
+    return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? DB_BUSY : DB_ERROR;
+}

@@ -63,4 +63,9 @@ enum db_status db_comment_erased(struct db *db, int64_t id, bool *erased);
 enum db_status db_comment_erase(struct db *db, int64_t id, int64_t expected_version,
                                 int64_t now);
 
+/* Copies every frame of the WAL into the database and truncates the WAL
+ * to zero bytes, so that no page from before (an erased text) stays in
+ * it.  Waits for readers up to the busy timeout; DB_BUSY when they stayed. */
+enum db_status db_checkpoint_truncate(struct db *db);
+
 #endif

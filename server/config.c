@@ -24,6 +24,9 @@ const char cfg_serve_usage[] =
     "  --max-attachments N             attachments per comment (3)\n"
     "  --allow-origin ORIGIN           a site whose pages may call the reader API (repeatable)\n"
     "  --page-cache-mb N               memory for rendered list pages (16; 0: no cache)\n"
+    "  --close-after-days N            close an article N days after its first comment (0: never)\n"
+    "  --webhook URL                   POST comment events to URL (repeatable, up to 8)\n"
+    "  --webhook-secret-file FILE      the key that signs webhook events (needed with --webhook)\n"
     "  --help, --version\n";
 
 void
@@ -210,6 +213,20 @@ cfg_parse_serve(int argc, char **argv, struct config *cfg, char *err, size_t err
             if (parse_uint(val, 4096, &n) != 0)
                 goto bad;
             cfg->page_cache_bytes = (size_t)n * 1024 * 1024;
+        } else if (strcmp(opt, "--close-after-days") == 0) {
+            if (parse_uint(val, 36500, &n) != 0)
+                goto bad;
+            cfg->api.close_after_days = (int)n;
+        } else if (strcmp(opt, "--webhook") == 0) {
+            if (cfg->n_webhooks == CFG_MAX_WEBHOOKS ||
+                (strncmp(val, "http://", 7) != 0 && strncmp(val, "https://", 8) != 0) ||
+                strlen(val) > 2000)
+                goto bad;
+            cfg->webhooks[cfg->n_webhooks++] = val;
+        } else if (strcmp(opt, "--webhook-secret-file") == 0) {
+            if (!*val)
+                goto bad;
+            cfg->webhook_secret_file = val;
         } else if (strcmp(opt, "--allow-origin") == 0) {
             if (cfg->n_origins == CFG_MAX_ORIGINS || strncmp(val, "http", 4) != 0)
                 goto bad;
@@ -223,5 +240,11 @@ bad:
         snprintf(err, err_len, "invalid value for %s: '%s'", opt, val);
         return CFG_USAGE;
     }
+    if (cfg->n_webhooks > 0 && !cfg->webhook_secret_file) {
+        snprintf(err, err_len, "--webhook needs --webhook-secret-file");
+        return CFG_USAGE;
+    }
+    cfg->api.webhooks = cfg->webhooks;
+    cfg->api.n_webhooks = cfg->n_webhooks;
     return CFG_OK;
 }

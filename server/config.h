@@ -10,7 +10,7 @@
 
 #include "api/call.h"
 
-enum { CFG_MAX_PROXIES = 8, CFG_MAX_ORIGINS = 16 };
+enum { CFG_MAX_PROXIES = 8, CFG_MAX_ORIGINS = 16, CFG_MAX_WEBHOOKS = 8 };
 
 struct config {
     char listen[128];                   /* as given, for messages */
@@ -29,6 +29,9 @@ struct config {
     size_t page_cache_bytes;            /* 0: no page cache */
     const char *origins[CFG_MAX_ORIGINS];
     int n_origins;
+    const char *webhooks[CFG_MAX_WEBHOOKS];    /* receivers of comment events */
+    int n_webhooks;
+    const char *webhook_secret_file;    /* required with webhooks */
     struct api_config api;
 };
 

@@ -593,7 +593,7 @@ on_body(struct request *r, struct MHD_Connection *conn, const char *data, size_t
 static enum MHD_Result
 reply_metrics(struct request *r, struct MHD_Connection *conn)
 {
-    struct api_stats stats = {{0}};
+    struct api_stats stats = {0};
     struct db *db = thread_db(r->srv);
     int ok = db && api_stats_read(db, &stats) == 0;
     char *text = metrics_render(&stats, ok);
@@ -754,7 +754,7 @@ dispatch(struct request *r, struct MHD_Connection *conn)
     } else {
         r->match.route->handler(&c);
     }
-    if (c.status == 304) {
+    if (c.status == 304 || c.status == 204) {
         resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
     } else if (c.file.fd >= 0) {
         resp = file_response(r, &c);
@@ -768,7 +768,7 @@ dispatch(struct request *r, struct MHD_Connection *conn)
         if (c.etag[0])
             MHD_add_response_header(resp, "ETag", c.etag);
         /* JSON replies got theirs in json_response(). */
-        if (c.status == 304 || c.file.size > 0 || c.file.disposition)
+        if (c.status == 304 || c.status == 204 || c.file.size > 0 || c.file.disposition)
             MHD_add_response_header(resp, "Cache-Control",
                                     c.private_reply ? "private, no-store" : "no-cache");
     }
@@ -777,13 +777,13 @@ dispatch(struct request *r, struct MHD_Connection *conn)
     if (cacheable && resp && c.status == 200) {
         char etag[CACHE_ETAG_MAX];
 
-        cache_etag(r->srv->cache, generation, etag);
+        cache_etag(r->srv->cache, generation, c.fresh_until, etag);
         MHD_add_response_header(resp, "ETag", etag);
         add_common_headers(r, conn, resp);
         r->status = 200;
         r->replied = true;
         ret = MHD_queue_response(conn, 200, resp);
-        if (!cache_store(r->srv->cache, key, generation, resp, (size_t)r->bytes))
+        if (!cache_store(r->srv->cache, key, generation, c.fresh_until, resp, (size_t)r->bytes))
             MHD_destroy_response(resp);
         api_call_clear(&c);
         return ret;

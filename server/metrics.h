@@ -11,6 +11,13 @@
 /* route -1 is "no route" (404 and the like). */
 void metrics_request(int route, unsigned status, uint64_t micros);
 void metrics_upload_bytes(uint64_t n);
+enum webhook_outcome {
+    WEBHOOK_DELIVERED,      /* the receiver answered 2xx */
+    WEBHOOK_FAILED,         /* an error, a non-2xx answer or a timeout: retried */
+    WEBHOOK_DROPPED,        /* still failing 24 hours on, or no longer configured */
+    WEBHOOK_OUTCOMES
+};
+void metrics_webhook(enum webhook_outcome outcome, uint64_t n);
 /* Renders the Prometheus text format; returns a new string. */
 char *metrics_render(const struct api_stats *stats, int stats_ok);
 
