@@ -2,6 +2,7 @@
  * comments and edits.  Never logs or returns which rule refused a text:
  * that would teach a troll how to get around it. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,22 +222,72 @@ screening_store_flags(struct db *db, int64_t id, const struct screening *s)
     return st;
 }
 
-/* The duplicate flag: the same text in this article, or from this address
- * within the window, then this comment's own fingerprint. */
+/* Texts posted per client address in the last DUPLICATE_WINDOW_SECONDS, in
+ * memory: a few ways per bucket of (text hash, address), the oldest entry
+ * making room.  Under a load that outgrows it the window only shortens.
+ * Lost on restart, like the rate limiter's counts. */
+enum { RECENT_BUCKETS = 1 << 15, RECENT_WAYS = 4 };
+
+struct recent_post {
+    uint64_t key;           /* 0: empty */
+    int64_t comment_id;
+    int64_t at;
+};
+
+static struct recent_post recent[RECENT_BUCKETS][RECENT_WAYS];
+static pthread_mutex_t recent_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t
+recent_key(int64_t hash, const char *client_addr)
+{
+    uint64_t h = 14695981039346656037ull;
+
+    for (const char *p = client_addr; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return ((uint64_t)hash ^ (h * 0x9E3779B97F4A7C15ull)) | 1;
+}
+
+/* The other comment with this key posted at or after since, or 0; then
+ * records (key, id, at). */
+static int64_t
+recent_check_and_add(uint64_t key, int64_t id, int64_t since, int64_t at)
+{
+    struct recent_post *bucket = recent[key % RECENT_BUCKETS];
+    struct recent_post *slot = &bucket[0];
+    int64_t other = 0;
+
+    pthread_mutex_lock(&recent_lock);
+    for (int i = 0; i < RECENT_WAYS; i++) {
+        struct recent_post *e = &bucket[i];
+
+        if (e->key == key && e->at >= since && e->comment_id != id && other == 0)
+            other = e->comment_id;
+        if (e->at < slot->at)
+            slot = e;
+    }
+    if (other == 0)
+        *slot = (struct recent_post){.key = key, .comment_id = id, .at = at};
+    pthread_mutex_unlock(&recent_lock);
+    return other;
+}
+
+/* The duplicate flag: the same text in this article (the fingerprint
+ * index), or from this address within the window (in memory); then this
+ * comment's own fingerprint. */
 static enum db_status
 check_duplicate(struct db *db, int64_t id, const struct comment_new *in, int64_t hash)
 {
-    struct fingerprint f = {
-        .hash = hash, .article = in->article, .comment_id = id,
-        .client_addr = in->client_addr, .created_at = in->created_at,
-    };
+    struct fingerprint f = {.hash = hash, .article = in->article, .comment_id = id};
     enum db_status st;
-    int64_t other = 0;
+    int64_t other = 0, by_address = 0;
 
     st = db_fingerprint_same_article(db, &f, &other);
-    if (st == DB_OK && other == 0)
-        st = db_fingerprint_same_address(db, &f, in->created_at - DUPLICATE_WINDOW_SECONDS,
-                                         &other);
+    if (st == DB_OK && in->client_addr)
+        by_address = recent_check_and_add(recent_key(hash, in->client_addr), id,
+                                          in->created_at - DUPLICATE_WINDOW_SECONDS,
+                                          in->created_at);
+    if (other == 0)
+        other = by_address;
     if (st == DB_OK && other > 0) {
         char detail[64];
 

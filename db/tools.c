@@ -112,8 +112,6 @@ db_fingerprint_add(struct db *db, const struct fingerprint *f)
     sqlite3_bind_int64(st, 1, f->hash);
     db_bind_text(st, 2, f->article);
     sqlite3_bind_int64(st, 3, f->comment_id);
-    db_bind_text(st, 4, f->client_addr);
-    sqlite3_bind_int64(st, 5, f->created_at);
     rc = db_step_done(st);
     db_stmt_done(st);
     return rc;
@@ -128,25 +126,6 @@ db_fingerprint_same_article(struct db *db, const struct fingerprint *f, int64_t 
     sqlite3_bind_int64(st, 1, f->hash);
     db_bind_text(st, 2, f->article);
     sqlite3_bind_int64(st, 3, f->comment_id);
-    rc = db_step_int64(st, 0, other);
-    db_stmt_done(st);
-    return rc;
-}
-
-enum db_status
-db_fingerprint_same_address(struct db *db, const struct fingerprint *f, int64_t since,
-                            int64_t *other)
-{
-    sqlite3_stmt *st = db->stmt[STMT_FINGERPRINT_FROM_ADDRESS];
-    enum db_status rc;
-
-    *other = 0;
-    if (!f->client_addr)
-        return DB_OK;
-    sqlite3_bind_int64(st, 1, f->hash);
-    db_bind_text(st, 2, f->client_addr);
-    sqlite3_bind_int64(st, 3, since);
-    sqlite3_bind_int64(st, 4, f->comment_id);
     rc = db_step_int64(st, 0, other);
     db_stmt_done(st);
     return rc;

@@ -40,17 +40,13 @@ struct fingerprint {
     int64_t hash;
     const char *article;
     int64_t comment_id;
-    const char *client_addr;    /* may be NULL */
-    int64_t created_at;
 };
 
 enum db_status db_fingerprint_add(struct db *db, const struct fingerprint *f);
-/* *other: the oldest other comment of f->article with f->hash, or one from
- * f->client_addr posted at or after since; 0 when there is none. */
+/* *other: the oldest other comment of f->article with f->hash; 0 when
+ * there is none. */
 enum db_status db_fingerprint_same_article(struct db *db, const struct fingerprint *f,
                                            int64_t *other);
-enum db_status db_fingerprint_same_address(struct db *db, const struct fingerprint *f,
-                                           int64_t since, int64_t *other);
 enum db_status db_fingerprint_delete(struct db *db, const struct fingerprint *f);
 
 /* DB_OK with *erased set, or DB_NOT_FOUND. */

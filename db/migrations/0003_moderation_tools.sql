@@ -109,17 +109,15 @@ END;
 
 -- A hash of each body as posted (NFC, case-folded, white space collapsed),
 -- for the duplicate flag.  The key serves "the same text in this article".
+-- (The same address within 10 minutes is looked up in memory: a second
+-- hash-ordered index would cost every new comment another random page
+-- write.)
 CREATE TABLE text_fingerprint (
-    hash        INTEGER NOT NULL,
-    article     TEXT    NOT NULL,
-    comment_id  INTEGER NOT NULL,
-    client_addr TEXT,
-    created_at  INTEGER NOT NULL,
+    hash       INTEGER NOT NULL,
+    article    TEXT    NOT NULL,
+    comment_id INTEGER NOT NULL,
     PRIMARY KEY (hash, article, comment_id)
 ) STRICT, WITHOUT ROWID;
-
--- Serves "the same text from this client address in the last 10 minutes".
-CREATE INDEX text_fingerprint_by_address ON text_fingerprint (hash, client_addr, created_at);
 
 -- History gains the action 'erased'.  SQLite cannot widen a CHECK in
 -- place: the table is rebuilt with the same rows.

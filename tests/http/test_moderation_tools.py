@@ -360,8 +360,10 @@ def duplicate_flags(d):
     # Another article, the same address within ten minutes.
     assert flags_of(d, other_article)[0]["kind"] == "duplicate"
     assert flags_of(d, punct) == []
-    # Past ten minutes, the address no longer counts (the article still does).
-    sql(d, "UPDATE text_fingerprint SET created_at = created_at - 601")
+    # The article's own duplicates are kept in the database: they outlive a
+    # restart (the ten-minute address window is kept in memory).
+    d.stop()
+    d.start()
     late = new_comment(d, "Bài viết rất hay, cảm ơn tác giả!", article="bai-thu-ba")
     assert flags_of(d, late) == []
     again = new_comment(d, "Bài viết rất hay, cảm ơn tác giả!")
