@@ -111,7 +111,10 @@ struct builder {
  * nothing else. */
 struct tnode {
     uint32_t first_child;
-    uint32_t n_children;
+    uint16_t n_children;
+    uint8_t inline_byte[2];     /* in_byte of the first two children: most
+                                 * nodes deep in the trie have one or two, and
+                                 * a step then reads nothing but the node */
     int32_t word_rule;
     int32_t prefix_rule;
 };
@@ -228,7 +231,9 @@ flatten(const struct builder *b, struct trie *t)
             kids[k++] = &b->nodes[c];
         qsort(kids, k, sizeof *kids, by_byte);
         t->nodes[at].first_child = (uint32_t)tail;
-        t->nodes[at].n_children = (uint32_t)k;
+        t->nodes[at].n_children = (uint16_t)k;
+        for (size_t i = 0; i < k && i < 2; i++)
+            t->nodes[at].inline_byte[i] = kids[i]->byte;
         for (size_t i = 0; i < k; i++) {
             t->in_byte[tail] = kids[i]->byte;
             if (at == 0)
@@ -254,9 +259,17 @@ static inline int32_t
 step(const struct trie *t, int32_t node, uint8_t byte)
 {
     const struct tnode *n = &t->nodes[node];
-    const uint8_t *bytes = t->in_byte + n->first_child;
+    const uint8_t *bytes;
     uint32_t lo = 0, hi = n->n_children;
 
+    if (hi <= 2) {
+        if (hi >= 1 && n->inline_byte[0] == byte)
+            return (int32_t)n->first_child;
+        if (hi == 2 && n->inline_byte[1] == byte)
+            return (int32_t)n->first_child + 1;
+        return -1;
+    }
+    bytes = t->in_byte + n->first_child;
     if (hi <= 8) {
         for (uint32_t i = 0; i < hi; i++) {
             if (bytes[i] == byte)
