@@ -108,15 +108,16 @@ BEGIN
 END;
 
 -- A hash of each body as posted (NFC, case-folded, white space collapsed),
--- for the duplicate flag.  The key serves "the same text in this article".
--- (The same address within 10 minutes is looked up in memory: a second
--- hash-ordered index would cost every new comment another random page
--- write.)
+-- for the duplicate flag.  The key serves "the same text in this article";
+-- article first, so that the comments of an article, which tend to arrive
+-- together, share pages.  (The same address within 10 minutes is looked up
+-- in memory: a second, hash-ordered index would cost every new comment
+-- another random page write.)
 CREATE TABLE text_fingerprint (
-    hash       INTEGER NOT NULL,
     article    TEXT    NOT NULL,
+    hash       INTEGER NOT NULL,
     comment_id INTEGER NOT NULL,
-    PRIMARY KEY (hash, article, comment_id)
+    PRIMARY KEY (article, hash, comment_id)
 ) STRICT, WITHOUT ROWID;
 
 -- History gains the action 'erased'.  SQLite cannot widen a CHECK in
