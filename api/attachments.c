@@ -193,6 +193,24 @@ attachment_open(const struct api_config *cfg, const char *sha256)
     return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+int
+attachment_release(const struct api_config *cfg, struct db *db, const char *sha256)
+{
+    char path[4200], dir[4096];
+    enum db_status st = db_attachment_sha_in_use(db, sha256);
+
+    if (st == DB_OK)
+        return 0;
+    if (st != DB_NOT_FOUND)
+        return -1;
+    store_path(cfg, sha256, path, sizeof path);
+    if (unlink(path) != 0 && errno != ENOENT)
+        return -1;
+    snprintf(dir, sizeof dir, "%s/files/%.2s", cfg->data_dir, sha256);
+    fsync_dir(dir);
+    return 0;
+}
+
 static bool
 is_sha_name(const char *s)
 {

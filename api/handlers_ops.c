@@ -2,6 +2,7 @@
  * /metrics reports. */
 #include "api/handlers.h"
 #include "db/comments.h"
+#include "db/outbox.h"
 
 /* docs/openapi.json, compiled in by api/embed_file.py. */
 extern const unsigned char api_openapi_doc[];
@@ -24,7 +25,7 @@ api_stats_read(struct db *db, struct api_stats *out)
         if (db_comment_count(db, NULL, (enum comment_status)s, &out->by_status[s]) != DB_OK)
             return -1;
     }
-    return 0;
+    return db_outbox_depth(db, &out->outbox_depth) == DB_OK ? 0 : -1;
 }
 
 void

@@ -5,11 +5,19 @@
 
 #include "api/json_map.h"
 #include "api/present.h"
+#include "db/tools.h"
 
 static int
 add_attachment(const struct attachment_record *a, void *arg)
 {
     return json_array_append_new(arg, json_map_attachment(a));
+}
+
+static int
+add_flag(const struct flag_record *f, void *arg)
+{
+    return json_array_append_new(arg, json_pack("{s:s, s:s}", "kind", f->kind,
+                                                "detail", f->detail ? f->detail : ""));
 }
 
 static int
@@ -30,6 +38,9 @@ present_comment(struct db *db, const struct comment_record *c, bool moderation)
     if (moderation) {
         json_map_add_moderation(obj, c);
         if (db_history_list(db, c->id, add_history, json_object_get(obj, "history")) != DB_OK)
+            goto fail;
+        json_object_set_new(obj, "flags", json_array());
+        if (db_flag_list(db, c->id, add_flag, json_object_get(obj, "flags")) != DB_OK)
             goto fail;
     }
     return obj;

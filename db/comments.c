@@ -162,6 +162,22 @@ db_comment_get(struct db *db, int64_t id, comment_fn fn, void *arg)
     return walk_comments(st, true, fn, arg);
 }
 
+/* The statement of a list filtered by flags: partial indexes serve the
+ * flagged ones, the plain ones the rest. */
+static enum db_stmt
+list_by_flags(const struct comment_query *q)
+{
+    static const enum db_stmt table[2][2][2] = {
+        /* [unflagged][article][newest] */
+        {{STMT_COMMENT_LIST_FLAGGED_STATUS_ASC, STMT_COMMENT_LIST_FLAGGED_STATUS_DESC},
+         {STMT_COMMENT_LIST_FLAGGED_ARTICLE_ASC, STMT_COMMENT_LIST_FLAGGED_ARTICLE_DESC}},
+        {{STMT_COMMENT_LIST_UNFLAGGED_STATUS_ASC, STMT_COMMENT_LIST_UNFLAGGED_STATUS_DESC},
+         {STMT_COMMENT_LIST_UNFLAGGED_ARTICLE_ASC, STMT_COMMENT_LIST_UNFLAGGED_ARTICLE_DESC}},
+    };
+
+    return table[q->flagged == COMMENT_FLAGS_UNFLAGGED][q->article != NULL][q->newest_first];
+}
+
 enum db_status
 db_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, void *arg)
 {
@@ -173,6 +189,8 @@ db_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, voi
         which = q->newest_first ? STMT_COMMENT_LIST_ARTICLE_DESC : STMT_COMMENT_LIST_ARTICLE_ASC;
     else
         which = q->newest_first ? STMT_COMMENT_LIST_STATUS_DESC : STMT_COMMENT_LIST_STATUS_ASC;
+    if (q->flagged != COMMENT_FLAGS_ANY)
+        which = list_by_flags(q);
     if (q->newest_first && after <= 0)
         after = INT64_MAX;
     st = db->stmt[which];

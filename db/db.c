@@ -212,7 +212,10 @@ db_open(const char *path, struct db **out, char *err, size_t err_len)
     if (exec(db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
         exec(db, "PRAGMA synchronous = FULL") != SQLITE_OK ||
         exec(db, "PRAGMA foreign_keys = ON") != SQLITE_OK ||
-        exec(db, "PRAGMA trusted_schema = OFF") != SQLITE_OK) {
+        exec(db, "PRAGMA trusted_schema = OFF") != SQLITE_OK ||
+        /* Deleted and overwritten content is zeroed, not left in free
+         * space: an erased reader's text must not stay in the file. */
+        exec(db, "PRAGMA secure_delete = ON") != SQLITE_OK) {
         snprintf(err, err_len, "cannot set up %s: %s", path, sqlite3_errmsg(db->conn));
         goto fail;
     }

@@ -175,6 +175,7 @@ SET_NUMBER(set_min_body_rate, min_body_rate, unsigned)
 SET_NUMBER(set_threads, threads, unsigned)
 SET_NUMBER(set_max_attachment_bytes, api.max_attachment_bytes, int64_t)
 SET_NUMBER(set_max_attachments, api.max_attachments, int)
+SET_NUMBER(set_close_after_days, api.close_after_days, int)
 #undef SET_NUMBER
 
 static int
@@ -227,6 +228,31 @@ set_allow_origin(struct config *cfg, const struct option *opt, const char *val)
     if (cfg->n_origins == CFG_MAX_ORIGINS || strncmp(val, "http", 4) != 0)
         return -1;
     cfg->origins[cfg->n_origins++] = val;
+    return 0;
+}
+
+static int
+set_webhook(struct config *cfg, const struct option *opt, const char *val)
+{
+    if (cfg->webhooks_layer != cfg->layer) {
+        cfg->n_webhooks = 0;
+        cfg->webhooks_layer = cfg->layer;
+    }
+    if (cfg->n_webhooks == CFG_MAX_WEBHOOKS ||
+        (strncmp(val, "http://", 7) != 0 && strncmp(val, "https://", 8) != 0) ||
+        strlen(val) > 2000)
+        return -1;
+    cfg->webhooks[cfg->n_webhooks++] = val;
+    return 0;
+}
+
+static int
+set_webhook_secret_file(struct config *cfg, const struct option *opt,
+                        const char *val)
+{
+    if (!*val)
+        return -1;
+    cfg->webhook_secret_file = val;
     return 0;
 }
 
@@ -339,6 +365,15 @@ static const struct option options[] = {
     {"--page-cache-mb", "N", CFG_SERVE,
      set_page_cache, 0, 4096,
      "memory for rendered list pages (16; 0: no cache)"},
+    {"--close-after-days", "N", CFG_SERVE,
+     set_close_after_days, 0, 36500,
+     "close an article N days after its first comment (0: never)"},
+    {"--webhook", "URL", CFG_SERVE,
+     set_webhook, 0, 0,
+     "POST comment events to URL (repeatable, up to 8)"},
+    {"--webhook-secret-file", "FILE", CFG_SERVE,
+     set_webhook_secret_file, 0, 0,
+     "the key that signs webhook events (needed with --webhook)"},
 };
 /* clang-format on */
 
@@ -639,5 +674,13 @@ cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg, char 
         return CFG_USAGE;
     r = parse_argv(cmd, argc, argv, cfg, err, err_len);
     snprintf(cfg->config_path, sizeof cfg->config_path, "%s", path);
-    return r;
+    if (r != CFG_OK)
+        return r;
+    if (cfg->n_webhooks > 0 && !cfg->webhook_secret_file) {
+        snprintf(err, err_len, "--webhook needs --webhook-secret-file");
+        return CFG_USAGE;
+    }
+    cfg->api.webhooks = cfg->webhooks;
+    cfg->api.n_webhooks = cfg->n_webhooks;
+    return CFG_OK;
 }

@@ -15,7 +15,8 @@
 #include "api/call.h"
 #include "ops/import_xml.h"
 
-enum { CFG_MAX_PROXIES = 8, CFG_MAX_ORIGINS = 16, CFG_MAX_OPERANDS = 2 };
+enum { CFG_MAX_PROXIES = 8, CFG_MAX_ORIGINS = 16, CFG_MAX_OPERANDS = 2,
+       CFG_MAX_WEBHOOKS = 8 };
 
 /* The commands that take options; bits, since an option may belong to
  * several. */
@@ -52,6 +53,9 @@ struct config {
     size_t page_cache_bytes;            /* 0: no page cache */
     const char *origins[CFG_MAX_ORIGINS];
     int n_origins;
+    const char *webhooks[CFG_MAX_WEBHOOKS];    /* receivers of comment events */
+    int n_webhooks;
+    const char *webhook_secret_file;    /* required with webhooks */
     struct api_config api;
     enum text_field check_field;        /* check-text --field */
     const char *operand[CFG_MAX_OPERANDS];  /* words that are no options: token's */
@@ -59,10 +63,10 @@ struct config {
     enum import_article article_from;   /* import-disqus|wordpress --article-id */
     bool article_from_set;
     char config_path[4096];             /* serve --config, "" for none */
-    /* A list option (--trusted-proxy, --allow-origin) set in a layer
+    /* A list option (--trusted-proxy, --allow-origin, --webhook) set in a layer
      * replaces what lower layers gave; these say which layer the lists
      * come from. */
-    enum cfg_layer layer, proxies_layer, origins_layer;
+    enum cfg_layer layer, proxies_layer, origins_layer, webhooks_layer;
     /* Values read from the file and the environment, which outlive them:
      * the origins point in here. */
     char text[8192];

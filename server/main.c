@@ -18,6 +18,7 @@
 #include "api/attachments.h"
 #include "api/auth.h"
 #include "api/comment.h"
+#include "api/rulebook.h"
 #include "db/db.h"
 #include "db/tokens.h"
 #include "ops/backup.h"
@@ -26,6 +27,7 @@
 #include "server/config.h"
 #include "server/http.h"
 #include "server/log.h"
+#include "server/webhook.h"
 #include "ykien_version.h"
 
 enum { EXIT_USAGE = 2, STOP_WAIT_SECONDS = 30 };
@@ -112,6 +114,7 @@ cmd_serve(int argc, char **argv)
     static struct config cfg;
     char err[512];
     struct server *srv;
+    struct webhook_sender *sender = NULL;
     struct db *db;
     sigset_t stop;
     int sig = 0, rc;
@@ -131,9 +134,27 @@ cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (cfg.n_webhooks > 0) {
+        unsigned char *secret;
+        size_t secret_len;
+
+        if (webhook_read_secret(cfg.webhook_secret_file, &secret, &secret_len, err,
+                                sizeof err) != 0) {
+            fprintf(stderr, "ykien: %s\n", err);
+            return 1;
+        }
+        sender = webhook_start(&cfg, secret, secret_len, err, sizeof err);
+        sodium_memzero(secret, secret_len);
+        free(secret);
+        if (!sender) {
+            fprintf(stderr, "ykien: %s\n", err);
+            return 1;
+        }
+    }
     srv = http_start(&cfg, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "ykien: %s\n", err);
+        webhook_stop(sender);
         return 1;
     }
     log_info("ykien %s listening on %s (port %u), data in %s", YKIEN_VERSION, cfg.listen,
@@ -141,6 +162,8 @@ cmd_serve(int argc, char **argv)
     sigwait(&stop, &sig);
     log_info("stopping on signal %d: finishing requests in flight", sig);
     http_stop(srv, STOP_WAIT_SECONDS);
+    webhook_stop(sender);
+    rulebook_clear();
     log_info("stopped");
     return 0;
 }

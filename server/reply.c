@@ -218,7 +218,7 @@ reply_preflight(struct request *r, struct MHD_Connection *conn)
 enum MHD_Result
 reply_metrics(struct request *r, struct MHD_Connection *conn)
 {
-    struct api_stats stats = {{0}};
+    struct api_stats stats = {0};
     struct db *db = daemon_db(r->srv);
     int ok = db && api_stats_read(db, &stats) == 0;
     char *text = metrics_render(&stats, ok);
@@ -332,18 +332,20 @@ reply_cached(struct request *r, struct MHD_Connection *conn, const char *key,
 /* Queues a fresh public page and keeps it in the cache. */
 static enum MHD_Result
 queue_and_store(struct request *r, struct MHD_Connection *conn,
-                struct MHD_Response *resp, const char *key, uint64_t generation)
+                struct MHD_Response *resp, const char *key, uint64_t generation,
+                int64_t fresh_until)
 {
     char etag[CACHE_ETAG_MAX];
     enum MHD_Result ret;
 
-    cache_etag(r->srv->cache, generation, etag);
+    cache_etag(r->srv->cache, generation, fresh_until, etag);
     MHD_add_response_header(resp, "ETag", etag);
     add_common_headers(r, conn, resp);
     r->status = 200;
     r->replied = true;
     ret = MHD_queue_response(conn, 200, resp);
-    if (!cache_store(r->srv->cache, key, generation, resp, (size_t)r->bytes))
+    if (!cache_store(r->srv->cache, key, generation, fresh_until, resp,
+                     (size_t)r->bytes))
         MHD_destroy_response(resp);
     return ret;
 }
@@ -357,7 +359,7 @@ reply_call(struct request *r, struct MHD_Connection *conn, struct api_call *c,
     struct MHD_Response *resp = NULL;
     enum MHD_Result ret;
 
-    if (c->status == 304) {
+    if (c->status == 304 || c->status == 204) {
         resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
     } else if (c->file.fd >= 0) {
         resp = file_response(r, c);
@@ -371,7 +373,8 @@ reply_call(struct request *r, struct MHD_Connection *conn, struct api_call *c,
         if (c->etag[0])
             MHD_add_response_header(resp, "ETag", c->etag);
         /* JSON replies got theirs in reply_json_response(). */
-        if (c->status == 304 || c->file.size > 0 || c->file.disposition)
+        if (c->status == 304 || c->status == 204 || c->file.size > 0 ||
+            c->file.disposition)
             MHD_add_response_header(resp, "Cache-Control",
                                     c->private_reply ? "private, no-store"
                                                      : "no-cache");
@@ -380,7 +383,7 @@ reply_call(struct request *r, struct MHD_Connection *conn, struct api_call *c,
         log_error("%s %s answered %u", r->method, r->match.route->name,
                   c->status);
     if (key && resp && c->status == 200)
-        ret = queue_and_store(r, conn, resp, key, generation);
+        ret = queue_and_store(r, conn, resp, key, generation, c->fresh_until);
     else
         ret = reply_queue(r, conn, c->status ? c->status : 500, resp);
     api_call_clear(c);

@@ -43,7 +43,7 @@ TOKEN_NAME = "acceptance"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 PUBLIC_KEYS = {"id", "article", "parent_id", "author", "body", "status", "created_at",
                "published_at", "edited", "attachments"}
-MODERATION_KEYS = PUBLIC_KEYS | {"email", "original_body", "version", "history"}
+MODERATION_KEYS = PUBLIC_KEYS | {"email", "original_body", "version", "history", "flags"}
 
 
 def body_text(i):

@@ -42,10 +42,10 @@ on_done(void *arg)
 }
 
 static struct comment_job *
-new_job(const struct api_config *cfg)
+new_job(const struct api_config *cfg, struct db *db)
 {
     struct api_call call = {
-        .cfg = cfg, .article = "writer-test", .body = json_body,
+        .cfg = cfg, .db = db, .article = "writer-test", .body = json_body,
         .body_len = sizeof json_body - 1, .client_addr = "127.0.0.1",
     };
     struct comment_job *job = NULL;
@@ -82,7 +82,7 @@ client_main(void *arg)
     /* Keeps submitting a few comments past the stop: those must be refused
      * at once, not queued for a writer that is gone. */
     while (after_stop < 3 && c->refused < 3) {
-        struct comment_job *job = new_job(c->cfg);
+        struct comment_job *job = new_job(c->cfg, c->db);
         struct api_call answer = {.cfg = c->cfg, .db = c->db};
 
         if (atomic_load(c->stop))
