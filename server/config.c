@@ -474,7 +474,14 @@ cfg_usage(enum cfg_command cmd, FILE *out)
         if (!(options[i].commands & cmd))
             continue;
         snprintf(left, sizeof left, "%s %s", options[i].name, options[i].arg);
-        fprintf(out, "  %-*s %s\n", width, left, options[i].help);
+        fprintf(out, "  %-*s ", width, left);
+        /* A help of several lines: the next ones under the first. */
+        for (const char *h = options[i].help; *h; h++) {
+            fputc(*h, out);
+            if (*h == '\n')
+                fprintf(out, "%*s", width + 3, "");
+        }
+        fputc('\n', out);
     }
     fputs("  --help, --version\n", out);
 }

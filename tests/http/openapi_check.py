@@ -87,11 +87,15 @@ def check_response(r):
     method = r.request.method.upper()
     if method == "HEAD":
         return
-    path = urlsplit(r.request.url).path
-    status = r.status_code
+    check_answer(method, urlsplit(r.request.url).path, r.status_code, r.json())
+
+
+def check_answer(method, path, status, body):
+    """Validates a decoded JSON body, the answer with status to method on
+    path (without its query), against the document."""
+    method = method.upper()
     where = f"{method} {path} -> {status}"
-    body = r.json()
-    template, operation = find_operation("GET" if method == "HEAD" else method, path)
+    template, operation = find_operation(method, path)
     if operation is None:
         assert status >= 400, f"{where}: not in docs/openapi.json"
         check_body({"$ref": "#/components/schemas/Error"}, body, where)

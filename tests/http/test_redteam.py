@@ -20,6 +20,7 @@ import time
 
 import requests
 
+from openapi_check import check_answer
 from support import (GOOD, TOKEN_NAME, Daemon, Tests, alive, comments_url, connect, exchange,
                      jexpect, jpeg_bytes, parse_responses, png_bytes, queue_total, raw_request,
                      read_all, read_log, read_response)
@@ -40,11 +41,15 @@ def status_of(data):
     return int(data[9:12])
 
 
-def json_error(r, status, code):
+def json_error(r, status, code, request):
+    """Asserts the JSON error, and that docs/openapi.json lists it for the
+    request (raw bytes: its request line names the operation)."""
     assert r.status == status, r
     assert r.header("content-type") == JSON_CT, r.headers
     err = r.json()["error"]
     assert err["code"] == code, r.body
+    method, target = request.split(b"\r\n", 1)[0].decode().split(" ")[:2]
+    check_answer(method, target.split("?", 1)[0], status, r.json())
     return err
 
 
@@ -128,7 +133,7 @@ def trickling_clients_are_closed_at_the_timeout(d):
             r = one_response(data)
             if i == 7 and r.status == 400:
                 continue
-            json_error(r, 408, "request_timeout")
+            json_error(r, 408, "request_timeout", b"".join(tricklers[i]))
     # ... and a new client is served, not refused past --max-connections
     r = requests.get(d.url + "/healthz", timeout=5)
     assert r.status_code == 200, r.status_code
@@ -262,7 +267,8 @@ def ambiguous_framing_is_refused_and_closed(d):
     for name, heads, body in ours + theirs:
         path = "/healthz" if name.startswith("GET") else comments_url()
         method = "GET" if name.startswith("GET") else "POST"
-        data, closed = exchange(d, raw_request(method, path, heads, body) + SMUGGLED)
+        request = raw_request(method, path, heads, body)
+        data, closed = exchange(d, request + SMUGGLED)
         assert data, f"{name}: no answer"
         assert status_of(data) == 400, f"{name}: {data[:300]!r}"
         assert closed, f"{name}: the connection must be closed after a framing error"
@@ -270,7 +276,7 @@ def ambiguous_framing_is_refused_and_closed(d):
             f"{name}: the smuggled request was answered: {data[:600]!r}"
         if (name, heads, body) in ours:
             r = one_response(data)
-            json_error(r, 400, "bad_request")
+            json_error(r, 400, "bad_request", request)
             assert r.header("connection") == "close", (name, r.headers)
     assert queue_total(d) == 0
     assert "/api/v1/smuggled" not in read_log(d)
@@ -407,8 +413,9 @@ def answer_to(d, payload):
 def many_query_parameters_get_a_json_414(d):
     for n in (129, 300, 460, 1000, 3000):
         q = "&".join(f"a{i}=b" for i in range(n))
-        r, closed = answer_to(d, raw_request("GET", "/api/v1/counts?" + q))
-        json_error(r, 414, "uri_too_long")
+        request = raw_request("GET", "/api/v1/counts?" + q)
+        r, closed = answer_to(d, request)
+        json_error(r, 414, "uri_too_long", request)
         assert closed
     q = "&".join(f"article=a{i}" for i in range(100))
     assert requests.get(d.url + "/api/v1/counts?" + q, timeout=5).status_code == 200
@@ -426,7 +433,8 @@ def long_and_many_headers_always_get_an_answer(d):
         if r.status != 200:
             assert closed, what
         if r.status != 200 and r.header("content-type") == JSON_CT:
-            json_error(r, r.status, "uri_too_long" if r.status == 414 else "headers_too_large")
+            json_error(r, r.status, "uri_too_long" if r.status == 414 else "headers_too_large",
+                       payload)
         return r.status
 
     # one long value, around the size where the memory runs out
