@@ -164,3 +164,10 @@ attachment_sweep(const struct api_config *cfg, struct db *db)
     remove_staged(path);
     return db_blob_sweep(db) == DB_OK ? 0 : -1;
 }
+
+int
+attachment_release(const struct api_config *cfg, struct db *db, const char *sha256)
+{
+    (void)cfg;
+    return db_blob_release(db, sha256) == DB_OK ? 0 : -1;
+}

@@ -20,6 +20,11 @@ char *attachment_clean_name(const char *name, size_t len);
  * inline; filename="ascii fallback"; filename*=UTF-8''percent-encoded.
  * Returns a new string. */
 char *attachment_disposition(const char *filename);
+/* Removes the stored content of sha256 when no attachment row refers to
+ * it any more (db_blob_release()); call it inside the transaction that
+ * deleted the rows, so that no upload can be sharing it meanwhile.  0, or
+ * -1 on a storage error. */
+int attachment_release(const struct api_config *cfg, struct db *db, const char *sha256);
 /* Start-up sweep: removes staged uploads left by a crash, and stored
  * contents that no attachment row refers to (db_blob_sweep()). */
 int attachment_sweep(const struct api_config *cfg, struct db *db);

@@ -34,8 +34,8 @@ token_hash(const char *token, size_t len, unsigned char hash[TOKEN_HASH_BYTES])
 }
 
 int
-auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX], char *err,
-               size_t err_len)
+auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX],
+               char *err, size_t err_len)
 {
     unsigned char random[TOKEN_RANDOM_BYTES];
     unsigned char hash[TOKEN_HASH_BYTES];
@@ -44,8 +44,8 @@ auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX], char
 
     randombytes_buf(random, sizeof random);
     memcpy(token, token_prefix, prefix);
-    sodium_bin2base64(token + prefix, AUTH_TOKEN_MAX - prefix, random, sizeof random,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(token + prefix, AUTH_TOKEN_MAX - prefix, random,
+                      sizeof random, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(random, sizeof random);
     token_hash(token, strlen(token), hash);
     st = db_token_add(db, name, hash, (int64_t)time(NULL));
@@ -53,20 +53,21 @@ auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX], char
         return 0;
     sodium_memzero(token, AUTH_TOKEN_MAX);
     if (st == DB_CONFLICT)
-        snprintf(err, err_len, "a token named %s already exists (revoke it first)", name);
+        snprintf(err, err_len,
+                 "a token named %s already exists (revoke it first)", name);
     else
         snprintf(err, err_len, "cannot store the token: %s", db_errmsg(db));
     return -1;
 }
 
-int
+enum auth_result
 auth_check(struct db *db, const char *h, char *name_buf, size_t name_len)
 {
     unsigned char hash[TOKEN_HASH_BYTES], stored[TOKEN_HASH_BYTES];
     size_t len;
 
     if (!h || strncasecmp(h, "Bearer ", 7) != 0)
-        return -1;
+        return AUTH_DENIED;
     h += 7;
     while (*h == ' ')
         h++;
@@ -74,17 +75,18 @@ auth_check(struct db *db, const char *h, char *name_buf, size_t name_len)
     while (len > 0 && h[len - 1] == ' ')
         len--;
     if (len == 0 || len >= AUTH_TOKEN_MAX)
-        return -1;
+        return AUTH_DENIED;
     /* The lookup is by hash, so its timing says nothing about how much of a
      * guessed token was right; the compare below is constant-time anyway. */
     token_hash(h, len, hash);
     switch (db_token_find(db, hash, name_buf, name_len, stored)) {
     case DB_OK:
         break;
-    case DB_BUSY:
-        return AUTH_UNAVAILABLE;
+    case DB_NOT_FOUND:
+        return AUTH_DENIED;
     default:
-        return -1;
+        return AUTH_UNAVAILABLE;
     }
-    return sodium_memcmp(hash, stored, TOKEN_HASH_BYTES) == 0 ? 0 : -1;
+    return sodium_memcmp(hash, stored, TOKEN_HASH_BYTES) == 0 ? AUTH_OK
+                                                              : AUTH_DENIED;
 }

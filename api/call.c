@@ -7,6 +7,7 @@
 
 #include "api/call.h"
 #include "db/blobs.h"
+#include "db/db.h"
 
 json_t *
 api_fail(struct api_call *c, enum api_error e, const char *field)
@@ -78,4 +79,37 @@ api_reply_etag(struct api_call *c)
         c->reply = NULL;
         c->status = 304;
     }
+}
+
+/* api_transaction()'s work, as db_transaction() runs it. */
+struct call_work {
+    struct api_call *c;
+    api_work_fn work;
+    void *arg;
+    bool refused;       /* work set the call's error: roll back, no retry */
+};
+
+static enum db_status
+run_call_work(struct db *db, void *arg)
+{
+    struct call_work *w = arg;
+
+    (void)db;
+    if (w->work(w->c, w->arg) == 0)
+        return DB_OK;
+    w->refused = true;
+    return DB_ERROR;
+}
+
+int
+api_transaction(struct api_call *c, api_work_fn work, void *arg)
+{
+    struct call_work w = {.c = c, .work = work, .arg = arg};
+    enum db_status st = db_transaction(c->db, run_call_work, &w);
+
+    if (st == DB_OK)
+        return 0;
+    if (!w.refused)
+        api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE : API_E_INTERNAL, NULL);
+    return -1;
 }

@@ -26,6 +26,9 @@ struct api_config {
     const char *data_dir;           /* holds files/ and tmp/ */
     int64_t max_attachment_bytes;   /* 10 MiB */
     int max_attachments;            /* 3 */
+    int close_after_days;           /* 0: articles close only by hand */
+    const char *const *webhooks;    /* receivers of comment events */
+    int n_webhooks;
 };
 
 struct api_param {
@@ -90,6 +93,8 @@ struct api_call {
     char location[64];
     char etag[80];
     bool private_reply;             /* never cached by shared caches */
+    int64_t fresh_until;            /* a cached public page expires then (Unix
+                                     * seconds); 0: only when its article changes */
     struct api_file file;
 };
 
@@ -109,6 +114,14 @@ void api_call_clear(struct api_call *c);
  * into 304 (no body) when If-None-Match names that tag: lets a client poll
  * a page that is costly to send but cheap to build (the moderation queue). */
 void api_reply_etag(struct api_call *c);
+
+/* Runs work(c, arg) as one transaction of c's database (db_transaction:
+ * retried a bounded number of times while the database is busy, so work
+ * must start afresh each time it runs).  work returns 0 to commit, or -1
+ * after setting c's error, which rolls everything back.  Returns 0 once
+ * committed; -1 with c's error set (503 when the database stayed busy). */
+typedef int (*api_work_fn)(struct api_call *c, void *arg);
+int api_transaction(struct api_call *c, api_work_fn work, void *arg);
 
 /* Looks up a query parameter (the first of that name), or NULL. */
 const char *api_query(const struct api_call *c, const char *key);

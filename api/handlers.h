@@ -41,11 +41,23 @@ void api_moderation_edit(struct api_call *c);
 /* POST /api/v1/check-text: {"text", "field"?} -> the verdict. */
 void api_check_text(struct api_call *c);
 
+/* Moderators' tools (handlers_tools.c) */
+void api_article_show(struct api_call *c);
+void api_article_update(struct api_call *c);
+void api_rules_list(struct api_call *c);
+void api_rule_create(struct api_call *c);
+void api_rule_delete(struct api_call *c);
+void api_bulk(struct api_call *c);
+void api_moderation_erase(struct api_call *c);
+
 /* Operations (handlers_ops.c) */
 void api_health(struct api_call *c);
+/* GET /api/v1/openapi.json: docs/openapi.json, compiled in. */
+void api_openapi(struct api_call *c);
 
 struct api_stats {
     int64_t by_status[3];       /* indexed by enum comment_status */
+    int64_t outbox_depth;       /* webhook events not yet delivered */
 };
 int api_stats_read(struct db *db, struct api_stats *out);
 

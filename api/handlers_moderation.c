@@ -11,19 +11,24 @@
 #include "api/comment.h"
 #include "api/freshness.h"
 #include "api/handlers.h"
+#include "api/moderation.h"
+#include "api/outbox.h"
 #include "api/present.h"
+#include "api/screening.h"
 #include "api/unicode.h"
 #include "db/shared.h"
+#include "db/tools.h"
 
 void
 api_queue(struct api_call *c)
 {
     const char *status = api_query(c, "status");
     const char *article = api_query(c, "article");
+    const char *flagged = api_query(c, "flagged");
     struct comment_query q = {.status = COMMENT_PENDING};
     struct list_params p;
     enum db_status st;
-    int64_t total;
+    int64_t total, n_flagged = 0;
 
     c->private_reply = true;
     if (status && comment_status_parse(status, &q.status) != 0) {
@@ -34,12 +39,27 @@ api_queue(struct api_call *c)
         api_fail(c, API_E_BAD_ARTICLE, "article");
         return;
     }
+    if (flagged) {
+        if (strcmp(flagged, "true") == 0) {
+            q.flagged = COMMENT_FLAGS_FLAGGED;
+        } else if (strcmp(flagged, "false") == 0) {
+            q.flagged = COMMENT_FLAGS_UNFLAGGED;
+        } else {
+            api_fail(c, API_E_BAD_QUERY, "flagged");
+            return;
+        }
+    }
     if (present_list_params(c, &p) != 0)
         return;
-    if ((st = db_comment_count(c->db, article, q.status, &total)) != DB_OK) {
+    if ((st = db_comment_count(c->db, article, q.status, &total)) != DB_OK ||
+        (flagged && (st = db_flagged_count(c->db, article, q.status, &n_flagged)) != DB_OK)) {
         api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
         return;
     }
+    if (q.flagged == COMMENT_FLAGS_FLAGGED)
+        total = n_flagged;
+    else if (q.flagged == COMMENT_FLAGS_UNFLAGGED)
+        total -= n_flagged;
     q.article = article;
     q.after_id = p.after_id;
     q.newest_first = p.newest_first;
@@ -77,6 +97,7 @@ struct action_request {
     char *body;                 /* cleaned new text, or NULL */
     char *reason;               /* cleaned note or reason, or NULL */
     int64_t if_match;           /* -1: no If-Match */
+    struct screening *screening;    /* what the word rules said of body */
 };
 
 static int
@@ -138,6 +159,8 @@ read_action(struct api_call *c, struct action_request *r)
             free(suggestion);
             return -1;
         }
+        if (screening_check_edit(c, r->body, &r->screening) != 0)
+            return -1;
     } else if (r->action == ACTION_EDIT) {
         api_fail(c, API_E_EMPTY, "body");
         return -1;
@@ -185,98 +208,106 @@ static const char *const action_word[] = {
     [ACTION_EDIT] = "edited",
 };
 
-/* One moderation action: the work of its transaction. */
-struct action_tx {
-    const struct action_request *r;
-    int64_t id;
-    const char *moderator;
-    int64_t now;
-    struct current cur;     /* the comment as the transaction found it */
+static const char *const action_event[] = {
+    [ACTION_APPROVE] = "comment.approved",
+    [ACTION_REJECT] = "comment.rejected",
+    [ACTION_EDIT] = "comment.edited",
 };
 
-/* A write that fails other than by its guard is our fault, or a busy
- * database: never a conflict or a missing row to show the moderator. */
-static enum db_status
-hard_failure(enum db_status st)
+int
+moderation_apply(struct api_call *c, const struct moderation_request *r,
+                 char article[ARTICLE_MAX + 1])
 {
-    return st == DB_BUSY ? DB_BUSY : DB_ERROR;
+    struct current cur = {0};
+    int64_t now = (int64_t)time(NULL);
+    enum db_status st;
+    enum comment_status target;
+    bool changes_body, erased = false;
+    int rc = -1;
+
+    st = db_comment_get(c->db, c->id, read_current, &cur);
+    if (st == DB_NOT_FOUND) {
+        api_fail(c, API_E_NOT_FOUND, NULL);
+        goto out;
+    }
+    if (st != DB_OK || (st = db_comment_erased(c->db, c->id, &erased)) != DB_OK)
+        goto fail;
+    /* An erased comment stays rejected and empty for good. */
+    if ((r->if_match >= 0 && r->if_match != cur.version) ||
+        !comment_action_allowed(cur.status, r->action) ||
+        (erased && r->action != ACTION_REJECT)) {
+        fail_conflict(c, cur.status);
+        goto out;
+    }
+    target = comment_action_target(cur.status, r->action);
+    changes_body = r->body && strcmp(r->body, cur.body) != 0;
+    st = db_comment_update(c->db, c->id, cur.version, target,
+                           changes_body ? r->body : cur.body, cur.edited || changes_body,
+                           target == COMMENT_APPROVED
+                               ? (cur.status == COMMENT_APPROVED ? cur.published_at : now)
+                               : 0);
+    if (st == DB_CONFLICT) {
+        fail_conflict(c, cur.status);
+        goto out;
+    }
+    if (st != DB_OK)
+        goto fail;
+    if (changes_body && (st = screening_store_flags(c->db, c->id, r->screening)) != DB_OK)
+        goto fail;
+    if (changes_body && r->action != ACTION_EDIT &&
+        ((st = db_history_add(c->db, c->id, "edited", c->moderator, now, NULL)) != DB_OK ||
+         (st = outbox_record(c->db, c->cfg, c->id, "comment.edited", now)) != DB_OK))
+        goto fail;
+    st = db_history_add(c->db, c->id, action_word[r->action], c->moderator, now, r->reason);
+    if (st != DB_OK)
+        goto fail;
+    if ((st = outbox_record(c->db, c->cfg, c->id, action_event[r->action], now)) != DB_OK)
+        goto fail;
+    /* Other processes sharing the database drop their pages of this
+     * article when it commits; this one bumps its own after the commit. */
+    if ((st = db_changed(c->db, cur.article)) != DB_OK)
+        goto fail;
+    snprintf(article, ARTICLE_MAX + 1, "%s", cur.article);
+    rc = 0;
+    goto out;
+fail:
+    /* A busy or unreachable database is 503: the moderator may retry. */
+    api_fail_db(c, st == DB_BUSY ? DB_BUSY : DB_ERROR);
+out:
+    free(cur.body);
+    return rc;
 }
 
-/* Reads, checks state and version, writes, logs history.  DB_NOT_FOUND:
- * no such comment; DB_CONFLICT: the state or version does not allow it
- * (cur says what they are). */
-static enum db_status
-action_work(struct db *db, void *arg)
+/* The single action's transaction: moderation_apply() does the work. */
+struct action_tx {
+    const struct moderation_request *req;
+    char article[ARTICLE_MAX + 1];
+};
+
+static int
+action_work(struct api_call *c, void *arg)
 {
     struct action_tx *tx = arg;
-    const struct action_request *r = tx->r;
-    struct current *cur = &tx->cur;
-    enum comment_status target;
-    bool changes_body;
-    enum db_status st;
 
-    free(cur->body);    /* from an earlier run, when the database was busy */
-    memset(cur, 0, sizeof *cur);
-    st = db_comment_get(db, tx->id, read_current, cur);
-    if (st != DB_OK)
-        return st == DB_NOT_FOUND ? st : hard_failure(st);
-    if ((r->if_match >= 0 && r->if_match != cur->version) ||
-        !comment_action_allowed(cur->status, r->action))
-        return DB_CONFLICT;
-    target = comment_action_target(cur->status, r->action);
-    changes_body = r->body && strcmp(r->body, cur->body) != 0;
-    st = db_comment_update(db, tx->id, cur->version, target,
-                           changes_body ? r->body : cur->body, cur->edited || changes_body,
-                           target == COMMENT_APPROVED
-                               ? (cur->status == COMMENT_APPROVED ? cur->published_at : tx->now)
-                               : 0);
-    if (st != DB_OK)
-        return st == DB_CONFLICT ? st : hard_failure(st);
-    if (changes_body && r->action != ACTION_EDIT) {
-        st = db_history_add(db, tx->id, "edited", tx->moderator, tx->now, NULL);
-        if (st != DB_OK)
-            return hard_failure(st);
-    }
-    st = db_history_add(db, tx->id, action_word[r->action], tx->moderator, tx->now, r->reason);
-    if (st != DB_OK)
-        return hard_failure(st);
-    /* Other processes sharing the database drop their pages of this
-     * article when it commits; this one bumps its own (apply_action). */
-    st = db_changed(db, cur->article);
-    return st == DB_OK ? DB_OK : hard_failure(st);
+    return moderation_apply(c, tx->req, tx->article);
 }
 
-/* The transaction, then the reply it calls for.  Returns 0 on success;
- * otherwise the call already carries the error. */
+/* Returns 0 on success; otherwise the call already carries the error. */
 static int
 apply_action(struct api_call *c, struct action_request *r)
 {
-    struct action_tx tx = {
-        .r = r, .id = c->id, .moderator = c->moderator, .now = (int64_t)time(NULL),
+    struct moderation_request req = {
+        .action = r->action, .body = r->body, .reason = r->reason, .if_match = r->if_match,
+        .screening = r->screening,
     };
-    int rc = -1;
+    struct action_tx tx = {.req = &req};
 
-    switch (db_transaction(c->db, action_work, &tx)) {
-    case DB_OK:
-        /* After the commit, never before: see api/freshness.h. */
-        freshness_bump(tx.cur.article);
-        rc = 0;
-        break;
-    case DB_NOT_FOUND:
-        api_fail(c, API_E_NOT_FOUND, NULL);
-        break;
-    case DB_CONFLICT:
-        fail_conflict(c, tx.cur.status);
-        break;
-    case DB_BUSY:
-        api_fail(c, API_E_UNAVAILABLE, NULL);
-        break;
-    case DB_ERROR:
-        api_fail(c, API_E_INTERNAL, NULL);
-        break;
-    }
-    free(tx.cur.body);
-    return rc;
+    if (api_transaction(c, action_work, &tx) != 0)
+        return -1;
+    /* After the commit, never before: see api/freshness.h. */
+    freshness_bump(tx.article);
+    outbox_kick();
+    return 0;
 }
 
 static void
@@ -290,6 +321,7 @@ moderate(struct api_call *c, enum comment_action action)
     json_decref(r.root);
     free(r.body);
     free(r.reason);
+    screening_free(r.screening);
 }
 
 void

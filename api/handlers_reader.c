@@ -11,7 +11,9 @@
 #include "api/comment.h"
 #include "api/handlers.h"
 #include "api/image_size.h"
+#include "api/outbox.h"
 #include "api/present.h"
+#include "api/screening.h"
 #include "api/unicode.h"
 #include "db/blobs.h"
 
@@ -180,6 +182,7 @@ struct comment_job {
     char *post_key;
     struct api_upload *uploads;
     size_t n_uploads;
+    struct screening *screening;    /* flags earned before the writer */
     enum db_status result;
     int64_t id;
 };
@@ -193,6 +196,7 @@ api_comment_job_free(struct comment_job *job)
     free(job->body);
     free(job->email);
     free(job->post_key);
+    screening_free(job->screening);
     free(job);
 }
 
@@ -234,6 +238,8 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
             goto out;
         }
     }
+    if (screening_article_open(c) != 0)
+        goto out;
     if (!c->form && form_from_json(c, form, &root) != 0)
         goto out;
     if (clean_field(c, TEXT_FIELD_AUTHOR, "author", form->author, form->author_len,
@@ -268,6 +274,8 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
             goto out;
         }
     }
+    if (screening_check(c, job->author, job->body, &job->screening) != 0)
+        goto out;
     job->in = (struct comment_new){
         .article = c->article, .parent_id = form->parent_id, .author = job->author,
         .email = job->email, .body = job->body, .client_addr = c->client_addr,
@@ -327,6 +335,8 @@ insert_one(struct db *db, void *arg)
         if (st == DB_OK)
             st = db_attachment_insert(db, &a, &aid);
     }
+    if (st == DB_OK)
+        st = screening_store(db, b->cfg, job->id, &job->in, job->screening);
     job->result = st;
     return st;
 }
@@ -353,6 +363,8 @@ api_comment_store_batch(struct db *db, const struct api_config *cfg, struct comm
     struct batch b = {.cfg = cfg, .jobs = jobs, .n = n};
     enum db_status st = db_transaction(db, insert_batch, &b);
 
+    if (st == DB_OK)
+        outbox_kick();   /* the batch's comment.created events */
     if (st != DB_OK) {
         for (size_t i = 0; i < n; i++)
             jobs[i]->result = st;
@@ -386,6 +398,7 @@ api_comment_list(struct api_call *c)
 {
     struct list_params p;
     enum db_status st;
+    struct article_state state;
     int64_t total;
 
     if (!comment_article_valid(c->article)) {
@@ -398,11 +411,20 @@ api_comment_list(struct api_call *c)
         api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
         return;
     }
+    if (article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL), &state) != 0) {
+        api_fail(c, API_E_INTERNAL, NULL);
+        return;
+    }
     struct comment_query q = {
         .article = c->article, .status = COMMENT_APPROVED, .after_id = p.after_id,
         .newest_first = p.newest_first, .limit = p.limit,
     };
     present_list(c, &q, false, total);
+    if (c->status == 200)
+        json_object_set_new(c->reply, "closed", json_boolean(state.closed));
+    /* A page that says "open" is stale once --close-after-days closes the
+     * article: the page cache keeps it until then only. */
+    c->fresh_until = state.closes_at;
 }
 
 static int

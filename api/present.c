@@ -6,11 +6,19 @@
 
 #include "api/json_map.h"
 #include "api/present.h"
+#include "db/tools.h"
 
 static int
 add_attachment(const struct attachment_record *a, void *arg)
 {
     return json_array_append_new(arg, json_map_attachment(a));
+}
+
+static int
+add_flag(const struct flag_record *f, void *arg)
+{
+    return json_array_append_new(arg, json_pack("{s:s, s:s}", "kind", f->kind,
+                                                "detail", f->detail ? f->detail : ""));
 }
 
 static int
@@ -31,6 +39,9 @@ present_comment(struct db *db, const struct comment_record *c, bool moderation)
     if (moderation) {
         json_map_add_moderation(obj, c);
         if (db_history_list(db, c->id, add_history, json_object_get(obj, "history")) != DB_OK)
+            goto fail;
+        json_object_set_new(obj, "flags", json_array());
+        if (db_flag_list(db, c->id, add_flag, json_object_get(obj, "flags")) != DB_OK)
             goto fail;
     }
     return obj;
@@ -101,8 +112,10 @@ add_listed(const struct comment_record *c, void *arg)
     obj = json_map_comment(c);
     if (!obj)
         return -1;
-    if (w->moderation)
+    if (w->moderation) {
         json_map_add_moderation(obj, c);
+        json_object_set_new(obj, "flags", json_array());
+    }
     w->ids[w->seen++] = c->id;
     w->last_id = c->id;
     return json_array_append_new(w->array, obj);
@@ -143,6 +156,11 @@ complete_page(struct list_walk *w)
     st = db_attachment_list_many(w->db, w->ids, (size_t)w->seen, add_page_attachment, w);
     if (st == DB_OK && w->moderation)
         st = db_history_list_many(w->db, w->ids, (size_t)w->seen, add_page_history, w);
+    for (int i = 0; st == DB_OK && w->moderation && i < w->seen; i++) {
+        json_t *flags = json_object_get(json_array_get(w->array, (size_t)i), "flags");
+
+        st = db_flag_list(w->db, w->ids[i], add_flag, flags);
+    }
     return st;
 }
 

@@ -86,6 +86,7 @@ struct db_ops {
                                int64_t size);
     enum db_status (*blob_open)(struct db *db, const char *sha256, int64_t size,
                                 struct db_blob **out);
+    enum db_status (*blob_release)(struct db *db, const char *sha256);
     enum db_status (*blob_sweep)(struct db *db);
 
     /* shared.h */

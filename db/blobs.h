@@ -40,6 +40,11 @@ int db_blob_take_fd(struct db_blob *b);
 ssize_t db_blob_read(struct db_blob *b, uint64_t offset, void *buf, size_t len);
 void db_blob_close(struct db_blob *b);
 
+/* Removes content sha256 when no attachment refers to it any more (an
+ * erased comment's files): DB_OK also when it is still referenced, or was
+ * not stored. */
+enum db_status db_blob_release(struct db *db, const char *sha256);
+
 /* Start-up sweep: removes contents that no attachment refers to any more
  * (and, on SQLite, the stores' leftovers of a crash). */
 enum db_status db_blob_sweep(struct db *db);

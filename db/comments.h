@@ -50,12 +50,20 @@ struct comment_new {
     int64_t post_key_since;     /* a stored key older than this is free again */
 };
 
+/* Which comments a list takes by their flags (see db/tools.h). */
+enum comment_flag_filter {
+    COMMENT_FLAGS_ANY = 0,
+    COMMENT_FLAGS_FLAGGED,
+    COMMENT_FLAGS_UNFLAGGED,
+};
+
 struct comment_query {
     const char *article;        /* NULL: every article */
     enum comment_status status;
     int64_t after_id;           /* keyset position, 0: from the start */
     bool newest_first;
     int limit;
+    enum comment_flag_filter flagged;   /* COMMENT_FLAGS_ANY when zeroed */
 };
 
 struct history_record {

@@ -120,6 +120,12 @@ db_blob_close(struct db_blob *b)
 }
 
 enum db_status
+db_blob_release(struct db *db, const char *sha256)
+{
+    return DB_DISPATCH(db, blob_release, db, sha256);
+}
+
+enum db_status
 db_blob_sweep(struct db *db)
 {
     return DB_DISPATCH(db, blob_sweep, db);

@@ -18,6 +18,7 @@ struct slot {
     pthread_mutex_t lock;
     char key[CACHE_KEY_MAX];
     uint64_t generation;
+    int64_t fresh_until;        /* Unix seconds; 0: no expiry */
     struct MHD_Response *resp;
     size_t bytes;
 };
@@ -67,9 +68,17 @@ slot_for(struct cache *c, const char *key)
 }
 
 void
-cache_etag(const struct cache *c, uint64_t generation, char etag[CACHE_ETAG_MAX])
+cache_etag(const struct cache *c, uint64_t generation, int64_t fresh_until,
+           char etag[CACHE_ETAG_MAX])
 {
-    snprintf(etag, CACHE_ETAG_MAX, "\"%llx-%llx\"", c->boot, (unsigned long long)generation);
+    /* A page that expires differs from the one rendered after it at the
+     * same generation: the expiry is part of its tag. */
+    if (fresh_until > 0)
+        snprintf(etag, CACHE_ETAG_MAX, "\"%llx-%llx-%llx\"", c->boot,
+                 (unsigned long long)generation, (unsigned long long)fresh_until);
+    else
+        snprintf(etag, CACHE_ETAG_MAX, "\"%llx-%llx\"", c->boot,
+                 (unsigned long long)generation);
 }
 
 static bool
@@ -87,8 +96,9 @@ cache_serve(struct cache *c, const char *key, uint64_t generation, const char *i
     char etag[CACHE_ETAG_MAX];
 
     pthread_mutex_lock(&s->lock);
-    if (s->resp && s->generation == generation && strcmp(s->key, key) == 0) {
-        cache_etag(c, generation, etag);
+    if (s->resp && s->generation == generation && strcmp(s->key, key) == 0 &&
+        (s->fresh_until == 0 || (int64_t)time(NULL) < s->fresh_until)) {
+        cache_etag(c, generation, s->fresh_until, etag);
         if (etag_matches(if_none_match, etag)) {
             struct MHD_Response *nm = MHD_create_response_from_buffer(0, NULL,
                                                                      MHD_RESPMEM_PERSISTENT);
@@ -113,8 +123,8 @@ cache_serve(struct cache *c, const char *key, uint64_t generation, const char *i
 }
 
 bool
-cache_store(struct cache *c, const char *key, uint64_t generation, struct MHD_Response *resp,
-            size_t bytes)
+cache_store(struct cache *c, const char *key, uint64_t generation, int64_t fresh_until,
+            struct MHD_Response *resp, size_t bytes)
 {
     struct slot *s = slot_for(c, key);
     struct MHD_Response *old = NULL;
@@ -129,6 +139,7 @@ cache_store(struct cache *c, const char *key, uint64_t generation, struct MHD_Re
         atomic_fetch_add(&c->used, bytes);
         snprintf(s->key, sizeof s->key, "%s", key);
         s->generation = generation;
+        s->fresh_until = fresh_until;
         s->resp = resp;
         s->bytes = bytes;
         kept = true;

@@ -1,6 +1,9 @@
 /* The command line: one table of options drives both the parser and every
- * command's --help.  Only fills struct config: nothing here acts on it. */
+ * command's --help; for serve also the configuration file and the YKIEN_*
+ * environment variables.  Only fills struct config: nothing here acts on
+ * it. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,9 @@ cfg_defaults(struct config *cfg)
     cfg->rate_limit = 10;
     cfg->max_connections = 1024;
     cfg->timeout_seconds = 30;
+    /* 4 KiB/s: a 10 MiB photo from a poor mobile link still arrives (in
+     * 43 minutes); a trickle of bytes does not hold a connection. */
+    cfg->min_body_rate = 4096;
     /* One worker per CPU: with the group-commit writer no worker waits on
      * a disk, so more threads only add switching. */
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -178,9 +184,11 @@ SET_NUMBER(set_rate_limit, rate_limit, unsigned)
 SET_NUMBER(set_max_connections, max_connections, unsigned)
 SET_NUMBER(set_max_per_address, max_connections_per_address, unsigned)
 SET_NUMBER(set_timeout, timeout_seconds, unsigned)
+SET_NUMBER(set_min_body_rate, min_body_rate, unsigned)
 SET_NUMBER(set_threads, threads, unsigned)
 SET_NUMBER(set_max_attachment_bytes, api.max_attachment_bytes, int64_t)
 SET_NUMBER(set_max_attachments, api.max_attachments, int)
+SET_NUMBER(set_close_after_days, api.close_after_days, int)
 #undef SET_NUMBER
 
 static int
@@ -208,9 +216,15 @@ set_page_cache(struct config *cfg, const struct option *opt, const char *val)
     return 0;
 }
 
+/* The list options: the first value from a layer replaces what the
+ * layers below gave. */
 static int
 set_trusted_proxy(struct config *cfg, const struct option *opt, const char *val)
 {
+    if (cfg->proxies_layer != cfg->layer) {
+        cfg->n_proxies = 0;
+        cfg->proxies_layer = cfg->layer;
+    }
     if (cfg->n_proxies == CFG_MAX_PROXIES || cfg_parse_ip(val, &cfg->proxies[cfg->n_proxies]) != 0)
         return -1;
     cfg->n_proxies++;
@@ -220,9 +234,62 @@ set_trusted_proxy(struct config *cfg, const struct option *opt, const char *val)
 static int
 set_allow_origin(struct config *cfg, const struct option *opt, const char *val)
 {
+    if (cfg->origins_layer != cfg->layer) {
+        cfg->n_origins = 0;
+        cfg->origins_layer = cfg->layer;
+    }
     if (cfg->n_origins == CFG_MAX_ORIGINS || strncmp(val, "http", 4) != 0)
         return -1;
     cfg->origins[cfg->n_origins++] = val;
+    return 0;
+}
+
+static int
+set_webhook(struct config *cfg, const struct option *opt, const char *val)
+{
+    if (cfg->webhooks_layer != cfg->layer) {
+        cfg->n_webhooks = 0;
+        cfg->webhooks_layer = cfg->layer;
+    }
+    if (cfg->n_webhooks == CFG_MAX_WEBHOOKS ||
+        (strncmp(val, "http://", 7) != 0 && strncmp(val, "https://", 8) != 0) ||
+        strlen(val) > 2000)
+        return -1;
+    cfg->webhooks[cfg->n_webhooks++] = val;
+    return 0;
+}
+
+static int
+set_webhook_secret_file(struct config *cfg, const struct option *opt,
+                        const char *val)
+{
+    if (!*val)
+        return -1;
+    cfg->webhook_secret_file = val;
+    return 0;
+}
+
+static int
+set_config(struct config *cfg, const struct option *opt, const char *val)
+{
+    if (!*val || strlen(val) >= sizeof cfg->config_path)
+        return -1;
+    snprintf(cfg->config_path, sizeof cfg->config_path, "%s", val);
+    return 0;
+}
+
+static int
+set_article_id(struct config *cfg, const struct option *opt, const char *val)
+{
+    if (strcmp(val, "link") == 0)
+        cfg->article_from = ARTICLE_FROM_LINK;
+    else if (strcmp(val, "id") == 0)
+        cfg->article_from = ARTICLE_FROM_ID;
+    else if (strcmp(val, "slug") == 0)
+        cfg->article_from = ARTICLE_FROM_SLUG;
+    else
+        return -1;
+    cfg->article_from_set = true;
     return 0;
 }
 
@@ -257,12 +324,20 @@ static const struct option options[] = {
     {"--listen", "ADDR:PORT", CFG_SERVE,
      set_listen, 0, 0,
      "address to listen on (127.0.0.1:8080)"},
-    {"--data", "DIR", CFG_SERVE | CFG_TOKEN,
+    {"--config", "FILE", CFG_SERVE,
+     set_config, 0, 0,
+     "read options from FILE, one 'option value' a line"},
+    {"--data", "DIR", CFG_SERVE | CFG_TOKEN | CFG_BACKUP | CFG_EXPORT |
+                      CFG_IMPORT | CFG_IMPORT_DISQUS | CFG_IMPORT_WORDPRESS,
      set_data, 0, 0,
      "SQLite database and attachments; uploads in transit (./data)"},
-    {"--db", "URL", CFG_SERVE | CFG_TOKEN,
+    {"--db", "URL", CFG_SERVE | CFG_TOKEN | CFG_BACKUP | CFG_EXPORT |
+                    CFG_IMPORT | CFG_IMPORT_DISQUS | CFG_IMPORT_WORDPRESS,
      set_db, 0, 0,
      "PostgreSQL (postgresql://... or key=value; else YKIEN_DB; else SQLite)"},
+    {"--article-id", "FIELD", CFG_IMPORT_DISQUS | CFG_IMPORT_WORDPRESS,
+     set_article_id, 0, 0,
+     "article id from: link (URL path), id, slug (WordPress) (link)"},
     {"--rate-limit", "N", CFG_SERVE,
      set_rate_limit, 0, 1000000,
      "new comments per client address per minute (10; 0: off)"},
@@ -277,7 +352,12 @@ static const struct option options[] = {
      "open connections per client address (0: no cap)"},
     {"--timeout", "SECONDS", CFG_SERVE,
      set_timeout, 1, 3600,
-     "close idle or slow connections after this (30)"},
+     "close idle connections, and requests whose headers are not\n"
+     "complete, after this (30)"},
+    {"--min-body-rate", "BYTES", CFG_SERVE,
+     set_min_body_rate, 0, 1UL << 30,
+     "past --timeout, a body must have come at this many bytes a second\n"
+     "on average, or is cut off (4096; 0: off)"},
     {"--threads", "N", CFG_SERVE,
      set_threads, 1, 256,
      "worker threads (one per CPU)"},
@@ -302,6 +382,15 @@ static const struct option options[] = {
     {"--page-cache-mb", "N", CFG_SERVE,
      set_page_cache, 0, 4096,
      "memory for rendered list pages (16; 0: no cache)"},
+    {"--close-after-days", "N", CFG_SERVE,
+     set_close_after_days, 0, 36500,
+     "close an article N days after its first comment (0: never)"},
+    {"--webhook", "URL", CFG_SERVE,
+     set_webhook, 0, 0,
+     "POST comment events to URL (repeatable, up to 8)"},
+    {"--webhook-secret-file", "FILE", CFG_SERVE,
+     set_webhook_secret_file, 0, 0,
+     "the key that signs webhook events (needed with --webhook)"},
 };
 /* clang-format on */
 
@@ -330,6 +419,31 @@ static const struct command commands[] = {
      "'reject<TAB>CODE' (then '<TAB>SUGGESTION' where there is one): the\n"
      "verdict POST gives a comment body.\n",
      0},
+    {CFG_BACKUP, "backup", "copy the data folder while the daemon serves",
+     "usage: ykien backup DEST [options]\n"
+     "Copies the database (one consistent snapshot) and the attachments into\n"
+     "DEST, which must not exist or be empty; serve --data DEST starts from it.\n",
+     1},
+    {CFG_EXPORT, "export", "write every comment as JSON Lines to stdout",
+     "usage: ykien export [options] > FILE.jsonl\n"
+     "One JSON object a line: each comment's moderation form, history\n"
+     "included, attachments with their bytes in base64.\n",
+     0},
+    {CFG_IMPORT, "import", "read comments written by export",
+     "usage: ykien import [FILE.jsonl] [options] < FILE.jsonl\n"
+     "Reads an export (from FILE, or stdin); comments already there are\n"
+     "skipped.  One transaction: a malformed line imports nothing.\n",
+     1},
+    {CFG_IMPORT_DISQUS, "import-disqus", "import a Disqus XML export",
+     "usage: ykien import-disqus FILE.xml [options]\n"
+     "Imports the posts of a Disqus export ('-' reads stdin); posts imported\n"
+     "before are skipped.  --article-id: link or id (the thread's <id>).\n",
+     1},
+    {CFG_IMPORT_WORDPRESS, "import-wordpress", "import a WordPress WXR export",
+     "usage: ykien import-wordpress FILE.xml [options]\n"
+     "Imports the comments of a WordPress export ('-' reads stdin); comments\n"
+     "imported before are skipped.  --article-id: link, id or slug.\n",
+     1},
 };
 
 static const struct command *
@@ -359,7 +473,7 @@ cfg_usage(enum cfg_command cmd, FILE *out)
     if (!c) {
         fputs("usage: ykien COMMAND [options]\n", out);
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-            fprintf(out, "  %-12s %s (ykien %s --help)\n", commands[i].name, commands[i].summary,
+            fprintf(out, "  %-17s %s (ykien %s --help)\n", commands[i].name, commands[i].summary,
                     commands[i].name);
         fputs("  --help, --version\n", out);
         return;
@@ -377,18 +491,27 @@ cfg_usage(enum cfg_command cmd, FILE *out)
         if (!(options[i].commands & cmd))
             continue;
         snprintf(left, sizeof left, "%s %s", options[i].name, options[i].arg);
-        fprintf(out, "  %-*s %s\n", width, left, options[i].help);
+        fprintf(out, "  %-*s ", width, left);
+        /* A help of several lines: the next ones under the first. */
+        for (const char *h = options[i].help; *h; h++) {
+            fputc(*h, out);
+            if (*h == '\n')
+                fprintf(out, "%*s", width + 3, "");
+        }
+        fputc('\n', out);
     }
     fputs("  --help, --version\n", out);
 }
 
-enum cfg_result
-cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg, char *err,
-          size_t err_len)
+/* Parses argv into cfg (over what it holds), in order. */
+static enum cfg_result
+parse_argv(enum cfg_command cmd, int argc, char **argv, struct config *cfg,
+           char *err, size_t err_len)
 {
     const struct command *c = command_of(cmd);
 
-    cfg_defaults(cfg);
+    cfg->layer = CFG_LAYER_ARGS;
+    cfg->n_operands = 0;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         const struct option *opt;
@@ -427,5 +550,169 @@ cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg, char 
             return CFG_USAGE;
         }
     }
+    return CFG_OK;
+}
+
+/* A copy of val that lives as long as cfg; NULL when the room is used up. */
+static const char *
+keep(struct config *cfg, const char *val, size_t len)
+{
+    char *p;
+
+    if (len + 1 > sizeof cfg->text - cfg->text_used)
+        return NULL;
+    p = cfg->text + cfg->text_used;
+    memcpy(p, val, len);
+    p[len] = '\0';
+    cfg->text_used += len + 1;
+    return p;
+}
+
+/* One "option value" line of the file; -1 with the reason in err. */
+static int
+file_line(struct config *cfg, char *line, char *err, size_t err_len)
+{
+    char name[64];
+    const struct option *opt;
+    const char *val;
+    size_t n, vlen;
+
+    line += strspn(line, " \t");
+    n = strcspn(line, " \t");
+    if (n + 3 > sizeof name) {
+        snprintf(err, err_len, "unknown option '%.*s'", 40, line);
+        return -1;
+    }
+    /* named as on the command line, with or without its dashes */
+    snprintf(name, sizeof name, "%s%.*s", strncmp(line, "--", 2) ? "--" : "",
+             (int)n, line);
+    opt = option_of(CFG_SERVE, name);
+    if (!opt || opt->set == set_config) {
+        snprintf(err, err_len, "unknown option '%.*s'", (int)n, line);
+        return -1;
+    }
+    line += n;
+    line += strspn(line, " \t");
+    vlen = strlen(line);
+    while (vlen > 0 && isspace((unsigned char)line[vlen - 1]))
+        vlen--;
+    if (vlen == 0) {
+        snprintf(err, err_len, "%s needs a value", name + 2);
+        return -1;
+    }
+    val = keep(cfg, line, vlen);
+    if (!val || opt->set(cfg, opt, val) != 0) {
+        snprintf(err, err_len, "invalid value for %s: '%.*s'", name + 2,
+                 (int)(vlen > 200 ? 200 : vlen), line);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+load_file(struct config *cfg, const char *path, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096], why[512];
+    int number = 0, rc = 0;
+
+    if (!f) {
+        snprintf(err, err_len, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    cfg->layer = CFG_LAYER_FILE;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        size_t len = strlen(line);
+        const char *p = line + strspn(line, " \t\r\n");
+
+        number++;
+        if (len == sizeof line - 1 && line[len - 1] != '\n') {
+            snprintf(err, err_len, "%s:%d: line too long", path, number);
+            rc = -1;
+        } else if (*p != '\0' && *p != '#' && file_line(cfg, line, why, sizeof why) != 0) {
+            snprintf(err, err_len, "%s:%d: %s", path, number, why);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, err_len, "cannot read %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    fclose(f);
+    return rc;
+}
+
+/* YKIEN_RATE_LIMIT for --rate-limit; a list option takes several values
+ * separated by spaces or commas. */
+static int
+load_env(struct config *cfg, char *err, size_t err_len)
+{
+    cfg->layer = CFG_LAYER_ENV;
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const struct option *opt = &options[i];
+        char var[64];
+        const char *val;
+        size_t n = 0;
+        bool list = opt->set == set_trusted_proxy || opt->set == set_allow_origin;
+
+        if (!(opt->commands & CFG_SERVE) || opt->set == set_config)
+            continue;
+        n = (size_t)snprintf(var, sizeof var, "YKIEN_%s", opt->name + 2);
+        for (size_t k = 6; k < n; k++)
+            var[k] = var[k] == '-' ? '_' : (char)toupper((unsigned char)var[k]);
+        val = getenv(var);
+        if (!val)
+            continue;
+        while (*val) {
+            size_t len = list ? strcspn(val, " ,\t") : strlen(val);
+            const char *kept = len ? keep(cfg, val, len) : NULL;
+
+            if (len && (!kept || opt->set(cfg, opt, kept) != 0)) {
+                snprintf(err, err_len, "invalid value in %s: '%.*s'", var,
+                         (int)(len > 200 ? 200 : len), val);
+                return -1;
+            }
+            val += len;
+            val += strspn(val, " ,\t");
+        }
+    }
+    return 0;
+}
+
+enum cfg_result
+cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg, char *err,
+          size_t err_len)
+{
+    enum cfg_result r;
+    char path[sizeof cfg->config_path];
+    const char *env_path;
+
+    cfg_defaults(cfg);
+    /* First the command line alone: --help, --version and its mistakes
+     * decide before a file is read; it also names the file. */
+    r = parse_argv(cmd, argc, argv, cfg, err, err_len);
+    if (r != CFG_OK || cmd != CFG_SERVE)
+        return r;
+    snprintf(path, sizeof path, "%s", cfg->config_path);
+    env_path = getenv("YKIEN_CONFIG");
+    if (!path[0] && env_path && *env_path)
+        snprintf(path, sizeof path, "%s", env_path);
+
+    /* Then the layers, lowest first. */
+    cfg_defaults(cfg);
+    if (path[0] && load_file(cfg, path, err, err_len) != 0)
+        return CFG_USAGE;
+    if (load_env(cfg, err, err_len) != 0)
+        return CFG_USAGE;
+    r = parse_argv(cmd, argc, argv, cfg, err, err_len);
+    snprintf(cfg->config_path, sizeof cfg->config_path, "%s", path);
+    if (r != CFG_OK)
+        return r;
+    if (cfg->n_webhooks > 0 && !cfg->webhook_secret_file) {
+        snprintf(err, err_len, "--webhook needs --webhook-secret-file");
+        return CFG_USAGE;
+    }
+    cfg->api.webhooks = cfg->webhooks;
+    cfg->api.n_webhooks = cfg->n_webhooks;
     return CFG_OK;
 }

@@ -1,7 +1,9 @@
-/* The HTTP daemon: libmicrohttpd in epoll mode with a pool of worker
+/* The HTTP daemon: libmicrohttpd in poll mode with a pool of worker
  * threads, each with its own database connection.  Knows HTTP, not
  * comments: requests are routed to api/ handlers and their results
- * rendered here. */
+ * rendered.  Wired in server/daemon.c; a request's life is in
+ * server/request.c, its replies in server/reply.c, a new comment's way
+ * through the writer in server/submit.c. */
 #ifndef YKIEN_SERVER_HTTP_H
 #define YKIEN_SERVER_HTTP_H
 

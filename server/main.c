@@ -1,4 +1,6 @@
-/* ykien's command line: serve, token add|list|revoke, check-text.
+/* ykien's command line: serve, token add|list|revoke, check-text, and the
+ * operations commands backup, export, import, import-disqus and
+ * import-wordpress (their work is in ops/).
  * Exit status: 0 success, 2 usage error, 1 any other failure, always with
  * a one-line reason on stderr. */
 #include <errno.h>
@@ -16,11 +18,16 @@
 #include "api/attachments.h"
 #include "api/auth.h"
 #include "api/comment.h"
+#include "api/rulebook.h"
 #include "db/db.h"
 #include "db/tokens.h"
+#include "ops/backup.h"
+#include "ops/import_xml.h"
+#include "ops/jsonl.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/log.h"
+#include "server/webhook.h"
 #include "ykien_version.h"
 
 enum { EXIT_USAGE = 2, STOP_WAIT_SECONDS = 30 };
@@ -108,6 +115,7 @@ cmd_serve(int argc, char **argv)
     static struct config cfg;
     char err[512];
     struct server *srv;
+    struct webhook_sender *sender = NULL;
     struct db *db;
     sigset_t stop;
     int sig = 0, rc;
@@ -128,9 +136,27 @@ cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (cfg.n_webhooks > 0) {
+        unsigned char *secret;
+        size_t secret_len;
+
+        if (webhook_read_secret(cfg.webhook_secret_file, &secret, &secret_len, err,
+                                sizeof err) != 0) {
+            fprintf(stderr, "ykien: %s\n", err);
+            return 1;
+        }
+        sender = webhook_start(&cfg, secret, secret_len, err, sizeof err);
+        sodium_memzero(secret, secret_len);
+        free(secret);
+        if (!sender) {
+            fprintf(stderr, "ykien: %s\n", err);
+            return 1;
+        }
+    }
     srv = http_start(&cfg, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "ykien: %s\n", err);
+        webhook_stop(sender);
         return 1;
     }
     log_info("ykien %s listening on %s (port %u), data in %s", YKIEN_VERSION, cfg.listen,
@@ -138,6 +164,8 @@ cmd_serve(int argc, char **argv)
     sigwait(&stop, &sig);
     log_info("stopping on signal %d: finishing requests in flight", sig);
     http_stop(srv, STOP_WAIT_SECONDS);
+    webhook_stop(sender);
+    rulebook_clear();
     log_info("stopped");
     return 0;
 }
@@ -265,6 +293,136 @@ cmd_check_text(int argc, char **argv)
     return 0;
 }
 
+static int
+cmd_backup(int argc, char **argv)
+{
+    static struct config cfg;
+    struct backup_report r;
+    char err[9000];
+    int rc;
+
+    if ((rc = parse_args(CFG_BACKUP, argc, argv, &cfg)) >= 0)
+        return rc;
+    if (cfg.n_operands != 1)
+        return usage_error(CFG_BACKUP, "%s", "missing DEST");
+    if (backup_run(cfg.data_dir, cfg.operand[0], &r, err, sizeof err) != 0) {
+        fprintf(stderr, "ykien: backup: %s\n", err);
+        return 1;
+    }
+    printf("backup of %s in %s: database %.2f s; attachment files: %lld "
+           "linked, %lld copied, %lld gone, %.2f s\n",
+           cfg.data_dir, cfg.operand[0], r.db_seconds,
+           (long long)r.files_linked, (long long)r.files_copied,
+           (long long)r.files_missing, r.files_seconds);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* Opens the database of an existing data folder (export never makes one). */
+static int
+open_existing(const struct config *cfg, struct db **db)
+{
+    if (!cfg->db.url && access(cfg->db_path, F_OK) != 0) {
+        fprintf(stderr, "ykien: no database in %s: %s\n", cfg->data_dir,
+                strerror(errno));
+        return -1;
+    }
+    return open_data(cfg, db);
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+    static struct config cfg;
+    struct db *db;
+    char err[512];
+    int64_t n;
+    int rc;
+
+    if ((rc = parse_args(CFG_EXPORT, argc, argv, &cfg)) >= 0)
+        return rc;
+    if (open_existing(&cfg, &db) != 0)
+        return 1;
+    rc = jsonl_export(db, &cfg.api, stdout, &n, err, sizeof err);
+    db_close(db);
+    if (rc != 0) {
+        fprintf(stderr, "ykien: export: %s\n", err);
+        return 1;
+    }
+    fprintf(stderr, "ykien: exported %lld comments\n", (long long)n);
+    return 0;
+}
+
+static int
+cmd_import(int argc, char **argv)
+{
+    static struct config cfg;
+    struct import_report r;
+    const char *name = "stdin";
+    FILE *in = stdin;
+    struct db *db;
+    char err[1024];
+    int rc;
+
+    if ((rc = parse_args(CFG_IMPORT, argc, argv, &cfg)) >= 0)
+        return rc;
+    if (cfg.n_operands == 1 && strcmp(cfg.operand[0], "-") != 0) {
+        name = cfg.operand[0];
+        in = fopen(name, "r");
+        if (!in) {
+            fprintf(stderr, "ykien: cannot open %s: %s\n", name, strerror(errno));
+            return 1;
+        }
+    }
+    if (open_data(&cfg, &db) != 0) {
+        if (in != stdin)
+            fclose(in);
+        return 1;
+    }
+    rc = jsonl_import(db, &cfg.api, in, name, &r, err, sizeof err);
+    db_close(db);
+    if (in != stdin)
+        fclose(in);
+    if (rc != 0) {
+        fprintf(stderr, "ykien: import: %s; nothing was imported\n", err);
+        return 1;
+    }
+    report_print(&r, stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int
+cmd_import_xml(enum cfg_command cmd, int argc, char **argv)
+{
+    static struct config cfg;
+    struct import_options o = {0};
+    struct import_report r;
+    struct db *db;
+    char err[1024];
+    int rc;
+
+    if ((rc = parse_args(cmd, argc, argv, &cfg)) >= 0)
+        return rc;
+    if (cfg.n_operands != 1)
+        return usage_error(cmd, "%s", "missing FILE.xml");
+    o.format = cmd == CFG_IMPORT_DISQUS ? IMPORT_DISQUS : IMPORT_WORDPRESS;
+    o.article_from = cfg.article_from;
+    if (o.format == IMPORT_DISQUS && o.article_from == ARTICLE_FROM_SLUG)
+        return usage_error(cmd, "%s", "--article-id slug is for WordPress; "
+                                      "Disqus threads have link or id");
+    o.path = cfg.operand[0];
+    o.progress = isatty(STDERR_FILENO);
+    if (open_data(&cfg, &db) != 0)
+        return 1;
+    rc = import_xml(db, &o, &r, err, sizeof err);
+    db_close(db);
+    if (rc != 0) {
+        fprintf(stderr, "ykien: %s; nothing was imported\n", err);
+        return 1;
+    }
+    report_print(&r, stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -290,5 +448,15 @@ main(int argc, char **argv)
         return cmd_token(argc - 2, argv + 2);
     if (strcmp(cmd, "check-text") == 0)
         return cmd_check_text(argc - 2, argv + 2);
+    if (strcmp(cmd, "backup") == 0)
+        return cmd_backup(argc - 2, argv + 2);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc - 2, argv + 2);
+    if (strcmp(cmd, "import") == 0)
+        return cmd_import(argc - 2, argv + 2);
+    if (strcmp(cmd, "import-disqus") == 0)
+        return cmd_import_xml(CFG_IMPORT_DISQUS, argc - 2, argv + 2);
+    if (strcmp(cmd, "import-wordpress") == 0)
+        return cmd_import_xml(CFG_IMPORT_WORDPRESS, argc - 2, argv + 2);
     return usage_error(CFG_TOP, "unknown command '%s'", cmd);
 }

@@ -12,8 +12,8 @@
 enum { MAX_ROUTES = 32, N_BUCKETS = 12 };
 
 /* Status codes ykien answers; anything else is counted as "other". */
-static const unsigned statuses[] = {200, 201, 304, 400, 401, 404, 405, 409, 413,
-                                    415, 422, 429, 431, 500, 503, 0};
+static const unsigned statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
+                                    413, 415, 422, 429, 431, 500, 503, 0};
 enum { N_STATUS = sizeof statuses / sizeof statuses[0] };
 
 static const double bucket_le[N_BUCKETS] = {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -27,6 +27,12 @@ static atomic_uint_fast64_t upload_bytes;
 static atomic_int open_connections;
 static atomic_uint_fast64_t cache_hits;
 static atomic_uint_fast64_t cache_misses;
+static atomic_uint_fast64_t webhook_outcomes[WEBHOOK_OUTCOMES];
+static const char *const outcome_names[WEBHOOK_OUTCOMES] = {
+    [WEBHOOK_DELIVERED] = "delivered",
+    [WEBHOOK_FAILED] = "failed",
+    [WEBHOOK_DROPPED] = "dropped",
+};
 
 static int
 status_slot(unsigned status)
@@ -76,6 +82,12 @@ void
 metrics_page_cache(int hit)
 {
     atomic_fetch_add_explicit(hit ? &cache_hits : &cache_misses, 1, memory_order_relaxed);
+}
+
+void
+metrics_webhook(enum webhook_outcome outcome, uint64_t n)
+{
+    atomic_fetch_add_explicit(&webhook_outcomes[outcome], n, memory_order_relaxed);
 }
 
 struct out {
@@ -172,7 +184,16 @@ metrics_render(const struct api_stats *stats, int stats_ok)
             "ykien_page_cache_misses_total %llu\n",
         atomic_load(&open_connections), (unsigned long long)atomic_load(&cache_hits),
         (unsigned long long)atomic_load(&cache_misses));
+    put(&o, "# HELP ykien_webhook_deliveries_total Webhook delivery attempts by outcome.\n"
+            "# TYPE ykien_webhook_deliveries_total counter\n");
+    for (int i = 0; i < WEBHOOK_OUTCOMES; i++)
+        put(&o, "ykien_webhook_deliveries_total{outcome=\"%s\"} %llu\n", outcome_names[i],
+            (unsigned long long)atomic_load(&webhook_outcomes[i]));
     if (stats_ok) {
+        put(&o, "# HELP ykien_webhook_outbox_depth Webhook events waiting for delivery.\n"
+                "# TYPE ykien_webhook_outbox_depth gauge\n"
+                "ykien_webhook_outbox_depth %lld\n",
+            (long long)stats->outbox_depth);
         put(&o, "# HELP ykien_queue_depth Comments waiting for moderation.\n"
                 "# TYPE ykien_queue_depth gauge\n"
                 "ykien_queue_depth %lld\n"

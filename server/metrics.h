@@ -17,6 +17,13 @@ int metrics_connection_opened(void);
 void metrics_connection_closed(void);
 /* A page cache lookup: served from the cache (hit) or not (miss). */
 void metrics_page_cache(int hit);
+enum webhook_outcome {
+    WEBHOOK_DELIVERED,      /* the receiver answered 2xx */
+    WEBHOOK_FAILED,         /* an error, a non-2xx answer or a timeout: retried */
+    WEBHOOK_DROPPED,        /* still failing 24 hours on, or no longer configured */
+    WEBHOOK_OUTCOMES
+};
+void metrics_webhook(enum webhook_outcome outcome, uint64_t n);
 /* Renders the Prometheus text format; returns a new string. */
 char *metrics_render(const struct api_stats *stats, int stats_ok);
 

@@ -1,4 +1,5 @@
-/* Multipart parsing and streaming of attachments to disk. */
+/* A new comment's multipart form: its parts (server/multipart.c) become
+ * text fields and attachments streamed to disk. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -8,10 +9,10 @@
 #include <unistd.h>
 
 #include "api/attachments.h"
+#include "server/multipart.h"
 #include "server/upload.h"
 
 enum {
-    PP_BUFFER = 16 * 1024,
     MAX_UPLOADS = 20,
     SNIFF_BYTES = 16,
 };
@@ -20,21 +21,32 @@ struct text_part {
     const char *name;
     char *buf;
     size_t len;
-    size_t limit;               /* bytes; past it the field is too long */
+    size_t limit; /* bytes; past it the field is too long */
     bool seen;
 };
 
 enum { F_AUTHOR, F_BODY, F_EMAIL, F_PARENT, N_FIELDS };
 
+/* What the part being received is read as. */
+enum part_kind {
+    PART_SKIP,    /* an unknown field, or a file under another name */
+    PART_TEXT,    /* one of fields[] */
+    PART_FILE,    /* an attachment */
+    PART_NO_FILE, /* an attachment with an empty file name: a file
+                   * input left empty, unless content follows */
+};
+
 struct upload_form {
-    struct MHD_PostProcessor *pp;
+    struct multipart *mp;
     const struct api_config *cfg;
     enum api_error error;
     const char *error_field;
     struct text_part fields[N_FIELDS];
     struct api_upload uploads[MAX_UPLOADS];
     size_t n_uploads;
-    /* the file part being received */
+    /* the part being received */
+    enum part_kind part;
+    struct text_part *text;
     int fd;
     bool in_file;
     crypto_hash_sha256_state sha;
@@ -86,7 +98,8 @@ start_file(struct upload_form *f, const char *filename)
 
     if (end_file(f) != 0)
         return -1;
-    if (f->n_uploads >= (size_t)f->cfg->max_attachments || f->n_uploads == MAX_UPLOADS)
+    if (f->n_uploads >= (size_t)f->cfg->max_attachments ||
+        f->n_uploads == MAX_UPLOADS)
         return refuse(f, API_E_TOO_MANY_ATTACHMENTS, "attachment");
     snprintf(path, sizeof path, "%s/tmp/upload-XXXXXX", f->cfg->data_dir);
     f->fd = mkostemp(path, O_CLOEXEC);
@@ -112,12 +125,14 @@ write_file(struct upload_form *f, const char *data, size_t size)
     if (u->size + (int64_t)size > f->cfg->max_attachment_bytes)
         return refuse(f, API_E_PAYLOAD_TOO_LARGE, "attachment");
     if (f->head_len < SNIFF_BYTES) {
-        size_t n = size < SNIFF_BYTES - f->head_len ? size : SNIFF_BYTES - f->head_len;
+        size_t n =
+            size < SNIFF_BYTES - f->head_len ? size : SNIFF_BYTES - f->head_len;
 
         memcpy(f->head + f->head_len, data, n);
         f->head_len += n;
         /* Refuse an unknown type as soon as enough is known. */
-        if (f->head_len == SNIFF_BYTES && !attachment_sniff(f->head, f->head_len))
+        if (f->head_len == SNIFF_BYTES &&
+            !attachment_sniff(f->head, f->head_len))
             return refuse(f, API_E_UNSUPPORTED_MEDIA_TYPE, "attachment");
     }
     crypto_hash_sha256_update(&f->sha, (const unsigned char *)data, size);
@@ -137,29 +152,15 @@ write_file(struct upload_form *f, const char *data, size_t size)
 }
 
 static int
-add_text(struct upload_form *f, const char *key, const char *data, uint64_t off, size_t size)
+add_text(struct upload_form *f, const char *data, size_t size)
 {
-    struct text_part *t = NULL;
+    struct text_part *t = f->text;
     char *bigger;
 
-    for (int i = 0; i < N_FIELDS; i++) {
-        if (strcmp(f->fields[i].name, key) == 0)
-            t = &f->fields[i];
-    }
-    if (!t)
-        return 0;               /* unknown parts are ignored, like JSON members */
-    /* Errors name the field by our static name: the key belongs to the
-     * post processor, which is gone by the time the error is rendered.  An
-     * off-0 call after an empty one continues the same part (see
-     * continues_empty_file). */
-    if (off == 0) {
-        if (t->seen && t->len > 0)
-            return refuse(f, API_E_BAD_MULTIPART, t->name);   /* a repeated field */
-        t->seen = true;
-    }
     if (t->len + size > t->limit)
-        return refuse(f, t == &f->fields[F_PARENT] ? API_E_WRONG_TYPE : API_E_TOO_LONG,
-                      t->name);
+        return refuse(
+            f, t == &f->fields[F_PARENT] ? API_E_WRONG_TYPE : API_E_TOO_LONG,
+            t->name);
     bigger = realloc(t->buf, t->len + size + 1);
     if (!bigger)
         return refuse(f, API_E_INTERNAL, NULL);
@@ -170,78 +171,101 @@ add_text(struct upload_form *f, const char *key, const char *data, uint64_t off,
     return 0;
 }
 
-/* libmicrohttpd may hand over a part's first bytes in two calls that both
- * have off 0, the first one empty.  So an off-0 call continues the current
- * part when nothing of it has arrived yet, rather than starting another. */
-static bool
-continues_empty_file(struct upload_form *f, const char *filename)
+/* Errors name fields by our static names, valid after the form is gone. */
+static int
+on_part_begin(void *arg, const struct multipart_part *p)
 {
-    struct api_upload *u;
-    char *clean;
-    bool same;
+    struct upload_form *f = arg;
 
-    if (!f->in_file)
-        return false;
-    u = &f->uploads[f->n_uploads - 1];
-    if (u->size != 0)
-        return false;
-    clean = attachment_clean_name(filename, strlen(filename));
-    same = clean && strcmp(clean, u->filename) == 0;
-    free(clean);
-    return same;
+    f->part = PART_SKIP;
+    f->text = NULL;
+    if (strcmp(p->name, "attachment") == 0) {
+        /* A part named attachment is a file or a mistake, never dropped. */
+        if (!p->filename)
+            return refuse(f, API_E_BAD_MULTIPART, "attachment");
+        if (p->filename[0] == '\0') {
+            f->part = PART_NO_FILE;
+            return 0;
+        }
+        f->part = PART_FILE;
+        return start_file(f, p->filename);
+    }
+    if (p->filename)
+        return 0; /* a file under another name: ignored */
+    for (int i = 0; i < N_FIELDS; i++) {
+        if (strcmp(f->fields[i].name, p->name) == 0)
+            f->text = &f->fields[i];
+    }
+    if (!f->text)
+        return 0; /* unknown parts are ignored, like JSON members */
+    if (f->text->seen)
+        return refuse(f, API_E_BAD_MULTIPART,
+                      f->text->name); /* a repeated field */
+    f->text->seen = true;
+    f->part = PART_TEXT;
+    return 0;
 }
 
-static enum MHD_Result
-on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
-        const char *content_type, const char *transfer_encoding, const char *data,
-        uint64_t off, size_t size)
+static int
+on_part_data(void *arg, const char *data, size_t size)
 {
-    struct upload_form *f = cls;
-    int rc = 0;
+    struct upload_form *f = arg;
 
-    (void)kind;
-    (void)content_type;
-    (void)transfer_encoding;
-    if (!key)
-        return MHD_YES;
-    if (filename) {
-        if (strcmp(key, "attachment") != 0)
-            return MHD_YES;
-        /* A browser sends an empty part with an empty name when no file
-         * was chosen: that is no attachment. */
-        if (filename[0] == '\0' && off == 0 && size == 0)
-            return MHD_YES;
-        if (off == 0 && !continues_empty_file(f, filename))
-            rc = start_file(f, filename);
-        if (rc == 0 && size > 0)
-            rc = write_file(f, data, size);
-    } else {
-        if (f->in_file)
-            rc = end_file(f);
-        if (rc == 0)
-            rc = add_text(f, key, data, off, size);
+    switch (f->part) {
+    case PART_SKIP:
+        return 0;
+    case PART_TEXT:
+        return add_text(f, data, size);
+    case PART_NO_FILE:
+        if (start_file(f, "") != 0)
+            return -1;
+        f->part = PART_FILE;
+        return write_file(f, data, size);
+    case PART_FILE:
+        return write_file(f, data, size);
     }
-    return rc == 0 ? MHD_YES : MHD_NO;
+    return 0;
+}
+
+static int
+on_part_end(void *arg)
+{
+    struct upload_form *f = arg;
+    enum part_kind kind = f->part;
+
+    f->part = PART_SKIP;
+    return kind == PART_FILE ? end_file(f) : 0;
 }
 
 struct upload_form *
-upload_begin(struct MHD_Connection *conn, const struct api_config *cfg)
+upload_begin(const char *content_type, const struct api_config *cfg)
 {
-    struct upload_form *f = calloc(1, sizeof *f);
+    char boundary[MULTIPART_BOUNDARY_MAX + 1];
+    struct multipart_handler h = {
+        .begin = on_part_begin,
+        .data = on_part_data,
+        .end = on_part_end,
+    };
+    struct upload_form *f;
     /* Up to 16 UTF-8 bytes a character leaves room for decomposed forms;
      * the character limit itself is checked after normalisation. */
     size_t text_limit = cfg->max_body_chars * 16 + 1024;
 
+    if (multipart_boundary(content_type, boundary) != 0)
+        return NULL;
+    f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
     f->cfg = cfg;
     f->fd = -1;
-    f->fields[F_AUTHOR] = (struct text_part){.name = "author", .limit = cfg->max_author_chars * 16 + 256};
+    f->fields[F_AUTHOR] = (struct text_part){
+        .name = "author", .limit = cfg->max_author_chars * 16 + 256};
     f->fields[F_BODY] = (struct text_part){.name = "body", .limit = text_limit};
     f->fields[F_EMAIL] = (struct text_part){.name = "email", .limit = 1024};
     f->fields[F_PARENT] = (struct text_part){.name = "parent_id", .limit = 32};
-    f->pp = MHD_create_post_processor(conn, PP_BUFFER, on_part, f);
-    if (!f->pp) {
+    h.arg = f;
+    f->mp = multipart_new(boundary, &h);
+    if (!f->mp) {
         free(f);
         return NULL;
     }
@@ -253,7 +277,8 @@ upload_feed(struct upload_form *f, const char *data, size_t size)
 {
     if (f->error != API_OK)
         return -1;
-    if (MHD_post_process(f->pp, data, size) != MHD_YES)
+    /* A callback that stopped the parser has set the error already. */
+    if (multipart_feed(f->mp, data, size) != MULTIPART_OK)
         return refuse(f, API_E_BAD_MULTIPART, NULL);
     return 0;
 }
@@ -261,15 +286,10 @@ upload_feed(struct upload_form *f, const char *data, size_t size)
 int
 upload_finish(struct upload_form *f)
 {
-    enum MHD_Result done;
-
     if (f->error != API_OK)
         return -1;
-    done = MHD_destroy_post_processor(f->pp);
-    f->pp = NULL;
-    if (f->in_file && end_file(f) != 0)
-        return -1;
-    if (done != MHD_YES)
+    /* Without its closing delimiter the last part may be cut short. */
+    if (multipart_finish(f->mp) != MULTIPART_OK)
         return refuse(f, API_E_BAD_MULTIPART, NULL);
     return 0;
 }
@@ -327,8 +347,7 @@ upload_release(struct upload_form *f)
 {
     if (!f)
         return;
-    if (f->pp)
-        MHD_destroy_post_processor(f->pp);
+    multipart_free(f->mp);
     if (f->fd >= 0)
         close(f->fd);
     for (size_t i = 0; i < f->n_uploads; i++) {

@@ -1,7 +1,8 @@
-/* Streaming multipart/form-data for a new comment, on libmicrohttpd's post
- * processor: text parts are collected under per-field caps, file parts
- * named "attachment" go straight to temporary files under DATA/tmp while
- * their size is counted, their SHA-256 computed and their type sniffed.
+/* Streaming multipart/form-data for a new comment, on server/multipart.c:
+ * text parts are collected under per-field caps, file parts named
+ * "attachment" go straight to temporary files under DATA/tmp while their
+ * size is counted, their SHA-256 computed and their type sniffed.  A part
+ * named "attachment" without a file name is refused, never dropped.
  * Memory per request is bounded whatever the upload's size.
  *
  * Ownership: the form owns its buffers and temporary files until
@@ -9,7 +10,6 @@
 #ifndef YKIEN_SERVER_UPLOAD_H
 #define YKIEN_SERVER_UPLOAD_H
 
-#include <microhttpd.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,9 +17,9 @@
 
 struct upload_form;
 
-/* NULL when the request is not well-formed multipart (no boundary) or
- * memory is short. */
-struct upload_form *upload_begin(struct MHD_Connection *conn, const struct api_config *cfg);
+/* A form for a body of this Content-Type; NULL when it is not
+ * multipart/form-data with a valid boundary, or memory is short. */
+struct upload_form *upload_begin(const char *content_type, const struct api_config *cfg);
 /* Feeds body bytes.  Returns 0, or -1 once the form is refused (see
  * upload_error); after that, further bytes are not looked at. */
 int upload_feed(struct upload_form *f, const char *data, size_t size);

@@ -19,7 +19,7 @@ struct writer {
     pthread_cond_t wake;
     struct writer_item *head, *tail;
     bool stopping;
-    bool stopped;               /* the thread is gone: submit refuses */
+    bool stopped; /* the thread has left its loop: submit refuses */
     struct db *db;
     const struct api_config *cfg;
 };
@@ -33,7 +33,8 @@ run_batch(struct writer *w, struct writer_item *items)
     for (struct writer_item *it = items; it; it = it->next)
         jobs[n++] = it->job;
     if (api_comment_store_batch(w->db, w->cfg, jobs, n) != DB_OK)
-        log_error("writer: a batch of %zu comments failed: %s", n, db_errmsg(w->db));
+        log_error("writer: a batch of %zu comments failed: %s", n,
+                  db_errmsg(w->db));
     while (items) {
         /* done() may free the item: read next first. */
         struct writer_item *next = items->next;
@@ -56,6 +57,9 @@ writer_main(void *arg)
         while (!w->head && !w->stopping)
             pthread_cond_wait(&w->wake, &w->lock);
         if (!w->head) {
+            /* Under the lock that submit takes: from here on a submission
+             * is refused at once instead of queued for nobody. */
+            w->stopped = true;
             pthread_mutex_unlock(&w->lock);
             break;
         }
@@ -127,10 +131,7 @@ writer_stop(struct writer *w)
     w->stopping = true;
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
-    pthread_join(w->thread, NULL);
-    pthread_mutex_lock(&w->lock);
-    w->stopped = true;
-    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL); /* it set stopped before leaving */
     db_close(w->db);
     w->db = NULL;
 }

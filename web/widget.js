@@ -117,7 +117,7 @@
     var lang = root.getAttribute('data-ykien-lang') === 'en' ? 'en' : 'vi';
     var limit = Math.min(100, Math.max(1, parseInt(root.getAttribute('data-ykien-limit'), 10) || PAGE));
     var t = T[lang], article = root.getAttribute('data-ykien-article');
-    var order = 'oldest', next = null, byId = {}, orphans = {}, pending = null;
+    var order = 'oldest', next = null, byId = {}, orphans = {}, pending = null, shut = false;
     var h = uid('h');
     var list = el('ol', { className: 'yk-list' });
     var count = el('span', { className: 'yk-total' });
@@ -153,7 +153,7 @@
           c.edited ? el('span', { className: 'yk-edited' }, ' · ' + t.edited) : null),
         body,
         atts.length ? el('ul', { className: 'yk-atts', 'aria-label': t.attach }, ...atts) : null,
-        el('button', { type: 'button', className: 'yk-reply', onclick: function () { form.replyTo(c, node); } }, t.reply)),
+        shut ? null : el('button', { type: 'button', className: 'yk-reply', onclick: function () { form.replyTo(c, node); } }, t.reply)),
         replies);
       node.replies = replies;
       byId[c.id] = node;
@@ -176,6 +176,7 @@
         .then(function (r) { if (!r.ok) throw r; return r.json(); })
         .then(function (d) {
           if (reset) { list.replaceChildren(); byId = {}; orphans = {}; }
+          if (d.closed) closeUp();
           d.comments.forEach(place);
           if (!d.next) Object.keys(orphans).forEach(function (k) { orphans[k].forEach(function (o) { list.append(o); }); });
           if (!d.next) orphans = {};
@@ -184,13 +185,23 @@
           more.disabled = false;
           count.textContent = '(' + d.total + ')';
           note.textContent = d.total ? '' : t.none;
-          if (d.closed) form.close();
           root.dispatchEvent(new CustomEvent('ykien:rendered', { bubbles: true, detail: { count: list.querySelectorAll('.yk-item').length } }));
         })
         .catch(function () {
           more.disabled = false;
           note.replaceChildren(t.loadFail + ' ', el('button', { type: 'button', onclick: function () { page(reset); } }, t.retry));
         });
+    }
+
+    /* The list says the article takes no more comments: its notice stands
+     * where the form was, and comments offer no reply. */
+    function closeUp() {
+      if (shut) return;
+      shut = true;
+      form.close();
+      form.node.remove();
+      home.replaceChildren(el('p', { className: 'yk-note yk-closed' }, t.closed));
+      Array.prototype.forEach.call(list.querySelectorAll('.yk-reply'), function (b) { b.remove(); });
     }
 
     function makeForm() {

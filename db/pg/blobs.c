@@ -179,6 +179,15 @@ pg_blob_open(struct db *db, const char *sha256, int64_t size,
 }
 
 enum db_status
+pg_blob_release(struct db *db, const char *sha256)
+{
+    struct pg_params p = {0};
+
+    pg_text(&p, sha256);
+    return pg_run(pg(db), PG_BLOB_RELEASE, &p, false, NULL);
+}
+
+enum db_status
 pg_blob_sweep(struct db *db)
 {
     /* A content that a transaction in flight is starting to refer to

@@ -539,6 +539,7 @@ const struct db_ops db_pg_ops = {
     .token_revoke = pg_token_revoke,
     .blob_put = pg_blob_put,
     .blob_open = pg_blob_open,
+    .blob_release = pg_blob_release,
     .blob_sweep = pg_blob_sweep,
     .rate_take = pg_rate_take,
     .changed = pg_changed,

@@ -130,6 +130,7 @@ enum db_status pg_blob_put(struct db *db, const char *sha256, char *path,
                            int64_t size);
 enum db_status pg_blob_open(struct db *db, const char *sha256, int64_t size,
                             struct db_blob **out);
+enum db_status pg_blob_release(struct db *db, const char *sha256);
 enum db_status pg_blob_sweep(struct db *db);
 
 /* shared.c */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/internal.h"
 #include "db/sqlite/sqlite.h"
 
 static enum comment_status
@@ -18,8 +19,8 @@ status_of(const char *word)
     return s;
 }
 
-static void
-read_comment(sqlite3_stmt *st, struct comment_record *c)
+void
+db_read_comment(sqlite3_stmt *st, struct comment_record *c)
 {
     c->id = sqlite3_column_int64(st, 0);
     c->article = db_col_text(st, 1);
@@ -114,7 +115,7 @@ walk_comments(sqlite3_stmt *st, bool want_one, comment_fn fn, void *arg)
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         struct comment_record c;
 
-        read_comment(st, &c);
+        db_read_comment(st, &c);
         rows++;
         if (fn(&c, arg) != 0) {
             rc = DB_ERROR;
@@ -138,6 +139,27 @@ sq_comment_get(struct db *db, int64_t id, comment_fn fn, void *arg)
     return walk_comments(st, true, fn, arg);
 }
 
+/* The statement of a list filtered by flags: partial indexes serve the
+ * flagged ones, the plain ones the rest. */
+static enum sq_stmt
+list_by_flags(const struct comment_query *q)
+{
+    static const enum sq_stmt table[2][2][2] = {
+        /* [unflagged][article][newest] */
+        {{STMT_COMMENT_LIST_FLAGGED_STATUS_ASC,
+          STMT_COMMENT_LIST_FLAGGED_STATUS_DESC},
+         {STMT_COMMENT_LIST_FLAGGED_ARTICLE_ASC,
+          STMT_COMMENT_LIST_FLAGGED_ARTICLE_DESC}},
+        {{STMT_COMMENT_LIST_UNFLAGGED_STATUS_ASC,
+          STMT_COMMENT_LIST_UNFLAGGED_STATUS_DESC},
+         {STMT_COMMENT_LIST_UNFLAGGED_ARTICLE_ASC,
+          STMT_COMMENT_LIST_UNFLAGGED_ARTICLE_DESC}},
+    };
+
+    return table[q->flagged == COMMENT_FLAGS_UNFLAGGED][q->article != NULL]
+                [q->newest_first];
+}
+
 enum db_status
 sq_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, void *arg)
 {
@@ -149,6 +171,8 @@ sq_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, voi
         which = q->newest_first ? STMT_COMMENT_LIST_ARTICLE_DESC : STMT_COMMENT_LIST_ARTICLE_ASC;
     else
         which = q->newest_first ? STMT_COMMENT_LIST_STATUS_DESC : STMT_COMMENT_LIST_STATUS_ASC;
+    if (q->flagged != COMMENT_FLAGS_ANY)
+        which = list_by_flags(q);
     if (q->newest_first && after <= 0)
         after = INT64_MAX;
     st = sq(db)->stmt[which];

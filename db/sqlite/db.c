@@ -245,7 +245,10 @@ db_sqlite_open(const char *path, struct db **out, char *err, size_t err_len)
     if (exec(db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
         exec(db, "PRAGMA synchronous = FULL") != SQLITE_OK ||
         exec(db, "PRAGMA foreign_keys = ON") != SQLITE_OK ||
-        exec(db, "PRAGMA trusted_schema = OFF") != SQLITE_OK) {
+        exec(db, "PRAGMA trusted_schema = OFF") != SQLITE_OK ||
+        /* Deleted and overwritten content is zeroed, not left in free
+         * space: an erased reader's text must not stay in the file. */
+        exec(db, "PRAGMA secure_delete = ON") != SQLITE_OK) {
         snprintf(err, err_len, "cannot set up %s: %s", path, sqlite3_errmsg(s->conn));
         goto fail;
     }
@@ -321,6 +324,7 @@ const struct db_ops db_sqlite_ops = {
     .token_revoke = sq_token_revoke,
     .blob_put = sq_blob_put,
     .blob_open = sq_blob_open,
+    .blob_release = sq_blob_release,
     .blob_sweep = sq_blob_sweep,
     /* One process: its memory keeps rate limits (server/ratelimit.c) and
      * the freshness of pages, so there is nothing to tell anyone. */

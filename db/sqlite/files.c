@@ -120,6 +120,24 @@ sq_blob_open(struct db *db, const char *sha256, int64_t size,
     return DB_OK;
 }
 
+enum db_status
+sq_blob_release(struct db *db, const char *sha256)
+{
+    char path[4600], dir[4400];
+    enum db_status st = sq_attachment_sha_in_use(db, sha256);
+
+    if (st == DB_OK)
+        return DB_OK;
+    if (st != DB_NOT_FOUND)
+        return st;
+    store_path(sq(db), sha256, path, sizeof path);
+    if (unlink(path) != 0 && errno != ENOENT)
+        return DB_ERROR;
+    snprintf(dir, sizeof dir, "%s/%.2s", sq(db)->files_dir, sha256);
+    fsync_dir(dir);
+    return DB_OK;
+}
+
 static bool
 is_sha_name(const char *s)
 {

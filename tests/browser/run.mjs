@@ -385,15 +385,38 @@ run('errors_next_to_fields_and_in_alerts', async (ctx) => {
   await until(async () => (await r.getByRole('textbox', { name: 'Email' }).getAttribute('aria-invalid')) === 'true', { what: 'email refused by the server' });
   const msg = await r.locator('.yk-email .yk-err').textContent();
   assert(msg.length > 0, 'server message shown');
-  // 403 closed, as the server answers for a closed article.
-  await page.route('**/api/v1/articles/loi/comments', (route) => route.request().method() === 'POST'
-    ? route.fulfill({ status: 403, contentType: 'application/json; charset=utf-8', headers: { 'Access-Control-Allow-Origin': ctx.site.url },
-      body: JSON.stringify({ error: { code: 'closed', message: 'Bài viết đã đóng bình luận.' } }) })
-    : route.continue());
+  // A moderator closes the article while the reader writes: the daemon
+  // answers 403 closed, shown as an alert; the reader's text stays.
+  const put = await ctx.d.api('PUT', '/moderation/articles/loi', { closed: true }, { mod: true });
+  eq(put.status, 200, 'article closed through the API');
   await r.getByRole('textbox', { name: 'Email' }).fill('');
   await r.getByRole('button', { name: 'Gửi ý kiến' }).click();
   await r.getByRole('alert').filter({ hasText: 'đã đóng bình luận' }).waitFor();
   assert(await r.getByRole('button', { name: 'Gửi ý kiến' }).isDisabled(), 'form closed');
+  eq(await r.getByRole('textbox', { name: 'Ý kiến của bạn' }).inputValue(), 'Bài viết rất hay, cảm ơn.', 'text kept');
+  eq((await ctx.d.queue()).total, 0, 'nothing stored');
+});
+
+run('closed_article_shows_no_form', async (ctx) => {
+  const { d, page } = ctx;
+  await d.approved('dong', 'Bình luận trước khi đóng.', 'Minh');
+  const put = await d.api('PUT', '/moderation/articles/dong', { closed: true }, { mod: true });
+  eq(put.status, 200, 'article closed through the API');
+  eq((await (await d.api('GET', '/articles/dong/comments')).json()).closed, true, 'the list says closed');
+  await openArticle(ctx, 'dong');
+  const r = region(page);
+  await r.getByText('Bài viết này đã đóng bình luận.').waitFor();
+  await r.getByRole('article', { name: 'Minh' }).waitFor();
+  eq(await r.getByRole('button', { name: 'Gửi ý kiến' }).count(), 0, 'no submit button');
+  eq(await r.getByRole('textbox').count(), 0, 'no form fields');
+  eq(await r.getByRole('button', { name: 'Trả lời' }).count(), 0, 'no reply buttons');
+  // In English, and open again once a moderator reopens it.
+  await openArticle(ctx, 'dong', '&lang=en');
+  await region(page, 'Reader comments').getByText('Comments are closed for this article.').waitFor();
+  eq((await d.api('PUT', '/moderation/articles/dong', { closed: false }, { mod: true })).status, 200, 'reopened');
+  await openArticle(ctx, 'dong');
+  await r.getByRole('button', { name: 'Gửi ý kiến' }).waitFor();
+  await r.getByRole('button', { name: 'Trả lời' }).waitFor();
 });
 
 run('rate_limited_post_says_how_long_to_wait', async (ctx) => {

@@ -1,6 +1,7 @@
 /* Fuzz target: a new comment sent as multipart/form-data, through the real
- * daemon.  libmicrohttpd's post processor needs a real connection, so the
- * daemon is started once, in-process, on 127.0.0.1 port 0 with a scratch
+ * daemon: the parser (server/multipart.c) and the upload streaming around
+ * it, from the real request lifecycle.  The daemon is started once,
+ * in-process, on 127.0.0.1 port 0 with a scratch
  * data folder (as `ykien serve --rate-limit 0` would be), and each input is
  * the body of one POST /api/v1/articles/fz/comments over a new loopback
  * connection, with "Content-Type: multipart/form-data; boundary=BOUNDARY"

@@ -349,9 +349,37 @@ def headers():
         write(t, name, text)
 
 
+# ---- word rules -----------------------------------------------------------------
+
+def rules():
+    """Pattern lines (first byte: bit 0 reject, bit 1 ignore_marks), NUL, text."""
+    t = "rules"
+    H, R, HB, RB = "h", "r", "j", "s"     # 0x68, 0x72, 0x6a, 0x73
+    seeds = {
+        "word": [R + "ngu"], "phrase": [R + "đồ ngu"], "prefix": [H + "ngu*"],
+        "marks": [RB + "ngu", HB + "do ngu*"], "mixed": [R + "ngu", H + "lừa đảo", HB + "spam*"],
+        "invalid": [R + "*", R + "ngu *", R + "a-b", R + "", H + "   "],
+        "case": [R + "ĐỒ NGỐC"], "nfd": [R + "ngu\u0309"], "long-phrase": [H + " ".join(["ab"] * 10)],
+        "same-pattern": [H + "xấu", R + "XẤU"], "overlap": [H + "đồ ngon", R + "ngu"],
+    }
+    texts = {
+        "word": "Bạn thật là ngu. Nguyễn Văn An", "phrase": "Đúng là đồ   ngu!",
+        "prefix": "nguồn tin từ nguyễn", "marks": "ĐỒ NGỦ, ngư dân", "mixed": "lừa  đảo\nspammer",
+        "invalid": "ngu", "case": "đồ ngốc", "nfd": "đi ngủ", "long-phrase": "ab " * 12,
+        "same-pattern": "rất xấu", "overlap": "đồ ngu",
+    }
+    for name, lines in seeds.items():
+        data = "\n".join(lines).encode() + b"\0" + texts[name].encode()
+        write(t, name, data)
+    write(t, "empty", b"")
+    write(t, "no-text", (R + "ngu").encode())
+    write(t, "emoji", (H + "vui").encode() + b"\0" + "vui😀vui 🤬 vui".encode())
+
+
 if __name__ == "__main__":
     multipart()
     comment_json()
     text_check()
     query()
     headers()
+    rules()

@@ -23,7 +23,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD:-$src/build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
 work=${FUZZ_WORK:-$(mktemp -d /tmp/ykien-fuzz.XXXXXX)}
-targets=${*:-comment_json multipart text_check unicode query headers image_size}
+targets=${*:-comment_json multipart text_check unicode query headers image_size rules}
 
 max_len() {
     case $1 in
@@ -32,6 +32,7 @@ max_len() {
     text_check|unicode) echo 8192 ;;
     query) echo 1024 ;;
     headers) echo 512 ;;
+    rules) echo 4096 ;;
     *) echo 4096 ;;
     esac
 }

@@ -28,7 +28,9 @@ import time
 import traceback
 
 import requests
+import images
 
+from openapi_check import check_response
 from harness import (SANITIZER_MARKS, Daemon, error_code, free_port, nfc, nfd,  # noqa: F401
                      one_shot, parse_metrics, png_bytes, sanitizer_report)
 
@@ -42,7 +44,7 @@ TOKEN_NAME = "acceptance"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 PUBLIC_KEYS = {"id", "article", "parent_id", "author", "body", "status", "created_at",
                "published_at", "edited", "attachments"}
-MODERATION_KEYS = PUBLIC_KEYS | {"email", "original_body", "version", "history"}
+MODERATION_KEYS = PUBLIC_KEYS | {"email", "original_body", "version", "history", "flags"}
 
 
 def body_text(i):
@@ -62,6 +64,7 @@ def jexpect(r, status, code=None, field=None):
     ct = r.headers.get("Content-Type")
     assert ct == JSON_CT, f"{where}: Content-Type {ct!r}, want {JSON_CT!r}"
     body = r.json()
+    check_response(r)
     if status >= 400:
         assert isinstance(body, dict) and set(body) == {"error"}, f"{where}: error body {text}"
         err = body["error"]
@@ -209,18 +212,16 @@ def post_multipart(d, fields=None, files=(), article=ART, headers=None):
 # ---- file samples (recognised by their first bytes) ------------------------
 
 def jpeg_bytes(size=2048):
-    head = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    return head + bytes((i * 7) % 251 for i in range(size - len(head) - 2)) + b"\xff\xd9"
+    """A JPEG whose header a reader can size (images.py)."""
+    return images.jpeg(size=size)
 
 
 def gif_bytes(size=1024, version=b"89a"):
-    head = b"GIF" + version + b"\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff"
-    return head + b"\x00" * (size - len(head) - 1) + b";"
+    return images.gif(size=size, version=version)
 
 
 def webp_bytes(size=1024):
-    payload = b"VP8 " + b"\x00" * (size - 16)
-    return b"RIFF" + (size - 8).to_bytes(4, "little") + b"WEBP" + payload
+    return images.webp(size=size)
 
 
 def pdf_bytes(size=1024):

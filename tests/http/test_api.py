@@ -381,7 +381,7 @@ def public_list_shows_only_approved_in_order(d):
         new_comment(d, body_text(100 + i))              # pending, never shown
     approved_comment(d, body_text(50), article="bai-khac")
     lst = jexpect(d.get(comments_url()), 200)
-    assert set(lst) == {"comments", "next", "total"}
+    assert set(lst) == {"comments", "next", "total", "closed"}
     assert [c["id"] for c in lst["comments"]] == ids and lst["total"] == len(ids)
     assert lst["next"] is None
     for c in lst["comments"]:
@@ -392,7 +392,7 @@ def public_list_shows_only_approved_in_order(d):
     lst = jexpect(d.get(comments_url() + "?order=newest"), 200)
     assert [c["id"] for c in lst["comments"]] == ids[::-1]
     empty = jexpect(d.get(comments_url("chua-co-binh-luan")), 200)
-    assert empty == {"comments": [], "next": None, "total": 0}, empty
+    assert empty == {"comments": [], "next": None, "total": 0, "closed": False}, empty
 
 
 @tests.test

@@ -1,10 +1,160 @@
-/* Server pieces without a socket: option parsing (every command's) and the
- * rate limiter. */
+/* Server pieces without a socket: option parsing (every command's), the
+ * rate limiter and X-Forwarded-For, request framing, connection deadlines. */
 #include <arpa/inet.h>
+#include <stdint.h>
 
 #include "server/config.h"
+#include "server/forwarded.h"
+#include "server/framing.h"
 #include "server/ratelimit.h"
+#include "server/watchdog.h"
 #include "check.h"
+
+/* forwarded_client() over the given lines, with proxies 10.0.0.1, 10.0.0.2
+ * and 2001:db8::2 trusted; "-" when it finds no client. */
+static const char *
+xff(const char *const *lines, size_t n)
+{
+    static struct sockaddr_storage proxies[3];
+    static char out[FORWARDED_ADDR_MAX];
+
+    cfg_parse_ip("10.0.0.1", &proxies[0]);
+    cfg_parse_ip("10.0.0.2", &proxies[1]);
+    cfg_parse_ip("2001:db8::2", &proxies[2]);
+    if (forwarded_client(lines, n, proxies, 3, out) != 0)
+        return "-";
+    return out;
+}
+
+#define XFF(want, ...)                                                        \
+    do {                                                                      \
+        const char *lines_[] = {__VA_ARGS__};                                 \
+        CHECK_STR(xff(lines_, sizeof lines_ / sizeof lines_[0]), want);       \
+    } while (0)
+
+/* framing_fault() of the given lengths and codings (NULL-terminated lists). */
+static const char *
+framing(const char *const *lengths, const char *const *codings)
+{
+    struct framing f = {.n_length = 0};
+    const char *fault;
+
+    for (; lengths && *lengths; lengths++, f.n_length++) {
+        if (f.n_length < 2)
+            f.length[f.n_length] = *lengths;
+    }
+    for (; codings && *codings; codings++, f.n_encoding++) {
+        if (f.n_encoding < 2)
+            f.encoding[f.n_encoding] = *codings;
+    }
+    fault = framing_fault(&f);
+    return fault ? fault : "ok";
+}
+
+#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void
+check_framing(void)
+{
+    CHECK_STR(framing(NULL, NULL), "ok");
+    CHECK_STR(framing(L("0"), NULL), "ok");
+    CHECK_STR(framing(L("1234"), NULL), "ok");
+    CHECK_STR(framing(L("007"), NULL), "ok");
+    CHECK_STR(framing(NULL, L("chunked")), "ok");
+    CHECK_STR(framing(NULL, L("Chunked")), "ok");
+    CHECK_STR(framing(L("5", "6"), NULL), "Content-Length");
+    CHECK_STR(framing(L("5", "5"), NULL), "Content-Length");
+    CHECK_STR(framing(L("5, 5"), NULL), "Content-Length");
+    CHECK_STR(framing(L("+5"), NULL), "Content-Length");
+    CHECK_STR(framing(L("-1"), NULL), "Content-Length");
+    CHECK_STR(framing(L("5 "), NULL), "Content-Length");
+    CHECK_STR(framing(L("0x5"), NULL), "Content-Length");
+    CHECK_STR(framing(L(""), NULL), "Content-Length");
+    CHECK_STR(framing(L("5"), L("chunked")), "Content-Length");
+    CHECK_STR(framing(NULL, L("chunked", "chunked")), "Transfer-Encoding");
+    CHECK_STR(framing(NULL, L("gzip, chunked")), "Transfer-Encoding");
+    CHECK_STR(framing(NULL, L("chunked, identity")), "Transfer-Encoding");
+    CHECK_STR(framing(NULL, L("identity")), "Transfer-Encoding");
+    CHECK_STR(framing(NULL, L("chunked;x=1")), "Transfer-Encoding");
+    CHECK_STR(framing(NULL, L("")), "Transfer-Encoding");
+
+    CHECK(framing_query_params("/a") == 0);
+    CHECK(framing_query_params("/a?") == 0);
+    CHECK(framing_query_params("/a?x") == 1);
+    CHECK(framing_query_params("/a?x=1&y=2") == 2);
+    CHECK(framing_query_params("/a?x=1&&") == 3);
+    CHECK(framing_query_params("/a?&") == 2);
+    CHECK(framing_head_fits(500, 10, 0));
+    CHECK(framing_head_fits(FRAMING_HEAD_BUDGET - 640, 10, 0));
+    CHECK(!framing_head_fits(FRAMING_HEAD_BUDGET - 639, 10, 0));
+    CHECK(!framing_head_fits(20000, 10, 4000));
+    CHECK(!framing_head_fits(100, FRAMING_HEAD_BUDGET / FRAMING_VALUE_COST + 1, 0));
+    CHECK(!framing_head_fits(SIZE_MAX, 1, 0) && !framing_head_fits(1, 1, SIZE_MAX));
+    CHECK(FRAMING_HEAD_BUDGET < HTTP_POOL_BYTES);
+}
+
+static void
+check_deadlines(void)
+{
+    /* --timeout 30, --min-body-rate 4096 */
+    CHECK(!watch_deadline_passed(WATCH_HEADERS, 30000, 0, 30, 4096));
+    CHECK(watch_deadline_passed(WATCH_HEADERS, 30001, 0, 30, 4096));
+    CHECK(watch_deadline_passed(WATCH_HEADERS, 30001, 1u << 30, 30, 4096));
+    /* a body: nothing is judged within the timeout */
+    CHECK(!watch_deadline_passed(WATCH_BODY, 30000, 0, 30, 4096));
+    /* then an average of 4096 bytes a second since the headers */
+    CHECK(watch_deadline_passed(WATCH_BODY, 31000, 15, 30, 4096));
+    CHECK(watch_deadline_passed(WATCH_BODY, 31000, 4096u * 31 - 1, 30, 4096));
+    CHECK(!watch_deadline_passed(WATCH_BODY, 31000, 4096u * 31, 30, 4096));
+    /* 10 MiB at 8 KiB/s: 1280 s, never cut */
+    for (uint64_t t = 0; t <= 1280; t += 10)
+        CHECK(!watch_deadline_passed(WATCH_BODY, t * 1000, t * 8192, 30, 4096));
+    CHECK(!watch_deadline_passed(WATCH_BODY, 3600000, 0, 30, 0));  /* rate off */
+    CHECK(!watch_deadline_passed(WATCH_NONE, 3600000, 0, 30, 4096));
+    CHECK(!watch_deadline_passed(WATCH_EXPIRED, 3600000, 0, 30, 4096));
+    /* a connection without deadlines */
+    CHECK(watch_headers(NULL) && watch_body(NULL, API_LANG_VI) && watch_body_bytes(NULL, 1) &&
+          watch_none(NULL) && !watch_expired(NULL));
+}
+
+static void
+check_forwarded(void)
+{
+    struct sockaddr_storage proxies[1];
+    struct sockaddr_in peer = {.sin_family = AF_INET};
+
+    XFF("203.0.113.1", "203.0.113.1");
+    XFF("198.51.100.7", "203.0.113.1, 198.51.100.7");
+    /* several lines are one list: the client's own line comes first */
+    XFF("198.51.100.7", "203.0.113.1", "198.51.100.7");
+    XFF("198.51.100.7", "203.0.113.1, 6.6.6.6", "198.51.100.7");
+    /* trusted proxies are skipped from the right, across lines */
+    XFF("203.0.113.5", "6.6.6.6, 203.0.113.5, 10.0.0.1", "10.0.0.2");
+    XFF("203.0.113.5", "203.0.113.5,10.0.0.1,2001:db8::2");
+    XFF("10.0.0.1", "10.0.0.1, 10.0.0.2");          /* all trusted: the leftmost */
+    /* empty members, white space, ports, brackets, canonical output */
+    XFF("203.0.113.9", " , 203.0.113.9 ,\t, ");
+    XFF("203.0.113.9", "203.0.113.9:4711");
+    XFF("2001:db8::77", "[2001:DB8::77]:443");
+    XFF("2001:db8::77", "[2001:db8::77]");
+    XFF("2001:db8::77", "2001:0db8:0:0::77");
+    /* junk on the right: the peer is the client; junk behind a trusted
+     * entry: that entry is as far as one can see */
+    XFF("-", "203.0.113.1", "unknown");
+    XFF("-", "203.0.113.1, 999.1.1.1");
+    XFF("-", "203.0.113.1, 1.2.3.4:99999");
+    XFF("-", "203.0.113.1, [2001:db8::1");
+    XFF("10.0.0.2", "_hidden, 10.0.0.2");
+    XFF("-", "");
+    XFF("-", " , ");
+    CHECK(forwarded_client(NULL, 0, proxies, 0, (char[FORWARDED_ADDR_MAX]){0}) == -1);
+
+    cfg_parse_ip("127.0.0.1", &proxies[0]);
+    inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
+    CHECK(forwarded_trusted((struct sockaddr *)&peer, proxies, 1));
+    inet_pton(AF_INET, "127.0.0.2", &peer.sin_addr);
+    CHECK(!forwarded_trusted((struct sockaddr *)&peer, proxies, 1));
+}
 
 static enum cfg_result
 parse_cmd(enum cfg_command cmd, struct config *cfg, int argc, char **argv)
@@ -87,6 +237,11 @@ main(void)
     char *a9[] = {"--page-cache-mb", "x"};
     CHECK(parse(&cfg, 2, a9) == CFG_USAGE);
     CHECK(parse(&cfg, 0, NULL) == CFG_OK && cfg.page_cache_bytes == 16u * 1024 * 1024);
+    CHECK(cfg.min_body_rate == 4096 && cfg.timeout_seconds == 30);
+    char *a10[] = {"--min-body-rate", "0", "--timeout", "5"};
+    CHECK(parse(&cfg, 4, a10) == CFG_OK && cfg.min_body_rate == 0 && cfg.timeout_seconds == 5);
+    char *a11[] = {"--min-body-rate", "fast"};
+    CHECK(parse(&cfg, 2, a11) == CFG_USAGE);
 
     test_commands();
 
@@ -121,5 +276,9 @@ main(void)
     }
     CHECK(refused == 0);
     ratelimit_free(rl);
+
+    check_forwarded();
+    check_framing();
+    check_deadlines();
     return check_report();
 }

@@ -1,0 +1,22 @@
+/* The word rules in force, shared by every thread of the daemon: compiled
+ * once per rules generation (db/rules.h) and recompiled by the first
+ * request that finds the generation in the database has moved, whoever
+ * moved it (this daemon, another process, the sqlite3 shell).  A request
+ * pays one indexed read to learn that nothing changed.
+ *
+ * Ownership: a set from rulebook_acquire() is a reference the caller gives
+ * back with rules_release(). */
+#ifndef YKIEN_API_RULEBOOK_H
+#define YKIEN_API_RULEBOOK_H
+
+#include "api/rules.h"
+#include "db/db.h"
+
+/* The rules in force now, read through db (the calling thread's
+ * connection).  NULL on a storage error or when out of memory. */
+struct rule_set *rulebook_acquire(struct db *db);
+
+/* Drops the shared set (at exit, so that nothing is left allocated). */
+void rulebook_clear(void);
+
+#endif
