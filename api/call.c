@@ -26,6 +26,13 @@ api_fail_db(struct api_call *c, enum db_status st)
 }
 
 void
+api_fail_storage(struct api_call *c)
+{
+    api_fail(c, c->db && db_health(c->db) == DB_OK ? API_E_INTERNAL : API_E_UNAVAILABLE,
+             NULL);
+}
+
+void
 api_reply(struct api_call *c, unsigned status, json_t *body)
 {
     json_decref(c->reply);

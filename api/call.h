@@ -107,6 +107,9 @@ json_t *api_fail(struct api_call *c, enum api_error e, const char *field);
  * DB_BUSY (locked, or not reachable: the client may try again), 404 for
  * DB_NOT_FOUND, 500 for anything else. */
 void api_fail_db(struct api_call *c, enum db_status st);
+/* Sets the error reply of a storage call that failed without saying how:
+ * 503 unavailable when the database does not answer now, else 500. */
+void api_fail_storage(struct api_call *c);
 /* Sets a success reply, taking the reference to body. */
 void api_reply(struct api_call *c, unsigned status, json_t *body);
 void api_call_clear(struct api_call *c);

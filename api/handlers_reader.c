@@ -412,7 +412,7 @@ api_comment_list(struct api_call *c)
         return;
     }
     if (article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL), &state) != 0) {
-        api_fail(c, API_E_INTERNAL, NULL);
+        api_fail_storage(c);
         return;
     }
     struct comment_query q = {

@@ -63,7 +63,7 @@ screening_article_open(struct api_call *c)
     struct article_state st;
 
     if (article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL), &st) != 0) {
-        api_fail(c, API_E_INTERNAL, NULL);
+        api_fail_storage(c);
         return -1;
     }
     if (st.closed) {
@@ -131,7 +131,7 @@ apply_rules(struct api_call *c, const char *const texts[2], const char *const fi
     int rc = -1;
 
     if (!rules) {
-        api_fail(c, API_E_INTERNAL, NULL);
+        api_fail_storage(c);
         return -1;
     }
     for (int i = 0; i < 2; i++) {

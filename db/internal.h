@@ -21,7 +21,6 @@
             return db_unsupported((db), __func__);                             \
     } while (0)
 
-
 /* Reads a row of COMMENT_COLUMNS (statements.def). */
 struct comment_record;
 void db_read_comment(sqlite3_stmt *st, struct comment_record *c);

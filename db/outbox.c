@@ -1,12 +1,13 @@
 /* Outbox rows.  The sender decides when to retry and when to give up;
  * this file only stores its decisions. */
 #include "db/internal.h"
+#include "db/pg/tools.h"
 #include "db/outbox.h"
 
 enum db_status
 db_outbox_add(struct db *db, const struct outbox_record *r)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_outbox_add(db, r));
     sqlite3_stmt *st = sq(db)->stmt[STMT_OUTBOX_INSERT];
     enum db_status rc;
 
@@ -60,7 +61,7 @@ walk(sqlite3_stmt *st, outbox_fn fn, void *arg)
 enum db_status
 db_outbox_due(struct db *db, int64_t now_ms, int limit, outbox_fn fn, void *arg)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_outbox_due(db, now_ms, limit, fn, arg));
     sqlite3_stmt *st = sq(db)->stmt[STMT_OUTBOX_DUE];
 
     sqlite3_bind_int64(st, 1, now_ms);
@@ -71,7 +72,7 @@ db_outbox_due(struct db *db, int64_t now_ms, int limit, outbox_fn fn, void *arg)
 enum db_status
 db_outbox_next_at(struct db *db, int64_t *next_ms)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_outbox_next_at(db, next_ms));
     sqlite3_stmt *st = sq(db)->stmt[STMT_OUTBOX_NEXT_AT];
     enum db_status rc = db_step_int64(st, 0, next_ms);
 
@@ -94,14 +95,14 @@ run_on_id(struct db *db, enum sq_stmt which, int64_t id)
 enum db_status
 db_outbox_delete(struct db *db, int64_t id)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_outbox_delete(db, id));
     return run_on_id(db, STMT_OUTBOX_DELETE, id);
 }
 
 enum db_status
 db_outbox_retry(struct db *db, int64_t id, int attempts, int64_t next_ms)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_outbox_retry(db, id, attempts, next_ms));
     sqlite3_stmt *st = sq(db)->stmt[STMT_OUTBOX_RETRY];
     enum db_status rc;
 
@@ -116,7 +117,7 @@ db_outbox_retry(struct db *db, int64_t id, int attempts, int64_t next_ms)
 enum db_status
 db_outbox_depth(struct db *db, int64_t *n)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_outbox_depth(db, n));
     sqlite3_stmt *st = sq(db)->stmt[STMT_OUTBOX_DEPTH];
     enum db_status rc = db_step_int64(st, 0, n);
 
@@ -127,7 +128,7 @@ db_outbox_depth(struct db *db, int64_t *n)
 enum db_status
 db_outbox_of_comment(struct db *db, int64_t comment_id, outbox_fn fn, void *arg)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_outbox_of_comment(db, comment_id, fn, arg));
     sqlite3_stmt *st = sq(db)->stmt[STMT_OUTBOX_OF_COMMENT];
 
     sqlite3_bind_int64(st, 1, comment_id);
@@ -137,7 +138,7 @@ db_outbox_of_comment(struct db *db, int64_t comment_id, outbox_fn fn, void *arg)
 enum db_status
 db_outbox_set_body(struct db *db, int64_t id, const char *body)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_outbox_set_body(db, id, body));
     sqlite3_stmt *st = sq(db)->stmt[STMT_OUTBOX_SET_BODY];
     enum db_status rc;
 
@@ -151,14 +152,14 @@ db_outbox_set_body(struct db *db, int64_t id, const char *body)
 enum db_status
 db_outbox_webhooks(struct db *db, outbox_fn fn, void *arg)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_outbox_webhooks(db, fn, arg));
     return walk(sq(db)->stmt[STMT_OUTBOX_WEBHOOKS], fn, arg);
 }
 
 enum db_status
 db_outbox_drop_webhook(struct db *db, const char *webhook, int64_t *n)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_outbox_drop_webhook(db, webhook, n));
     sqlite3_stmt *st = sq(db)->stmt[STMT_OUTBOX_DROP_WEBHOOK];
     enum db_status rc;
 

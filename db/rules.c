@@ -1,12 +1,13 @@
 /* Word rule rows and their generation.  No matching here: api/rules.c
  * compiles what db_rule_list() hands over. */
 #include "db/internal.h"
+#include "db/pg/tools.h"
 #include "db/rules.h"
 
 enum db_status
 db_rule_add(struct db *db, const struct rule_record *r, int64_t *id)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_rule_add(db, r, id));
     sqlite3_stmt *st = sq(db)->stmt[STMT_RULE_INSERT];
     enum db_status rc;
 
@@ -59,7 +60,7 @@ walk_rules(sqlite3_stmt *st, bool want_one, rule_fn fn, void *arg)
 enum db_status
 db_rule_get(struct db *db, int64_t id, rule_fn fn, void *arg)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_rule_get(db, id, fn, arg));
     sqlite3_stmt *st = sq(db)->stmt[STMT_RULE_GET];
 
     sqlite3_bind_int64(st, 1, id);
@@ -69,14 +70,14 @@ db_rule_get(struct db *db, int64_t id, rule_fn fn, void *arg)
 enum db_status
 db_rule_list(struct db *db, rule_fn fn, void *arg)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_rule_list(db, fn, arg));
     return walk_rules(sq(db)->stmt[STMT_RULE_LIST], false, fn, arg);
 }
 
 enum db_status
 db_rule_delete(struct db *db, int64_t id)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_rule_delete(db, id));
     sqlite3_stmt *st = sq(db)->stmt[STMT_RULE_DELETE];
     enum db_status rc;
 
@@ -91,7 +92,7 @@ db_rule_delete(struct db *db, int64_t id)
 enum db_status
 db_rule_generation(struct db *db, int64_t *generation)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_rule_generation(db, generation));
     sqlite3_stmt *st = sq(db)->stmt[STMT_RULE_GENERATION];
     enum db_status rc = db_step_int64(st, 0, generation);
 

@@ -1,12 +1,13 @@
 /* Article state, flags, text fingerprints and erasure.  SQL lives in
  * statements.def; this file binds, steps and maps rows. */
 #include "db/internal.h"
+#include "db/pg/tools.h"
 #include "db/tools.h"
 
 enum db_status
 db_article_state(struct db *db, const char *article, int *closed)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_article_state(db, article, closed));
     sqlite3_stmt *st = sq(db)->stmt[STMT_ARTICLE_STATE_GET];
     enum db_status rc;
     int64_t v;
@@ -22,7 +23,7 @@ enum db_status
 db_article_set_state(struct db *db, const char *article, bool closed, const char *moderator,
                      int64_t now)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_article_set_state(db, article, closed, moderator, now));
     sqlite3_stmt *st = sq(db)->stmt[STMT_ARTICLE_STATE_SET];
     enum db_status rc;
 
@@ -38,7 +39,7 @@ db_article_set_state(struct db *db, const char *article, bool closed, const char
 enum db_status
 db_article_first_comment_at(struct db *db, const char *article, int64_t *at)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_article_first_comment_at(db, article, at));
     sqlite3_stmt *st = sq(db)->stmt[STMT_ARTICLE_FIRST_COMMENT_AT];
     enum db_status rc;
 
@@ -51,7 +52,7 @@ db_article_first_comment_at(struct db *db, const char *article, int64_t *at)
 enum db_status
 db_flag_add(struct db *db, int64_t comment_id, const char *kind, const char *detail)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_flag_add(db, comment_id, kind, detail));
     sqlite3_stmt *st = sq(db)->stmt[STMT_FLAG_EXISTS];
     enum db_status rc;
     int64_t exists;
@@ -75,7 +76,7 @@ db_flag_add(struct db *db, int64_t comment_id, const char *kind, const char *det
 enum db_status
 db_flag_list(struct db *db, int64_t comment_id, flag_fn fn, void *arg)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_flag_list(db, comment_id, fn, arg));
     sqlite3_stmt *st = sq(db)->stmt[STMT_FLAG_LIST];
     enum db_status rc = DB_OK;
     int step;
@@ -98,7 +99,7 @@ db_flag_list(struct db *db, int64_t comment_id, flag_fn fn, void *arg)
 enum db_status
 db_flagged_count(struct db *db, const char *article, enum comment_status status, int64_t *n)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_flagged_count(db, article, status, n));
     sqlite3_stmt *st = sq(db)->stmt[STMT_FLAGGED_COUNT];
     enum db_status rc;
 
@@ -112,7 +113,7 @@ db_flagged_count(struct db *db, const char *article, enum comment_status status,
 enum db_status
 db_fingerprint_add(struct db *db, const struct fingerprint *f)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_fingerprint_add(db, f));
     sqlite3_stmt *st = sq(db)->stmt[STMT_FINGERPRINT_INSERT];
     enum db_status rc;
 
@@ -127,7 +128,7 @@ db_fingerprint_add(struct db *db, const struct fingerprint *f)
 enum db_status
 db_fingerprint_same_article(struct db *db, const struct fingerprint *f, int64_t *other)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_fingerprint_same_article(db, f, other));
     sqlite3_stmt *st = sq(db)->stmt[STMT_FINGERPRINT_IN_ARTICLE];
     enum db_status rc;
 
@@ -142,7 +143,7 @@ db_fingerprint_same_article(struct db *db, const struct fingerprint *f, int64_t 
 enum db_status
 db_fingerprint_delete(struct db *db, const struct fingerprint *f)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_fingerprint_delete(db, f));
     sqlite3_stmt *st = sq(db)->stmt[STMT_FINGERPRINT_DELETE];
     enum db_status rc;
 
@@ -157,7 +158,7 @@ db_fingerprint_delete(struct db *db, const struct fingerprint *f)
 enum db_status
 db_comment_erased(struct db *db, int64_t id, bool *erased)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_comment_erased(db, id, erased));
     sqlite3_stmt *st = sq(db)->stmt[STMT_COMMENT_ERASED];
     enum db_status rc;
     int64_t v;
@@ -186,7 +187,7 @@ run_on_comment(struct db *db, enum sq_stmt which, int64_t id)
 enum db_status
 db_comment_erase(struct db *db, int64_t id, int64_t expected_version, int64_t now)
 {
-    DB_SQLITE_ONLY(db);
+    DB_PG_HANDS_OVER(db, pg_comment_erase(db, id, expected_version, now));
     sqlite3_stmt *st = sq(db)->stmt[STMT_COMMENT_ERASE];
     enum db_status rc;
 

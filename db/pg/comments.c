@@ -154,6 +154,16 @@ pg_comment_list(struct db *db, const struct comment_query *q, comment_fn fn,
     else
         which = q->newest_first ? PG_COMMENT_LIST_STATUS_DESC
                                 : PG_COMMENT_LIST_STATUS_ASC;
+    /* Filtered by flags: the same lists with "flagged = $n" (the partial
+     * indexes of migration 0003 serve the flagged ones). */
+    if (q->flagged != COMMENT_FLAGS_ANY) {
+        if (q->article)
+            which = q->newest_first ? PG_COMMENT_LIST_FLAGGED_ARTICLE_DESC
+                                    : PG_COMMENT_LIST_FLAGGED_ARTICLE_ASC;
+        else
+            which = q->newest_first ? PG_COMMENT_LIST_FLAGGED_STATUS_DESC
+                                    : PG_COMMENT_LIST_FLAGGED_STATUS_ASC;
+    }
     if (q->newest_first && after <= 0)
         after = INT64_MAX;
     if (q->article)
@@ -161,6 +171,8 @@ pg_comment_list(struct db *db, const struct comment_query *q, comment_fn fn,
     pg_text(&p, comment_status_name(q->status));
     pg_int(&p, after);
     pg_int(&p, q->limit);
+    if (q->flagged != COMMENT_FLAGS_ANY)
+        pg_text(&p, q->flagged == COMMENT_FLAGS_FLAGGED ? "true" : "false");
     st = pg_run(pg(db), which, &p, false, &r);
     return st == DB_OK ? walk_comments(r, false, fn, arg) : st;
 }

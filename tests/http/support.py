@@ -245,6 +245,10 @@ def db_rows(d, sql, args=()):
     integers come back as int, NULL as None."""
     if d.pg:
         def lit(v):
+            if isinstance(v, bool):
+                return "true" if v else "false"
+            if v is None:
+                return "NULL"
             return str(int(v)) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
         parts = sql.split("?")
         assert len(parts) == len(args) + 1, (sql, args)

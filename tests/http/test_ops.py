@@ -118,7 +118,7 @@ def openapi_check_catches_a_wrong_body(d):
 
 # ---- Disqus -------------------------------------------------------------------
 
-@tests.test
+@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
 def import_disqus(d):
     out = import_into(d, "import-disqus", DISQUS)
     assert "imported 7 comments, skipped 0, refused 4" in out, out
@@ -165,7 +165,7 @@ def import_disqus(d):
     assert len(all_forms(d)) == 7
 
 
-@tests.test
+@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
 def import_disqus_article_id_option(d):
     out = import_into(d, "import-disqus", DISQUS, "--article-id", "id")
     assert "imported 7 comments" in out and "thread without an <id>" in out, out
@@ -175,7 +175,7 @@ def import_disqus_article_id_option(d):
     assert r.returncode == 2 and b"slug" in r.stderr, r.stderr
 
 
-@tests.test
+@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
 def import_disqus_malformed_imports_nothing(d):
     with open(DISQUS, "rb") as f:
         data = f.read()
@@ -202,7 +202,7 @@ def import_disqus_malformed_imports_nothing(d):
     assert all_forms(d) == {}
 
 
-@tests.test
+@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
 def import_from_stdin(d):
     with open(DISQUS, "rb") as f:
         d.stop()
@@ -213,7 +213,7 @@ def import_from_stdin(d):
 
 # ---- WordPress ----------------------------------------------------------------
 
-@tests.test
+@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
 def import_wordpress(d):
     out = import_into(d, "import-wordpress", WORDPRESS)
     assert "imported 6 comments, skipped 1, refused 1" in out, out
@@ -240,7 +240,7 @@ def import_wordpress(d):
     assert "imported 0 comments, skipped 7" in out, out
 
 
-@tests.test
+@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
 def import_wordpress_by_slug(d):
     out = import_into(d, "import-wordpress", WORDPRESS, "--article-id", "slug")
     assert "imported 6 comments" in out, out
@@ -268,7 +268,7 @@ def make_history(d):
     return a, b, c
 
 
-@tests.test
+@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
 def export_import_round_trip(d):
     a, b, c = make_history(d)
     before = all_forms(d)
@@ -310,7 +310,7 @@ def export_import_round_trip(d):
     assert all_forms(d) == before
 
 
-@tests.test
+@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
 def import_jsonl_into_a_database_with_other_comments(d):
     make_history(d)
     export = cli(d.binary, "export", "--data", d.data).stdout
@@ -331,7 +331,7 @@ def import_jsonl_into_a_database_with_other_comments(d):
         assert "imported 0 comments, skipped 4" in out, out
 
 
-@tests.test
+@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
 def import_jsonl_malformed_imports_nothing(d):
     make_history(d)
     export = cli(d.binary, "export", "--data", d.data).stdout.splitlines(keepends=True)
@@ -353,7 +353,7 @@ def import_jsonl_malformed_imports_nothing(d):
 
 # ---- backup -------------------------------------------------------------------
 
-@tests.test
+@tests.test(sqlite_only="backup copies SQLite's file; on PostgreSQL backups are pg_dump's job")
 def backup_while_posting(d):
     acked, stop, errors = [], threading.Event(), []
     photo = png_bytes(2000)
@@ -419,7 +419,7 @@ def backup_while_posting(d):
             jexpect(post(d2, GOOD), 201)
 
 
-@tests.test
+@tests.test(sqlite_only="backup copies SQLite's file; on PostgreSQL backups are pg_dump's job")
 def backup_refusals(d):
     with TempDir() as tmp:
         busy = os.path.join(tmp, "busy")

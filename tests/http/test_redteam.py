@@ -21,6 +21,7 @@ import time
 import requests
 
 from openapi_check import check_answer
+import support
 from support import (GOOD, TOKEN_NAME, Daemon, Tests, alive, comments_url, connect, exchange,
                      jexpect, jpeg_bytes, parse_responses, png_bytes, queue_total, raw_request,
                      read_all, read_log, read_response)
@@ -54,6 +55,8 @@ def json_error(r, status, code, request):
 
 
 def db_rows(d, sql, args=()):
+    if d.pg:
+        return support.db_rows(d, sql, args)
     con = sqlite3.connect(os.path.join(d.data, "ykien.db"), timeout=10)
     try:
         return con.execute(sql, args).fetchall()
@@ -529,7 +532,8 @@ def sigterm_while_posting_answers_every_request(binary):
 
 # ---- 7. a busy or failing database during a moderator's request ---------------
 
-@tests.test
+@tests.test(sqlite_only="breaks SQLite's file under the daemon; test_multi stops PostgreSQL "
+                        "itself")
 def failing_database_is_503_not_401(d):
     jexpect(d.get("/api/v1/moderation/queue", mod=True), 200)
     con = sqlite3.connect(os.path.join(d.data, "ykien.db"), isolation_level=None, timeout=10)
@@ -548,7 +552,7 @@ def failing_database_is_503_not_401(d):
             "unauthorized")
 
 
-@tests.test
+@tests.test(sqlite_only="holds SQLite's write lock from outside; PostgreSQL has no such lock")
 def busy_database_is_503_not_401(d):
     """Every reader slot of the WAL index held by another process: SQLite
     cannot start a read transaction and gives up after its retries."""

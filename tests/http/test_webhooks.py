@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 
+import support
 from support import (MODERATION_KEYS, RFC3339, Tests, action, free_port, jexpect, new_comment,
                      post, run_cli, wait_until)
 
@@ -135,6 +136,8 @@ def verify(headers, raw):
 
 
 def sql(d, statement, args=()):
+    if d.pg:
+        return support.db_rows(d, statement, args)
     con = sqlite3.connect(os.path.join(d.data, "ykien.db"), timeout=10)
     try:
         with con:
