@@ -56,8 +56,9 @@ attachment_clean_name(const char *name, size_t len)
         if (name[i] == '/' || name[i] == '\\')
             base = i + 1;
     }
-    nfc_len = utf8proc_map((const utf8proc_uint8_t *)name + base, (utf8proc_ssize_t)(len - base),
-                           &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    nfc_len = utf8proc_map((const utf8proc_uint8_t *)name + base,
+                           (utf8proc_ssize_t)(len - base), &nfc,
+                           UTF8PROC_STABLE | UTF8PROC_COMPOSE);
     out = malloc(NAME_MAX_BYTES + 1);
     if (!out) {
         free(nfc);
@@ -123,8 +124,8 @@ attachment_disposition(const char *filename)
         unsigned char ch = (unsigned char)filename[i];
 
         /* attr-char of RFC 5987 */
-        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-            strchr("!#$&+-.^_`|~", ch)) {
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+            (ch >= '0' && ch <= '9') || strchr("!#$&+-.^_`|~", ch)) {
             *o++ = (char)ch;
         } else {
             *o++ = '%';
@@ -137,7 +138,8 @@ attachment_disposition(const char *filename)
 }
 
 static void
-store_path(const struct api_config *cfg, const char *sha256, char *buf, size_t len)
+store_path(const struct api_config *cfg, const char *sha256, char *buf,
+           size_t len)
 {
     snprintf(buf, len, "%s/files/%.2s/%s", cfg->data_dir, sha256, sha256);
 }
@@ -194,7 +196,8 @@ attachment_open(const struct api_config *cfg, const char *sha256)
 }
 
 int
-attachment_release(const struct api_config *cfg, struct db *db, const char *sha256)
+attachment_release(const struct api_config *cfg, struct db *db,
+                   const char *sha256)
 {
     char path[4200], dir[4096];
     enum db_status st = db_attachment_sha_in_use(db, sha256);
@@ -233,7 +236,8 @@ remove_dir_entries(const char *dir, struct db *db)
             continue;
         /* In files/: keep what a row refers to.  In tmp/ (db NULL): a
          * staged upload nobody will finish. */
-        if (db && is_sha_name(e->d_name) && db_attachment_sha_in_use(db, e->d_name) != DB_NOT_FOUND)
+        if (db && is_sha_name(e->d_name) &&
+            db_attachment_sha_in_use(db, e->d_name) != DB_NOT_FOUND)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         unlink(path);

@@ -29,7 +29,8 @@ int attachment_open(const struct api_config *cfg, const char *sha256);
  * when no attachment row refers to it any more; call it with the write
  * lock held (db_begin), so that no upload can be sharing it meanwhile.
  * 0, or -1 on a storage error. */
-int attachment_release(const struct api_config *cfg, struct db *db, const char *sha256);
+int attachment_release(const struct api_config *cfg, struct db *db,
+                       const char *sha256);
 /* Start-up sweep: removes staged uploads left by a crash, and stored files
  * that no attachment row refers to. */
 int attachment_sweep(const struct api_config *cfg, struct db *db);

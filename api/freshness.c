@@ -19,11 +19,13 @@ slot_of(const char *article)
 uint64_t
 freshness_of(const char *article)
 {
-    return atomic_load_explicit(&generation[slot_of(article)], memory_order_acquire);
+    return atomic_load_explicit(&generation[slot_of(article)],
+                                memory_order_acquire);
 }
 
 void
 freshness_bump(const char *article)
 {
-    atomic_fetch_add_explicit(&generation[slot_of(article)], 1, memory_order_acq_rel);
+    atomic_fetch_add_explicit(&generation[slot_of(article)], 1,
+                              memory_order_acq_rel);
 }

@@ -169,26 +169,34 @@ list_by_flags(const struct comment_query *q)
 {
     static const enum db_stmt table[2][2][2] = {
         /* [unflagged][article][newest] */
-        {{STMT_COMMENT_LIST_FLAGGED_STATUS_ASC, STMT_COMMENT_LIST_FLAGGED_STATUS_DESC},
-         {STMT_COMMENT_LIST_FLAGGED_ARTICLE_ASC, STMT_COMMENT_LIST_FLAGGED_ARTICLE_DESC}},
-        {{STMT_COMMENT_LIST_UNFLAGGED_STATUS_ASC, STMT_COMMENT_LIST_UNFLAGGED_STATUS_DESC},
-         {STMT_COMMENT_LIST_UNFLAGGED_ARTICLE_ASC, STMT_COMMENT_LIST_UNFLAGGED_ARTICLE_DESC}},
+        {{STMT_COMMENT_LIST_FLAGGED_STATUS_ASC,
+          STMT_COMMENT_LIST_FLAGGED_STATUS_DESC},
+         {STMT_COMMENT_LIST_FLAGGED_ARTICLE_ASC,
+          STMT_COMMENT_LIST_FLAGGED_ARTICLE_DESC}},
+        {{STMT_COMMENT_LIST_UNFLAGGED_STATUS_ASC,
+          STMT_COMMENT_LIST_UNFLAGGED_STATUS_DESC},
+         {STMT_COMMENT_LIST_UNFLAGGED_ARTICLE_ASC,
+          STMT_COMMENT_LIST_UNFLAGGED_ARTICLE_DESC}},
     };
 
-    return table[q->flagged == COMMENT_FLAGS_UNFLAGGED][q->article != NULL][q->newest_first];
+    return table[q->flagged == COMMENT_FLAGS_UNFLAGGED][q->article != NULL]
+                [q->newest_first];
 }
 
 enum db_status
-db_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, void *arg)
+db_comment_list(struct db *db, const struct comment_query *q, comment_fn fn,
+                void *arg)
 {
     enum db_stmt which;
     sqlite3_stmt *st;
     int64_t after = q->after_id;
 
     if (q->article)
-        which = q->newest_first ? STMT_COMMENT_LIST_ARTICLE_DESC : STMT_COMMENT_LIST_ARTICLE_ASC;
+        which = q->newest_first ? STMT_COMMENT_LIST_ARTICLE_DESC
+                                : STMT_COMMENT_LIST_ARTICLE_ASC;
     else
-        which = q->newest_first ? STMT_COMMENT_LIST_STATUS_DESC : STMT_COMMENT_LIST_STATUS_ASC;
+        which = q->newest_first ? STMT_COMMENT_LIST_STATUS_DESC
+                                : STMT_COMMENT_LIST_STATUS_ASC;
     if (q->flagged != COMMENT_FLAGS_ANY)
         which = list_by_flags(q);
     if (q->newest_first && after <= 0)
@@ -203,7 +211,8 @@ db_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, voi
 }
 
 enum db_status
-db_comment_count(struct db *db, const char *article, enum comment_status status, int64_t *n)
+db_comment_count(struct db *db, const char *article, enum comment_status status,
+                 int64_t *n)
 {
     sqlite3_stmt *st = db->stmt[STMT_COMMENT_COUNT];
     enum db_status rc = DB_OK;
@@ -300,7 +309,8 @@ bind_positive(sqlite3_stmt *st, int idx, int64_t v)
 }
 
 enum db_status
-db_attachment_insert(struct db *db, const struct attachment_record *a, int64_t *id)
+db_attachment_insert(struct db *db, const struct attachment_record *a,
+                     int64_t *id)
 {
     sqlite3_stmt *st = db->stmt[STMT_ATTACHMENT_INSERT];
     enum db_status rc;
@@ -321,7 +331,8 @@ db_attachment_insert(struct db *db, const struct attachment_record *a, int64_t *
 }
 
 static enum db_status
-walk_attachments(sqlite3_stmt *st, bool with_status, attachment_fn fn, void *arg)
+walk_attachments(sqlite3_stmt *st, bool with_status, attachment_fn fn,
+                 void *arg)
 {
     enum db_status rc = DB_OK;
     int rows = 0;
@@ -335,9 +346,10 @@ walk_attachments(sqlite3_stmt *st, bool with_status, attachment_fn fn, void *arg
             .content_type = db_col_text(st, 3),
             .size = sqlite3_column_int64(st, 4),
             .sha256 = db_col_text(st, 5),
-            .width = sqlite3_column_int64(st, 6),   /* NULL reads as 0 */
+            .width = sqlite3_column_int64(st, 6), /* NULL reads as 0 */
             .height = sqlite3_column_int64(st, 7),
-            .comment_status = with_status ? status_of(db_col_text(st, 8)) : COMMENT_PENDING,
+            .comment_status =
+                with_status ? status_of(db_col_text(st, 8)) : COMMENT_PENDING,
         };
         rows++;
         if (fn(&a, arg) != 0) {
@@ -354,7 +366,8 @@ walk_attachments(sqlite3_stmt *st, bool with_status, attachment_fn fn, void *arg
 }
 
 enum db_status
-db_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn, void *arg)
+db_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn,
+                   void *arg)
 {
     sqlite3_stmt *st = db->stmt[STMT_ATTACHMENT_LIST];
 

@@ -14,11 +14,11 @@ struct db;
 
 /* Outcome of a storage call.  Callers branch on it, so it is an enum. */
 enum db_status {
-    DB_OK = 0,      /* done; for a lookup, the row was there */
-    DB_NOT_FOUND,   /* no such row */
-    DB_CONFLICT,    /* a guard (version, state, unique key) did not hold */
-    DB_BUSY,        /* the database stayed locked past the retry budget */
-    DB_ERROR,       /* anything else: logged by the caller */
+    DB_OK = 0,    /* done; for a lookup, the row was there */
+    DB_NOT_FOUND, /* no such row */
+    DB_CONFLICT,  /* a guard (version, state, unique key) did not hold */
+    DB_BUSY,      /* the database stayed locked past the retry budget */
+    DB_ERROR,     /* anything else: logged by the caller */
 };
 
 /* Opens (creating if needed) the database file at path, sets the pragmas and

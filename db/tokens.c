@@ -9,7 +9,7 @@
  * retries like every write. */
 struct token_write {
     const char *name;
-    const unsigned char *hash;      /* NULL for a revocation */
+    const unsigned char *hash; /* NULL for a revocation */
     int64_t now;
 };
 
@@ -42,8 +42,8 @@ token_add(struct db *db, void *arg)
 }
 
 enum db_status
-db_token_add(struct db *db, const char *name, const unsigned char hash[TOKEN_HASH_BYTES],
-             int64_t now)
+db_token_add(struct db *db, const char *name,
+             const unsigned char hash[TOKEN_HASH_BYTES], int64_t now)
 {
     struct token_write w = {.name = name, .hash = hash, .now = now};
 
@@ -51,8 +51,9 @@ db_token_add(struct db *db, const char *name, const unsigned char hash[TOKEN_HAS
 }
 
 enum db_status
-db_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES], char *name_buf,
-              size_t name_len, unsigned char stored_hash[TOKEN_HASH_BYTES])
+db_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES],
+              char *name_buf, size_t name_len,
+              unsigned char stored_hash[TOKEN_HASH_BYTES])
 {
     sqlite3_stmt *st = db->stmt[STMT_TOKEN_FIND];
     enum db_status rc = DB_NOT_FOUND;

@@ -18,8 +18,8 @@ db_article_state(struct db *db, const char *article, int *closed)
 }
 
 enum db_status
-db_article_set_state(struct db *db, const char *article, bool closed, const char *moderator,
-                     int64_t now)
+db_article_set_state(struct db *db, const char *article, bool closed,
+                     const char *moderator, int64_t now)
 {
     sqlite3_stmt *st = db->stmt[STMT_ARTICLE_STATE_SET];
     enum db_status rc;
@@ -46,7 +46,8 @@ db_article_first_comment_at(struct db *db, const char *article, int64_t *at)
 }
 
 enum db_status
-db_flag_add(struct db *db, int64_t comment_id, const char *kind, const char *detail)
+db_flag_add(struct db *db, int64_t comment_id, const char *kind,
+            const char *detail)
 {
     sqlite3_stmt *st = db->stmt[STMT_FLAG_EXISTS];
     enum db_status rc;
@@ -77,7 +78,8 @@ db_flag_list(struct db *db, int64_t comment_id, flag_fn fn, void *arg)
 
     sqlite3_bind_int64(st, 1, comment_id);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct flag_record f = {.kind = db_col_text(st, 0), .detail = db_col_text(st, 1)};
+        struct flag_record f = {.kind = db_col_text(st, 0),
+                                .detail = db_col_text(st, 1)};
 
         if (fn(&f, arg) != 0) {
             rc = DB_ERROR;
@@ -91,7 +93,8 @@ db_flag_list(struct db *db, int64_t comment_id, flag_fn fn, void *arg)
 }
 
 enum db_status
-db_flagged_count(struct db *db, const char *article, enum comment_status status, int64_t *n)
+db_flagged_count(struct db *db, const char *article, enum comment_status status,
+                 int64_t *n)
 {
     sqlite3_stmt *st = db->stmt[STMT_FLAGGED_COUNT];
     enum db_status rc;
@@ -118,7 +121,8 @@ db_fingerprint_add(struct db *db, const struct fingerprint *f)
 }
 
 enum db_status
-db_fingerprint_same_article(struct db *db, const struct fingerprint *f, int64_t *other)
+db_fingerprint_same_article(struct db *db, const struct fingerprint *f,
+                            int64_t *other)
 {
     sqlite3_stmt *st = db->stmt[STMT_FINGERPRINT_IN_ARTICLE];
     enum db_status rc;
@@ -174,7 +178,8 @@ run_on_comment(struct db *db, enum db_stmt which, int64_t id)
 }
 
 enum db_status
-db_comment_erase(struct db *db, int64_t id, int64_t expected_version, int64_t now)
+db_comment_erase(struct db *db, int64_t id, int64_t expected_version,
+                 int64_t now)
 {
     sqlite3_stmt *st = db->stmt[STMT_COMMENT_ERASE];
     enum db_status rc;
@@ -196,9 +201,12 @@ db_comment_erase(struct db *db, int64_t id, int64_t expected_version, int64_t no
 enum db_status
 db_checkpoint_truncate(struct db *db)
 {
-    int rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    int rc = sqlite3_wal_checkpoint_v2(db->conn, NULL,
+                                       SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 
     if (rc == SQLITE_OK)
         return DB_OK;
-    return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? DB_BUSY : DB_ERROR;
+    return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED
+               ? DB_BUSY
+               : DB_ERROR;
 }

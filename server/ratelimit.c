@@ -12,10 +12,11 @@ enum { ADDRESS_SLOTS = 1 << 14, PROBE = 8, ADDR_MAX = 64 };
 
 struct ratelimit {
     pthread_mutex_t lock;
-    uint64_t interval_ms;   /* 60 s / N */
+    uint64_t interval_ms; /* 60 s / N */
     struct hashmap addresses;
     char keys[ADDRESS_SLOTS][ADDR_MAX];
-    uint64_t tat_ms[ADDRESS_SLOTS]; /* theoretical arrival time of the next request */
+    uint64_t tat_ms[ADDRESS_SLOTS]; /* theoretical arrival time of the next
+                                       request */
 };
 
 struct ratelimit *
@@ -29,7 +30,8 @@ ratelimit_new(unsigned per_minute)
     if (!rl)
         return NULL;
     pthread_mutex_init(&rl->lock, NULL);
-    hashmap_init(&rl->addresses, &rl->keys[0][0], ADDRESS_SLOTS, ADDR_MAX, PROBE);
+    hashmap_init(&rl->addresses, &rl->keys[0][0], ADDRESS_SLOTS, ADDR_MAX,
+                 PROBE);
     rl->interval_ms = 60000 / per_minute;
     if (rl->interval_ms == 0)
         rl->interval_ms = 1;
