@@ -59,20 +59,6 @@ db_read_comment(sqlite3_stmt *st, struct comment_record *c)
     c->version = sqlite3_column_int64(st, 11);
 }
 
-static enum db_status
-step_done(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-
-    if (rc == SQLITE_DONE)
-        return DB_OK;
-    if ((rc & 0xff) == SQLITE_BUSY)
-        return DB_BUSY;
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return DB_CONFLICT;
-    return DB_ERROR;
-}
-
 enum db_status
 db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
 {
@@ -88,7 +74,7 @@ db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
     db_bind_text(st, 5, in->body);
     sqlite3_bind_int64(st, 6, in->created_at);
     db_bind_text(st, 7, in->client_addr);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     if (rc != DB_OK)
         return rc;
@@ -98,7 +84,7 @@ db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
         db_bind_text(st, 1, in->post_key);
         sqlite3_bind_int64(st, 2, *id);
         sqlite3_bind_int64(st, 3, in->created_at);
-        rc = step_done(st);
+        rc = db_step_done(st);
         db_stmt_done(st);
         if (rc != DB_OK)
             return rc;
@@ -247,7 +233,7 @@ db_comment_update(struct db *db, int64_t id, int64_t expected_version,
     sqlite3_bind_int(st, 5, edited);
     if (published_at > 0)
         sqlite3_bind_int64(st, 6, published_at);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     if (rc == DB_OK && sqlite3_changes(db->conn) == 0)
         rc = DB_CONFLICT;
@@ -267,7 +253,7 @@ db_history_add(struct db *db, int64_t comment_id, const char *action,
     db_bind_text(st, 3, moderator);
     sqlite3_bind_int64(st, 4, at);
     db_bind_text(st, 5, reason);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     return rc;
 }
@@ -323,7 +309,7 @@ db_attachment_insert(struct db *db, const struct attachment_record *a,
     db_bind_text(st, 5, a->sha256);
     bind_positive(st, 6, a->width);
     bind_positive(st, 7, a->height);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     if (rc == DB_OK)
         *id = sqlite3_last_insert_rowid(db->conn);
