@@ -56,8 +56,9 @@ attachment_clean_name(const char *name, size_t len)
         if (name[i] == '/' || name[i] == '\\')
             base = i + 1;
     }
-    nfc_len = utf8proc_map((const utf8proc_uint8_t *)name + base, (utf8proc_ssize_t)(len - base),
-                           &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    nfc_len = utf8proc_map((const utf8proc_uint8_t *)name + base,
+                           (utf8proc_ssize_t)(len - base), &nfc,
+                           UTF8PROC_STABLE | UTF8PROC_COMPOSE);
     out = malloc(NAME_MAX_BYTES + 1);
     if (!out) {
         free(nfc);
@@ -123,8 +124,8 @@ attachment_disposition(const char *filename)
         unsigned char ch = (unsigned char)filename[i];
 
         /* attr-char of RFC 5987 */
-        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-            strchr("!#$&+-.^_`|~", ch)) {
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+            (ch >= '0' && ch <= '9') || strchr("!#$&+-.^_`|~", ch)) {
             *o++ = (char)ch;
         } else {
             *o++ = '%';

@@ -18,15 +18,15 @@ bool auth_name_valid(const char *name);
 int auth_token_add(struct db *db, const char *name, char token[AUTH_TOKEN_MAX],
                    char *err, size_t err_len);
 enum auth_result {
-    AUTH_OK = 0,            /* an active token: its name is in name_buf */
-    AUTH_DENIED = -1,       /* missing, malformed, unknown or revoked */
-    AUTH_UNAVAILABLE = -2,  /* the database is busy or failing: try again */
+    AUTH_OK = 0,           /* an active token: its name is in name_buf */
+    AUTH_DENIED = -1,      /* missing, malformed, unknown or revoked */
+    AUTH_UNAVAILABLE = -2, /* the database is busy or failing: try again */
 };
 
 /* Checks an Authorization header value ("Bearer <token>").  A token that
  * could not be looked up is AUTH_UNAVAILABLE, never AUTH_DENIED: a busy
  * database must not tell a moderator that their token is wrong. */
-enum auth_result auth_check(struct db *db, const char *authorization, char *name_buf,
-                            size_t name_len);
+enum auth_result auth_check(struct db *db, const char *authorization,
+                            char *name_buf, size_t name_len);
 
 #endif

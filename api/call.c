@@ -77,7 +77,8 @@ api_reply_etag(struct api_call *c)
     text = json_dumps(c->reply, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text)
         return;
-    crypto_generichash(digest, sizeof digest, (const unsigned char *)text, strlen(text), NULL, 0);
+    crypto_generichash(digest, sizeof digest, (const unsigned char *)text,
+                       strlen(text), NULL, 0);
     free(text);
     sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
     snprintf(c->etag, sizeof c->etag, "\"q%s\"", hex);
@@ -93,7 +94,7 @@ struct call_work {
     struct api_call *c;
     api_work_fn work;
     void *arg;
-    bool refused;       /* work set the call's error: roll back, no retry */
+    bool refused; /* work set the call's error: roll back, no retry */
 };
 
 static enum db_status

@@ -20,14 +20,14 @@ struct db;
 
 /* Start-up settings the handlers need; read-only after start-up. */
 struct api_config {
-    size_t max_author_chars;        /* 100 */
-    size_t max_body_chars;          /* 5000 */
+    size_t max_author_chars; /* 100 */
+    size_t max_body_chars;   /* 5000 */
     enum text_policy text_policy;
-    const char *data_dir;           /* holds files/ and tmp/ */
-    int64_t max_attachment_bytes;   /* 10 MiB */
-    int max_attachments;            /* 3 */
-    int close_after_days;           /* 0: articles close only by hand */
-    const char *const *webhooks;    /* receivers of comment events */
+    const char *data_dir;         /* holds files/ and tmp/ */
+    int64_t max_attachment_bytes; /* 10 MiB */
+    int max_attachments;          /* 3 */
+    int close_after_days;         /* 0: articles close only by hand */
+    const char *const *webhooks;  /* receivers of comment events */
     int n_webhooks;
 };
 
@@ -38,12 +38,13 @@ struct api_param {
 
 /* One attachment the server has streamed to a temporary file. */
 struct api_upload {
-    char *tmp_path;                 /* owned by the server's request */
-    char *filename;                 /* sanitised display name */
-    const char *content_type;       /* detected from the content */
+    char *tmp_path;           /* owned by the server's request */
+    char *filename;           /* sanitised display name */
+    const char *content_type; /* detected from the content */
     int64_t size;
     char sha256[65];
-    int64_t width, height;          /* pixels of an image (api/image_size.h); 0: unknown */
+    int64_t width,
+        height; /* pixels of an image (api/image_size.h); 0: unknown */
 };
 
 /* The fields of a new comment, however they arrived (JSON or multipart).
@@ -55,7 +56,7 @@ struct comment_form {
     size_t body_len;
     const char *email;
     size_t email_len;
-    int64_t parent_id;              /* 0: not a reply */
+    int64_t parent_id; /* 0: not a reply */
     struct api_upload *uploads;
     size_t n_uploads;
 };
@@ -66,7 +67,7 @@ struct api_file {
     struct db_blob *blob;           /* NULL: no file; else owned by the call */
     int64_t size;
     const char *content_type;
-    char *disposition;              /* Content-Disposition value, owned */
+    char *disposition; /* Content-Disposition value, owned */
 };
 
 struct api_call {
@@ -74,27 +75,27 @@ struct api_call {
     const struct api_config *cfg;
     struct db *db;
     enum api_lang lang;
-    const char *article;            /* path parameter, not yet validated */
-    int64_t id;                     /* path parameter, > 0 when present */
-    const char *moderator;          /* token name, NULL when not authenticated */
-    const char *body;               /* raw JSON body, NULL when none */
+    const char *article;   /* path parameter, not yet validated */
+    int64_t id;            /* path parameter, > 0 when present */
+    const char *moderator; /* token name, NULL when not authenticated */
+    const char *body;      /* raw JSON body, NULL when none */
     size_t body_len;
-    struct comment_form *form;      /* multipart input, NULL otherwise */
+    struct comment_form *form; /* multipart input, NULL otherwise */
     const struct api_param *query;
     size_t n_query;
     const char *if_match;
     const char *if_none_match;
     const char *client_addr;
-    const char *post_key;           /* Idempotency-Key header, NULL when none */
+    const char *post_key; /* Idempotency-Key header, NULL when none */
 
     /* outputs */
     unsigned status;
-    json_t *reply;                  /* new reference, or NULL for no body */
+    json_t *reply; /* new reference, or NULL for no body */
     char location[64];
     char etag[80];
-    bool private_reply;             /* never cached by shared caches */
-    int64_t fresh_until;            /* a cached public page expires then (Unix
-                                     * seconds); 0: only when its article changes */
+    bool private_reply;  /* never cached by shared caches */
+    int64_t fresh_until; /* a cached public page expires then (Unix
+                          * seconds); 0: only when its article changes */
     struct api_file file;
 };
 

@@ -19,8 +19,8 @@ comment_article_valid(const char *a)
     for (; a[n]; n++) {
         char ch = a[n];
         bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' ||
-                  ch == ':';
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+                  ch == '-' || ch == ':';
 
         if (!ok || n >= ARTICLE_MAX)
             return false;
@@ -36,7 +36,8 @@ has_disguise(const char *s, size_t len, bool is_name)
 
     for (size_t i = 0; i < len;) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_ssize_t n =
+            utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
 
         if (n <= 0)
             return true;
@@ -45,7 +46,8 @@ has_disguise(const char *s, size_t len, bool is_name)
             continue;
         if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
             return true;
-        if (is_name && cp != 0x200D && utf8proc_category(cp) == UTF8PROC_CATEGORY_CF)
+        if (is_name && cp != 0x200D &&
+            utf8proc_category(cp) == UTF8PROC_CATEGORY_CF)
             return true;
     }
     return false;
@@ -55,8 +57,8 @@ has_disguise(const char *s, size_t len, bool is_name)
  * characters, nothing that disguises itself.  On API_OK *out is a new
  * string, possibly empty. */
 static enum api_error
-clean_stored_text(const char *in, size_t len, size_t max, bool is_name, char **out,
-                  size_t *out_len)
+clean_stored_text(const char *in, size_t len, size_t max, bool is_name,
+                  char **out, size_t *out_len)
 {
     enum api_error rc = API_OK;
     size_t chars;
@@ -97,10 +99,11 @@ comment_clean_note(const char *in, size_t len, char **out)
 }
 
 enum api_error
-comment_clean_text(const struct api_config *cfg, enum text_field field, const char *in,
-                   size_t len, char **out, char **suggestion)
+comment_clean_text(const struct api_config *cfg, enum text_field field,
+                   const char *in, size_t len, char **out, char **suggestion)
 {
-    size_t max = field == TEXT_FIELD_AUTHOR ? cfg->max_author_chars : cfg->max_body_chars;
+    size_t max = field == TEXT_FIELD_AUTHOR ? cfg->max_author_chars
+                                            : cfg->max_body_chars;
     struct text_verdict verdict = {0};
     enum api_error rc;
     char *text = NULL;
@@ -108,7 +111,8 @@ comment_clean_text(const struct api_config *cfg, enum text_field field, const ch
 
     *out = NULL;
     *suggestion = NULL;
-    rc = clean_stored_text(in, len, max, field == TEXT_FIELD_AUTHOR, &text, &text_len);
+    rc = clean_stored_text(in, len, max, field == TEXT_FIELD_AUTHOR, &text,
+                           &text_len);
     if (rc != API_OK)
         return rc;
     if (text_len == 0) {
@@ -124,7 +128,7 @@ comment_clean_text(const struct api_config *cfg, enum text_field field, const ch
         break;
     case TEXT_MISSING_DIACRITICS:
         rc = API_E_MISSING_DIACRITICS;
-        *suggestion = verdict.suggestion;   /* ownership passes to the caller */
+        *suggestion = verdict.suggestion; /* ownership passes to the caller */
         verdict.suggestion = NULL;
         goto out;
     case TEXT_NOT_VIETNAMESE:
@@ -158,7 +162,8 @@ comment_clean_email(const char *in, size_t len, char **out)
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)in[i];
 
-        if (ch <= 0x20 || ch == 0x7F || ch == '<' || ch == '>' || ch == ',' || ch == ';')
+        if (ch <= 0x20 || ch == 0x7F || ch == '<' || ch == '>' || ch == ',' ||
+            ch == ';')
             return API_E_INVALID_FIELD;
         if (ch == '@') {
             at = i;

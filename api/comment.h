@@ -24,12 +24,12 @@ bool comment_article_valid(const char *article);
  * invisible format character (zero-width space, word joiner, BOM, soft
  * hyphen, ...) is refused too, except the zero-width joiner that emoji
  * sequences need: names are where impersonation happens.  Refused, not
- * stripped, so that stored text is always what the reader sent.  On API_OK *out is a new string the caller frees.  On
- * API_E_MISSING_DIACRITICS *suggestion may receive a new string (the
- * restored text) the caller frees. */
-enum api_error comment_clean_text(const struct api_config *cfg, enum text_field field,
-                                  const char *in, size_t len, char **out,
-                                  char **suggestion);
+ * stripped, so that stored text is always what the reader sent.  On API_OK *out
+ * is a new string the caller frees.  On API_E_MISSING_DIACRITICS *suggestion
+ * may receive a new string (the restored text) the caller frees. */
+enum api_error comment_clean_text(const struct api_config *cfg,
+                                  enum text_field field, const char *in,
+                                  size_t len, char **out, char **suggestion);
 /* A moderator's note or reason: cleaned like a text field, at most 1,000
  * characters, no diacritics rule.  *out is NULL for an empty one. */
 enum api_error comment_clean_note(const char *in, size_t len, char **out);
@@ -46,7 +46,8 @@ enum comment_action {
 /* The moderation state machine: approve from pending or rejected; reject
  * from pending or approved; edit from any state. */
 bool comment_action_allowed(enum comment_status from, enum comment_action a);
-enum comment_status comment_action_target(enum comment_status from, enum comment_action a);
+enum comment_status comment_action_target(enum comment_status from,
+                                          enum comment_action a);
 
 /* Parses an If-Match header: "7", W/"7" (a version >= 1, in *version) or
  * * (any version, *version = -1); NULL is no header (*version = -1).

@@ -11,8 +11,8 @@ void
 cursor_encode(bool newest_first, int64_t last_id, char buf[CURSOR_MAX])
 {
     char plain[32];
-    int n = snprintf(plain, sizeof plain, "v1:%c:%lld", newest_first ? 'd' : 'a',
-                     (long long)last_id);
+    int n = snprintf(plain, sizeof plain, "v1:%c:%lld",
+                     newest_first ? 'd' : 'a', (long long)last_id);
 
     sodium_bin2base64(buf, CURSOR_MAX, (const unsigned char *)plain, (size_t)n,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -28,12 +28,13 @@ cursor_decode(const char *cursor, bool newest_first, int64_t *last_id)
 
     if (strlen(cursor) >= CURSOR_MAX)
         return -1;
-    if (sodium_base642bin(plain, sizeof plain - 1, cursor, strlen(cursor), NULL, &n,
-                          NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    if (sodium_base642bin(plain, sizeof plain - 1, cursor, strlen(cursor), NULL,
+                          &n, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         return -1;
     plain[n] = '\0';
     if (strlen((const char *)plain) != n)
-        return -1;     /* an embedded NUL */
+        return -1; /* an embedded NUL */
     if (n < 6 || memcmp(plain, "v1:", 3) != 0 || plain[4] != ':')
         return -1;
     if (plain[3] != (newest_first ? 'd' : 'a'))

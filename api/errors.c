@@ -34,8 +34,8 @@ api_error_code(enum api_error e)
 json_t *
 api_error_json(enum api_error e, enum api_lang lang, const char *field)
 {
-    json_t *err = json_pack("{s:s, s:s}", "code", errors[e].code,
-                            "message", errors[e].message[lang]);
+    json_t *err = json_pack("{s:s, s:s}", "code", errors[e].code, "message",
+                            errors[e].message[lang]);
 
     if (err && field)
         json_object_set_new(err, "field", json_string(field));
@@ -84,9 +84,12 @@ api_lang_from_header(const char *h)
         h = next_range(h, tag, sizeof tag, &q);
         if (tag[0] == '\0')
             continue;
-        if ((strncmp(tag, "vi", 2) == 0 && (tag[2] == '\0' || tag[2] == '-')) && q > best_vi)
+        if ((strncmp(tag, "vi", 2) == 0 && (tag[2] == '\0' || tag[2] == '-')) &&
+            q > best_vi)
             best_vi = q;
-        else if ((strncmp(tag, "en", 2) == 0 && (tag[2] == '\0' || tag[2] == '-')) && q > best_en)
+        else if ((strncmp(tag, "en", 2) == 0 &&
+                  (tag[2] == '\0' || tag[2] == '-')) &&
+                 q > best_en)
             best_en = q;
     }
     return best_en > 0 && best_en > best_vi ? API_LANG_EN : API_LANG_VI;

@@ -14,10 +14,10 @@
 enum { TABLE_CPS = 0x2000, DECOMPOSED_MAX = 32 };
 
 struct fold_entry {
-    uint16_t exact;     /* the case-folded code point */
-    uint16_t bare;      /* its base letter; 0: none (a mark) */
-    uint8_t kind;       /* enum fold_kind */
-    uint8_t simple;     /* exact and bare are single code points (or none) */
+    uint16_t exact; /* the case-folded code point */
+    uint16_t bare;  /* its base letter; 0: none (a mark) */
+    uint8_t kind;   /* enum fold_kind */
+    uint8_t simple; /* exact and bare are single code points (or none) */
 };
 
 static struct fold_entry table[TABLE_CPS];
@@ -31,12 +31,21 @@ classify(int32_t cp)
     if (cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85)
         return FOLD_WHITE;
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
         return FOLD_WORD;
-    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
         return FOLD_WHITE;
     default:
         return FOLD_OTHER;
@@ -112,7 +121,7 @@ fold_buf_release(struct fold_buf *b)
 struct form {
     struct fold_buf *buf;
     char pending;
-    bool collapse_only;     /* fingerprint: every non-white code point is kept */
+    bool collapse_only; /* fingerprint: every non-white code point is kept */
 };
 
 static int
@@ -139,7 +148,8 @@ gap(struct form *f, enum fold_kind kind)
 {
     if (f->buf->len == 0)
         return;
-    f->pending = (kind == FOLD_OTHER || f->pending == FOLD_BREAK) ? FOLD_BREAK : FOLD_SPACE;
+    f->pending = (kind == FOLD_OTHER || f->pending == FOLD_BREAK) ? FOLD_BREAK
+                                                                  : FOLD_SPACE;
 }
 
 /* Writes cp as UTF-8; the caller has reserved the room. */
@@ -185,7 +195,8 @@ put1(struct form *f, uint32_t cp)
 /* Appends n code points; reserves room for them and keeps the room owed
  * to the rest of the input (see fold_into). */
 static int
-put(struct form *f, const utf8proc_int32_t *cps, utf8proc_ssize_t n, size_t rest)
+put(struct form *f, const utf8proc_int32_t *cps, utf8proc_ssize_t n,
+    size_t rest)
 {
     if (n <= 0)
         return 0;
@@ -221,7 +232,8 @@ fold_into(const char *s, size_t len, struct form *exact, struct form *bare)
     bool keep_all = exact->collapse_only;
 
     pthread_once(&table_once, build_table);
-    if (reserve(exact->buf, 2 * len + 8) != 0 || (bare && reserve(bare->buf, 2 * len + 8) != 0))
+    if (reserve(exact->buf, 2 * len + 8) != 0 ||
+        (bare && reserve(bare->buf, 2 * len + 8) != 0))
         return -1;
     for (size_t i = 0; i < len;) {
         utf8proc_int32_t cp, cps[DECOMPOSED_MAX];
@@ -281,7 +293,8 @@ fold_into(const char *s, size_t len, struct form *exact, struct form *bare)
 }
 
 int
-fold_words(const char *s, size_t len, struct fold_buf *exact, struct fold_buf *bare)
+fold_words(const char *s, size_t len, struct fold_buf *exact,
+           struct fold_buf *bare)
 {
     struct form e = {.buf = exact}, b = {.buf = bare};
 
@@ -301,7 +314,8 @@ fold_fingerprint(const char *s, size_t len)
 
     if (fold_into(s, len, &f, NULL) != 0)
         goto done;
-    crypto_generichash(hash, sizeof hash, (const unsigned char *)buf.data, buf.len, NULL, 0);
+    crypto_generichash(hash, sizeof hash, (const unsigned char *)buf.data,
+                       buf.len, NULL, 0);
     memcpy(&out, hash, sizeof out);
 done:
     fold_buf_release(&buf);

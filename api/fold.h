@@ -23,13 +23,13 @@
 enum { FOLD_SPACE = ' ', FOLD_BREAK = 0x1f };
 
 enum fold_kind {
-    FOLD_WORD,      /* letter, mark or digit */
-    FOLD_WHITE,     /* white space */
-    FOLD_OTHER,     /* punctuation, symbols, everything else */
+    FOLD_WORD,  /* letter, mark or digit */
+    FOLD_WHITE, /* white space */
+    FOLD_OTHER, /* punctuation, symbols, everything else */
 };
 
 struct fold_buf {
-    char *data;     /* not NUL-terminated */
+    char *data; /* not NUL-terminated */
     size_t len;
     size_t cap;
 };
@@ -39,7 +39,8 @@ enum fold_kind fold_kind_of(int32_t cp);
 /* Folds s[0..len) (valid UTF-8, NFC) into *exact, and into *bare unless it
  * is NULL; each buffer's previous content is replaced.  0, or -1 when out
  * of memory. */
-int fold_words(const char *s, size_t len, struct fold_buf *exact, struct fold_buf *bare);
+int fold_words(const char *s, size_t len, struct fold_buf *exact,
+               struct fold_buf *bare);
 void fold_buf_release(struct fold_buf *b);
 
 /* A 64-bit hash of s[0..len) (valid UTF-8) after case folding, with every

@@ -28,7 +28,8 @@ freshness_of(const char *article)
 void
 freshness_bump(const char *article)
 {
-    atomic_fetch_add_explicit(&generation[slot_of(article)], 1, memory_order_acq_rel);
+    atomic_fetch_add_explicit(&generation[slot_of(article)], 1,
+                              memory_order_acq_rel);
 }
 
 void

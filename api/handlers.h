@@ -18,7 +18,8 @@
  * uploads: they must live until it is freed. */
 struct comment_job;
 int api_comment_prepare(struct api_call *c, struct comment_job **job);
-enum db_status api_comment_store_batch(struct db *db, const struct api_config *cfg,
+enum db_status api_comment_store_batch(struct db *db,
+                                       const struct api_config *cfg,
                                        struct comment_job **jobs, size_t n);
 void api_comment_finish(struct api_call *c, struct comment_job *job);
 void api_comment_job_free(struct comment_job *job);
@@ -56,8 +57,8 @@ void api_health(struct api_call *c);
 void api_openapi(struct api_call *c);
 
 struct api_stats {
-    int64_t by_status[3];       /* indexed by enum comment_status */
-    int64_t outbox_depth;       /* webhook events not yet delivered */
+    int64_t by_status[3]; /* indexed by enum comment_status */
+    int64_t outbox_depth; /* webhook events not yet delivered */
 };
 int api_stats_read(struct db *db, struct api_stats *out);
 

@@ -94,10 +94,10 @@ api_moderation_show(struct api_call *c)
 struct action_request {
     enum comment_action action;
     json_t *root;
-    char *body;                 /* cleaned new text, or NULL */
-    char *reason;               /* cleaned note or reason, or NULL */
-    int64_t if_match;           /* -1: no If-Match */
-    struct screening *screening;    /* what the word rules said of body */
+    char *body;                  /* cleaned new text, or NULL */
+    char *reason;                /* cleaned note or reason, or NULL */
+    int64_t if_match;            /* -1: no If-Match */
+    struct screening *screening; /* what the word rules said of body */
 };
 
 static int
@@ -116,7 +116,8 @@ read_action(struct api_call *c, struct action_request *r)
             api_fail(c, API_E_BAD_UTF8, NULL);
             return -1;
         }
-        r->root = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+        r->root = json_loadb(c->body, c->body_len,
+                             JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
         if (!r->root) {
             api_fail(c, API_E_BAD_JSON, NULL);
             return -1;
@@ -134,7 +135,8 @@ read_action(struct api_call *c, struct action_request *r)
             api_fail(c, API_E_WRONG_TYPE, reason_key);
             return -1;
         }
-        e = comment_clean_note(json_string_value(v), json_string_length(v), &r->reason);
+        e = comment_clean_note(json_string_value(v), json_string_length(v),
+                               &r->reason);
         if (e != API_OK) {
             api_fail(c, e, reason_key);
             return -1;
@@ -155,7 +157,8 @@ read_action(struct api_call *c, struct action_request *r)
         if (e != API_OK) {
             e_obj = api_fail(c, e, "body");
             if (suggestion && e_obj)
-                json_object_set_new(e_obj, "suggestion", json_string(suggestion));
+                json_object_set_new(e_obj, "suggestion",
+                                    json_string(suggestion));
             free(suggestion);
             return -1;
         }
@@ -199,7 +202,8 @@ fail_conflict(struct api_call *c, enum comment_status now)
     json_t *err = api_fail(c, API_E_CONFLICT, NULL);
 
     if (err)
-        json_object_set_new(err, "status", json_string(comment_status_name(now)));
+        json_object_set_new(err, "status",
+                            json_string(comment_status_name(now)));
 }
 
 static const char *const action_word[] = {
@@ -241,11 +245,12 @@ moderation_apply(struct api_call *c, const struct moderation_request *r,
     }
     target = comment_action_target(cur.status, r->action);
     changes_body = r->body && strcmp(r->body, cur.body) != 0;
-    st = db_comment_update(c->db, c->id, cur.version, target,
-                           changes_body ? r->body : cur.body, cur.edited || changes_body,
-                           target == COMMENT_APPROVED
-                               ? (cur.status == COMMENT_APPROVED ? cur.published_at : now)
-                               : 0);
+    st = db_comment_update(
+        c->db, c->id, cur.version, target, changes_body ? r->body : cur.body,
+        cur.edited || changes_body,
+        target == COMMENT_APPROVED
+            ? (cur.status == COMMENT_APPROVED ? cur.published_at : now)
+            : 0);
     if (st == DB_CONFLICT) {
         fail_conflict(c, cur.status);
         goto out;
@@ -297,7 +302,10 @@ static int
 apply_action(struct api_call *c, struct action_request *r)
 {
     struct moderation_request req = {
-        .action = r->action, .body = r->body, .reason = r->reason, .if_match = r->if_match,
+        .action = r->action,
+        .body = r->body,
+        .reason = r->reason,
+        .if_match = r->if_match,
         .screening = r->screening,
     };
     struct action_tx tx = {.req = &req};

@@ -22,7 +22,8 @@ int
 api_stats_read(struct db *db, struct api_stats *out)
 {
     for (int s = COMMENT_PENDING; s <= COMMENT_REJECTED; s++) {
-        if (db_comment_count(db, NULL, (enum comment_status)s, &out->by_status[s]) != DB_OK)
+        if (db_comment_count(db, NULL, (enum comment_status)s,
+                             &out->by_status[s]) != DB_OK)
             return -1;
     }
     return db_outbox_depth(db, &out->outbox_depth) == DB_OK ? 0 : -1;
@@ -33,8 +34,8 @@ api_openapi(struct api_call *c)
 {
     /* Parsed for each request: a rare one, and a document shared between
      * worker threads would need the care of a shared object. */
-    json_t *doc = json_loadb((const char *)api_openapi_doc,
-                             api_openapi_doc_len, 0, NULL);
+    json_t *doc =
+        json_loadb((const char *)api_openapi_doc, api_openapi_doc_len, 0, NULL);
 
     if (!doc) {
         api_fail(c, API_E_INTERNAL, NULL);

@@ -19,8 +19,8 @@
 
 /* Reads one optional string member of a JSON body into the form. */
 static int
-json_text_field(struct api_call *c, json_t *root, const char *key, const char **out,
-                size_t *len)
+json_text_field(struct api_call *c, json_t *root, const char *key,
+                const char **out, size_t *len)
 {
     json_t *v = json_object_get(root, key);
 
@@ -52,7 +52,8 @@ form_from_json(struct api_call *c, struct comment_form *form, json_t **root)
     }
     /* NUL is let through the parser so that it is refused as a control
      * character (422) like the others, not as malformed JSON. */
-    *root = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+    *root = json_loadb(c->body, c->body_len,
+                       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
     if (!*root) {
         api_fail(c, API_E_BAD_JSON, NULL);
         return -1;
@@ -61,7 +62,8 @@ form_from_json(struct api_call *c, struct comment_form *form, json_t **root)
         api_fail(c, API_E_NOT_OBJECT, NULL);
         return -1;
     }
-    if (json_text_field(c, *root, "author", &form->author, &form->author_len) != 0 ||
+    if (json_text_field(c, *root, "author", &form->author, &form->author_len) !=
+            0 ||
         json_text_field(c, *root, "body", &form->body, &form->body_len) != 0 ||
         json_text_field(c, *root, "email", &form->email, &form->email_len) != 0)
         return -1;
@@ -82,8 +84,8 @@ form_from_json(struct api_call *c, struct comment_form *form, json_t **root)
 
 /* Validates a text field; on failure replies and returns -1. */
 static int
-clean_field(struct api_call *c, enum text_field which, const char *name, const char *in,
-            size_t len, char **out)
+clean_field(struct api_call *c, enum text_field which, const char *name,
+            const char *in, size_t len, char **out)
 {
     char *suggestion = NULL;
     enum api_error e;
@@ -113,7 +115,7 @@ print_created(const struct comment_record *rec, void *arg)
 }
 
 struct parent {
-    char *article;              /* ARTICLE_MAX + 1 bytes */
+    char *article; /* ARTICLE_MAX + 1 bytes */
     enum comment_status status;
 };
 
@@ -130,7 +132,7 @@ read_parent(const struct comment_record *rec, void *arg)
 enum {
     POST_KEY_MIN = 16,
     POST_KEY_MAX = 64,
-    POST_KEY_SECONDS = 24 * 3600,   /* how long a key makes re-sending safe */
+    POST_KEY_SECONDS = 24 * 3600, /* how long a key makes re-sending safe */
 };
 
 /* An Idempotency-Key: 16 to 64 of A-Z a-z 0-9 - _ (a UUID, a base64url
@@ -138,7 +140,8 @@ enum {
 static bool
 post_key_valid(const char *k)
 {
-    size_t n = strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    size_t n = strspn(
+        k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
     return k[n] == '\0' && n >= POST_KEY_MIN && n <= POST_KEY_MAX;
 }
@@ -182,7 +185,7 @@ struct comment_job {
     char *post_key;
     struct api_upload *uploads;
     size_t n_uploads;
-    struct screening *screening;    /* flags earned before the writer */
+    struct screening *screening; /* flags earned before the writer */
     enum db_status result;
     int64_t id;
 };
@@ -242,12 +245,13 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
         goto out;
     if (!c->form && form_from_json(c, form, &root) != 0)
         goto out;
-    if (clean_field(c, TEXT_FIELD_AUTHOR, "author", form->author, form->author_len,
-                    &job->author) != 0 ||
-        clean_field(c, TEXT_FIELD_BODY, "body", form->body, form->body_len, &job->body) != 0)
+    if (clean_field(c, TEXT_FIELD_AUTHOR, "author", form->author,
+                    form->author_len, &job->author) != 0 ||
+        clean_field(c, TEXT_FIELD_BODY, "body", form->body, form->body_len,
+                    &job->body) != 0)
         goto out;
-    if (form->email &&
-        (e = comment_clean_email(form->email, form->email_len, &job->email)) != API_OK) {
+    if (form->email && (e = comment_clean_email(form->email, form->email_len,
+                                                &job->email)) != API_OK) {
         api_fail(c, e, "email");
         goto out;
     }
@@ -264,8 +268,9 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
          * unknown as a missing one, so ids of pending comments cannot be
          * probed. */
         st = db_comment_get(c->db, form->parent_id, read_parent, &parent);
-        if (st == DB_NOT_FOUND || (st == DB_OK && (strcmp(parent_article, c->article) != 0 ||
-                                                   parent.status != COMMENT_APPROVED))) {
+        if (st == DB_NOT_FOUND ||
+            (st == DB_OK && (strcmp(parent_article, c->article) != 0 ||
+                             parent.status != COMMENT_APPROVED))) {
             api_fail(c, API_E_PARENT_NOT_FOUND, "parent_id");
             goto out;
         }
@@ -277,9 +282,14 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
     if (screening_check(c, job->author, job->body, &job->screening) != 0)
         goto out;
     job->in = (struct comment_new){
-        .article = c->article, .parent_id = form->parent_id, .author = job->author,
-        .email = job->email, .body = job->body, .client_addr = c->client_addr,
-        .created_at = (int64_t)time(NULL), .post_key = job->post_key,
+        .article = c->article,
+        .parent_id = form->parent_id,
+        .author = job->author,
+        .email = job->email,
+        .body = job->body,
+        .client_addr = c->client_addr,
+        .created_at = (int64_t)time(NULL),
+        .post_key = job->post_key,
     };
     job->in.post_key_since = job->in.created_at - POST_KEY_SECONDS;
     job->uploads = form->uploads;
@@ -298,7 +308,7 @@ struct batch {
     const struct api_config *cfg;
     struct comment_job **jobs;
     size_t n;
-    size_t at;      /* the job being stored */
+    size_t at; /* the job being stored */
 };
 
 /* One comment and its attachments, in its own savepoint.  Storing a file
@@ -326,8 +336,13 @@ insert_one(struct db *db, void *arg)
     for (size_t i = 0; st == DB_OK && i < job->n_uploads; i++) {
         struct api_upload *u = &job->uploads[i];
         struct attachment_record a = {
-            .comment_id = job->id, .filename = u->filename, .content_type = u->content_type,
-            .size = u->size, .sha256 = u->sha256, .width = u->width, .height = u->height,
+            .comment_id = job->id,
+            .filename = u->filename,
+            .content_type = u->content_type,
+            .size = u->size,
+            .sha256 = u->sha256,
+            .width = u->width,
+            .height = u->height,
         };
         int64_t aid;
 
@@ -357,14 +372,14 @@ insert_batch(struct db *db, void *arg)
 }
 
 enum db_status
-api_comment_store_batch(struct db *db, const struct api_config *cfg, struct comment_job **jobs,
-                        size_t n)
+api_comment_store_batch(struct db *db, const struct api_config *cfg,
+                        struct comment_job **jobs, size_t n)
 {
     struct batch b = {.cfg = cfg, .jobs = jobs, .n = n};
     enum db_status st = db_transaction(db, insert_batch, &b);
 
     if (st == DB_OK)
-        outbox_kick();   /* the batch's comment.created events */
+        outbox_kick(); /* the batch's comment.created events */
     if (st != DB_OK) {
         for (size_t i = 0; i < n; i++)
             jobs[i]->result = st;
@@ -416,8 +431,11 @@ api_comment_list(struct api_call *c)
         return;
     }
     struct comment_query q = {
-        .article = c->article, .status = COMMENT_APPROVED, .after_id = p.after_id,
-        .newest_first = p.newest_first, .limit = p.limit,
+        .article = c->article,
+        .status = COMMENT_APPROVED,
+        .after_id = p.after_id,
+        .newest_first = p.newest_first,
+        .limit = p.limit,
     };
     present_list(c, &q, false, total);
     if (c->status == 200)
@@ -498,8 +516,8 @@ open_attachment(const struct attachment_record *a, void *arg)
     snprintf(etag, sizeof etag, "\"%s\"", a->sha256);
     snprintf(c->etag, sizeof c->etag, "%s", etag);
     c->private_reply = a->comment_status != COMMENT_APPROVED;
-    if (c->if_none_match &&
-        (strstr(c->if_none_match, etag) || strcmp(c->if_none_match, "*") == 0)) {
+    if (c->if_none_match && (strstr(c->if_none_match, etag) ||
+                             strcmp(c->if_none_match, "*") == 0)) {
         c->status = 304;
         return 0;
     }
@@ -511,11 +529,12 @@ open_attachment(const struct attachment_record *a, void *arg)
     c->file.size = a->size;
     /* The row's string dies with the statement: keep a static copy of the
      * type, one of the words the schema's CHECK allows. */
-    c->file.content_type = strcmp(a->content_type, "image/jpeg") == 0 ? "image/jpeg"
-                         : strcmp(a->content_type, "image/png") == 0  ? "image/png"
-                         : strcmp(a->content_type, "image/gif") == 0  ? "image/gif"
-                         : strcmp(a->content_type, "image/webp") == 0 ? "image/webp"
-                                                                      : "application/pdf";
+    c->file.content_type =
+        strcmp(a->content_type, "image/jpeg") == 0   ? "image/jpeg"
+        : strcmp(a->content_type, "image/png") == 0  ? "image/png"
+        : strcmp(a->content_type, "image/gif") == 0  ? "image/gif"
+        : strcmp(a->content_type, "image/webp") == 0 ? "image/webp"
+                                                     : "application/pdf";
     c->file.disposition = attachment_disposition(a->filename);
     c->status = 200;
     return 0;

@@ -41,7 +41,8 @@ read_object(struct api_call *c, bool required, json_t **root)
         api_fail(c, API_E_BAD_UTF8, NULL);
         return -1;
     }
-    *root = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+    *root = json_loadb(c->body, c->body_len,
+                       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
     if (!*root) {
         api_fail(c, API_E_BAD_JSON, NULL);
         return -1;
@@ -83,17 +84,20 @@ reply_article(struct api_call *c)
     struct article_state state;
     int64_t n[3];
 
-    if (article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL), &state) != 0)
+    if (article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL),
+                           &state) != 0)
         goto fail;
     for (int s = COMMENT_PENDING; s <= COMMENT_REJECTED; s++) {
-        if (db_comment_count(c->db, c->article, (enum comment_status)s, &n[s]) != DB_OK)
+        if (db_comment_count(c->db, c->article, (enum comment_status)s,
+                             &n[s]) != DB_OK)
             goto fail;
     }
-    api_reply(c, 200, json_pack("{s:s, s:b, s:{s:I, s:I, s:I}}", "article", c->article,
-                                "closed", (int)state.closed, "counts",
-                                "pending", (json_int_t)n[COMMENT_PENDING],
-                                "approved", (json_int_t)n[COMMENT_APPROVED],
-                                "rejected", (json_int_t)n[COMMENT_REJECTED]));
+    api_reply(c, 200,
+              json_pack("{s:s, s:b, s:{s:I, s:I, s:I}}", "article", c->article,
+                        "closed", (int)state.closed, "counts", "pending",
+                        (json_int_t)n[COMMENT_PENDING], "approved",
+                        (json_int_t)n[COMMENT_APPROVED], "rejected",
+                        (json_int_t)n[COMMENT_REJECTED]));
     return;
 fail:
     api_fail(c, API_E_INTERNAL, NULL);
@@ -145,7 +149,8 @@ api_article_update(struct api_call *c)
         api_fail(c, API_E_WRONG_TYPE, "closed");
         goto out;
     }
-    if (api_transaction(c, set_state_work, (void *)(json_is_true(closed) ? "1" : "")) != 0)
+    if (api_transaction(c, set_state_work,
+                        (void *)(json_is_true(closed) ? "1" : "")) != 0)
         goto out;
     /* Readers see "closed" in the list at once. */
     freshness_bump(c->article);
@@ -162,13 +167,12 @@ rule_json(const struct rule_record *r)
     char at[32];
 
     json_map_time(r->created_at, at, sizeof at);
-    return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:s}",
-                     "id", (json_int_t)r->id,
-                     "pattern", r->pattern ? r->pattern : "",
-                     "action", r->reject ? "reject" : "hold",
-                     "ignore_marks", (int)r->ignore_marks,
-                     "note", r->note ? json_string(r->note) : json_null(),
-                     "created_by", r->created_by ? json_string(r->created_by) : json_null(),
+    return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:s}", "id",
+                     (json_int_t)r->id, "pattern", r->pattern ? r->pattern : "",
+                     "action", r->reject ? "reject" : "hold", "ignore_marks",
+                     (int)r->ignore_marks, "note",
+                     r->note ? json_string(r->note) : json_null(), "created_by",
+                     r->created_by ? json_string(r->created_by) : json_null(),
                      "created_at", at);
 }
 
@@ -201,7 +205,8 @@ reply_rule(const struct rule_record *r, void *arg)
 
 /* Reads the members of a new rule; on failure the call carries the error. */
 static int
-read_rule(struct api_call *c, json_t *root, struct rule_record *r, char **pattern, char **note)
+read_rule(struct api_call *c, json_t *root, struct rule_record *r,
+          char **pattern, char **note)
 {
     json_t *v = json_object_get(root, "pattern");
     enum api_error e;
@@ -215,7 +220,8 @@ read_rule(struct api_call *c, json_t *root, struct rule_record *r, char **patter
         api_fail(c, API_E_WRONG_TYPE, "pattern");
         return -1;
     }
-    e = rules_clean_pattern(json_string_value(v), json_string_length(v), pattern);
+    e = rules_clean_pattern(json_string_value(v), json_string_length(v),
+                            pattern);
     if (e != API_OK) {
         api_fail(c, e, "pattern");
         return -1;
@@ -226,7 +232,8 @@ read_rule(struct api_call *c, json_t *root, struct rule_record *r, char **patter
         return -1;
     }
     action = json_string_value(v);
-    if (!action || (strcmp(action, "reject") != 0 && strcmp(action, "hold") != 0)) {
+    if (!action ||
+        (strcmp(action, "reject") != 0 && strcmp(action, "hold") != 0)) {
         api_fail(c, API_E_INVALID_FIELD, "action");
         return -1;
     }
@@ -238,8 +245,12 @@ read_rule(struct api_call *c, json_t *root, struct rule_record *r, char **patter
     if (read_note(c, root, "note", note) != 0)
         return -1;
     *r = (struct rule_record){
-        .pattern = *pattern, .reject = action[0] == 'r', .ignore_marks = json_is_true(v),
-        .note = *note, .created_by = c->moderator, .created_at = (int64_t)time(NULL),
+        .pattern = *pattern,
+        .reject = action[0] == 'r',
+        .ignore_marks = json_is_true(v),
+        .note = *note,
+        .created_by = c->moderator,
+        .created_at = (int64_t)time(NULL),
     };
     return 0;
 }
@@ -269,9 +280,11 @@ api_rule_create(struct api_call *c)
     int64_t id;
 
     c->private_reply = true;
-    if (read_object(c, true, &root) != 0 || read_rule(c, root, &r, &pattern, &note) != 0)
+    if (read_object(c, true, &root) != 0 ||
+        read_rule(c, root, &r, &pattern, &note) != 0)
         goto out;
-    if (api_transaction(c, rule_add_work, &(struct rule_add){.rule = &r, .id = &id}) != 0)
+    if (api_transaction(c, rule_add_work,
+                        &(struct rule_add){.rule = &r, .id = &id}) != 0)
         goto out;
     if (db_rule_get(c->db, id, reply_rule, c) != DB_OK)
         api_fail(c, API_E_INTERNAL, NULL);
@@ -306,8 +319,8 @@ api_rule_delete(struct api_call *c)
 
 /* Reads {"action", "ids", "reason"}; on failure the call carries the error. */
 static int
-read_bulk(struct api_call *c, json_t *root, enum comment_action *action, json_t **ids,
-          char **reason)
+read_bulk(struct api_call *c, json_t *root, enum comment_action *action,
+          json_t **ids, char **reason)
 {
     json_t *v = json_object_get(root, "action");
     const char *word;
@@ -336,7 +349,8 @@ read_bulk(struct api_call *c, json_t *root, enum comment_action *action, json_t 
         api_fail(c, API_E_WRONG_TYPE, "ids");
         return -1;
     }
-    json_array_foreach(*ids, i, id) {
+    json_array_foreach(*ids, i, id)
+    {
         if (!json_is_integer(id)) {
             api_fail(c, API_E_WRONG_TYPE, "ids");
             return -1;
@@ -365,8 +379,8 @@ struct bulk {
     json_t *ids;
     enum comment_action action;
     const char *reason;
-    json_t *results;                        /* one result per id */
-    char articles[BULK_MAX][ARTICLE_MAX + 1];  /* whose pages changed */
+    json_t *results;                          /* one result per id */
+    char articles[BULK_MAX][ARTICLE_MAX + 1]; /* whose pages changed */
     size_t n_articles;
 };
 
@@ -382,13 +396,14 @@ bulk_work(struct api_call *c, void *arg)
     /* From the start each time the transaction runs. */
     json_array_clear(b->results);
     b->n_articles = 0;
-    json_array_foreach(b->ids, i, id) {
+    json_array_foreach(b->ids, i, id)
+    {
         struct api_call item = {
             .cfg = c->cfg, .db = c->db, .lang = c->lang, .moderator = c->moderator,
             .id = json_integer_value(id),
         };
-        struct moderation_request req = {.action = b->action, .reason = b->reason,
-                                         .if_match = -1};
+        struct moderation_request req = {
+            .action = b->action, .reason = b->reason, .if_match = -1};
         char article[ARTICLE_MAX + 1];
         json_t *res;
 
@@ -403,7 +418,8 @@ bulk_work(struct api_call *c, void *arg)
             api_fail(c, API_E_INTERNAL, NULL);
             return -1;
         }
-        res = json_pack("{s:I, s:i}", "id", (json_int_t)item.id, "status", (int)item.status);
+        res = json_pack("{s:I, s:i}", "id", (json_int_t)item.id, "status",
+                        (int)item.status);
         if (res && item.status != 200)
             json_object_set(res, "error", json_object_get(item.reply, "error"));
         api_call_clear(&item);
@@ -427,7 +443,8 @@ api_bulk(struct api_call *c)
         api_fail(c, API_E_INTERNAL, NULL);
         return;
     }
-    if (read_object(c, true, &root) != 0 || read_bulk(c, root, &b->action, &b->ids, &reason) != 0)
+    if (read_object(c, true, &root) != 0 ||
+        read_bulk(c, root, &b->action, &b->ids, &reason) != 0)
         goto out;
     b->reason = reason;
     b->results = json_array();
@@ -454,7 +471,7 @@ out:
 struct erase_target {
     bool found;
     int64_t version;
-    int64_t hash;               /* fingerprint of the body as posted */
+    int64_t hash; /* fingerprint of the body as posted */
     enum comment_status status;
     char article[ARTICLE_MAX + 1];
 };
@@ -481,7 +498,7 @@ static int
 add_sha(const struct attachment_record *a, void *arg)
 {
     struct shas *s = arg;
-    char (*bigger)[65] = realloc(s->sha, (s->n + 1) * sizeof *bigger);
+    char(*bigger)[65] = realloc(s->sha, (s->n + 1) * sizeof *bigger);
 
     if (!bigger)
         return -1;
@@ -492,8 +509,8 @@ add_sha(const struct attachment_record *a, void *arg)
 
 /* The transaction of an erasure; on failure the call carries the error. */
 static int
-erase(struct api_call *c, int64_t if_match, const char *reason, struct erase_target *t,
-      struct shas *files)
+erase(struct api_call *c, int64_t if_match, const char *reason,
+      struct erase_target *t, struct shas *files)
 {
     int64_t now = (int64_t)time(NULL);
     enum db_status st;
@@ -510,18 +527,21 @@ erase(struct api_call *c, int64_t if_match, const char *reason, struct erase_tar
         json_t *err = api_fail(c, API_E_CONFLICT, NULL);
 
         if (err)
-            json_object_set_new(err, "status", json_string(comment_status_name(t->status)));
+            json_object_set_new(err, "status",
+                                json_string(comment_status_name(t->status)));
         return -1;
     }
     if (db_attachment_list(c->db, c->id, add_sha, files) != DB_OK)
         goto fail;
     {
-        struct fingerprint f = {.hash = t->hash, .article = t->article, .comment_id = c->id};
+        struct fingerprint f = {
+            .hash = t->hash, .article = t->article, .comment_id = c->id};
 
         if (outbox_scrub(c->db, c->id) != DB_OK ||
             db_comment_erase(c->db, c->id, t->version, now) != DB_OK ||
             db_fingerprint_delete(c->db, &f) != DB_OK ||
-            db_history_add(c->db, c->id, "erased", c->moderator, now, reason) != DB_OK ||
+            db_history_add(c->db, c->id, "erased", c->moderator, now, reason) !=
+                DB_OK ||
             outbox_record(c->db, c->cfg, c->id, "comment.erased", now) != DB_OK)
             goto fail;
     }
@@ -547,10 +567,11 @@ release_work(struct api_call *c, void *arg)
 static void
 release_files(struct api_call *c, const struct shas *files)
 {
-    struct api_call quiet = *c;     /* a failure here is not the reply's */
+    struct api_call quiet = *c; /* a failure here is not the reply's */
 
     quiet.reply = NULL;
-    if (files->n > 0 && api_transaction(&quiet, release_work, (void *)files) != 0)
+    if (files->n > 0 &&
+        api_transaction(&quiet, release_work, (void *)files) != 0)
         json_decref(quiet.reply);
 }
 
@@ -589,7 +610,8 @@ api_moderation_erase(struct api_call *c)
         api_fail(c, API_E_BAD_REQUEST, "If-Match");
         return;
     }
-    if (read_object(c, false, &root) != 0 || read_note(c, root, "reason", &reason) != 0)
+    if (read_object(c, false, &root) != 0 ||
+        read_note(c, root, "reason", &reason) != 0)
         goto out;
     e.reason = reason;
     if (api_transaction(c, erase_work, &e) != 0)

@@ -38,7 +38,8 @@ api_check_text(struct api_call *c)
         return;
     }
     /* NUL passes the parser so that it gets the verdict POST gives it. */
-    root = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    root = json_loadb(c->body, c->body_len,
+                      JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!root) {
         api_fail(c, API_E_BAD_JSON, NULL);
         return;
@@ -63,8 +64,8 @@ api_check_text(struct api_call *c)
             goto out;
         }
     }
-    e = comment_clean_text(c->cfg, which, json_string_value(text), json_string_length(text),
-                           &clean, &suggestion);
+    e = comment_clean_text(c->cfg, which, json_string_value(text),
+                           json_string_length(text), &clean, &suggestion);
     if (e == API_E_TOO_LONG) {
         api_fail(c, e, "text");
         goto out;
@@ -72,12 +73,13 @@ api_check_text(struct api_call *c)
     if (e == API_OK) {
         verdict = json_pack("{s:s}", "verdict", "accept");
     } else {
-        verdict = json_pack("{s:s, s:s, s:o}", "verdict", "reject", "code", api_error_code(e),
-                            "message", error_message(e, c->lang));
+        verdict =
+            json_pack("{s:s, s:s, s:o}", "verdict", "reject", "code",
+                      api_error_code(e), "message", error_message(e, c->lang));
         if (verdict && suggestion)
             json_object_set_new(verdict, "suggestion", json_string(suggestion));
     }
-    c->private_reply = true;    /* about one reader's text: never shared */
+    c->private_reply = true; /* about one reader's text: never shared */
     api_reply(c, 200, verdict);
 out:
     free(clean);

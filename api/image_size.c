@@ -6,7 +6,7 @@
 #include "api/image_size.h"
 
 enum {
-    JPEG_MAX_SEGMENTS = 4096,   /* a real file reaches its SOF in a few dozen */
+    JPEG_MAX_SEGMENTS = 4096, /* a real file reaches its SOF in a few dozen */
     HEAD_BYTES = 32,
 };
 
@@ -19,7 +19,8 @@ be16(const unsigned char *p)
 static uint32_t
 be32(const unsigned char *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
 }
 
 static uint32_t
@@ -50,7 +51,8 @@ found(int64_t width, int64_t height, struct image_size *out)
 
 /* Reads exactly n bytes at off, or fails. */
 static int
-read_exact(image_read_fn read, void *ctx, uint64_t off, unsigned char *buf, size_t n)
+read_exact(image_read_fn read, void *ctx, uint64_t off, unsigned char *buf,
+           size_t n)
 {
     return read(ctx, off, buf, n) == (long)n ? 0 : -1;
 }
@@ -84,12 +86,13 @@ jpeg_size(image_read_fn read, void *ctx, struct image_size *out)
             if (read_exact(read, ctx, pos, &m, 1) != 0)
                 return IMAGE_SIZE_BAD;
         }
-        pos++;                  /* past the marker byte */
+        pos++; /* past the marker byte */
         if (m == 0x01 || (m >= 0xD0 && m <= 0xD7))
-            continue;           /* no length: TEM, RSTn */
+            continue; /* no length: TEM, RSTn */
         if (m == 0xD8 || m == 0xD9 || m == 0xDA || m == 0x00)
-            return IMAGE_SIZE_BAD;  /* SOI again, EOI or SOS before any frame */
-        if (read_exact(read, ctx, pos, b, is_sof(m) ? 7 : 2) != 0 || be16(b) < 2)
+            return IMAGE_SIZE_BAD; /* SOI again, EOI or SOS before any frame */
+        if (read_exact(read, ctx, pos, b, is_sof(m) ? 7 : 2) != 0 ||
+            be16(b) < 2)
             return IMAGE_SIZE_BAD;
         if (is_sof(m)) {
             uint32_t height = be16(b + 3), width = be16(b + 5);
@@ -97,7 +100,7 @@ jpeg_size(image_read_fn read, void *ctx, struct image_size *out)
             if (be16(b) < 8 || width == 0)
                 return IMAGE_SIZE_BAD;
             if (height == 0)
-                return IMAGE_SIZE_UNKNOWN;  /* defined later by a DNL marker */
+                return IMAGE_SIZE_UNKNOWN; /* defined later by a DNL marker */
             return found(width, height, out);
         }
         pos += be16(b);
@@ -115,7 +118,8 @@ png_size(const unsigned char *h, size_t n, struct image_size *out)
         return IMAGE_SIZE_BAD;
     width = be32(h + 16);
     height = be32(h + 20);
-    if (width == 0 || height == 0 || width > 0x7FFFFFFFu || height > 0x7FFFFFFFu)
+    if (width == 0 || height == 0 || width > 0x7FFFFFFFu ||
+        height > 0x7FFFFFFFu)
         return IMAGE_SIZE_BAD;
     return found(width, height, out);
 }
@@ -133,7 +137,7 @@ gif_size(const unsigned char *h, size_t n, struct image_size *out)
 static enum image_size_result
 webp_size(const unsigned char *h, size_t n, struct image_size *out)
 {
-    const unsigned char *d = h + 20;    /* the first chunk's data */
+    const unsigned char *d = h + 20; /* the first chunk's data */
 
     if (n < 30 || memcmp(h, "RIFF", 4) != 0 || memcmp(h + 8, "WEBP", 4) != 0)
         return IMAGE_SIZE_BAD;
@@ -141,8 +145,8 @@ webp_size(const unsigned char *h, size_t n, struct image_size *out)
         /* Frame tag (3 bytes), start code, then 14-bit sizes and scales. */
         uint32_t width = le16(d + 6) & 0x3FFF, height = le16(d + 8) & 0x3FFF;
 
-        if (memcmp(d + 3, "\x9d\x01\x2a", 3) != 0 || (d[0] & 1) != 0 || width == 0 ||
-            height == 0)
+        if (memcmp(d + 3, "\x9d\x01\x2a", 3) != 0 || (d[0] & 1) != 0 ||
+            width == 0 || height == 0)
             return IMAGE_SIZE_BAD;
         return found(width, height, out);
     }
@@ -201,8 +205,8 @@ read_bytes(void *ctx, uint64_t off, unsigned char *buf, size_t n)
 }
 
 enum image_size_result
-image_size_of_bytes(const char *content_type, const unsigned char *data, size_t len,
-                    struct image_size *out)
+image_size_of_bytes(const char *content_type, const unsigned char *data,
+                    size_t len, struct image_size *out)
 {
     struct bytes b = {data, len};
 

@@ -12,11 +12,11 @@
 #include <stdint.h>
 
 enum image_size_result {
-    IMAGE_SIZE_OK,          /* width and height are set, both > 0 */
-    IMAGE_SIZE_UNKNOWN,     /* a valid header that states no size (a GIF
-                             * screen of 0 x 0, a JPEG whose height comes
-                             * later in a DNL marker), or not an image type */
-    IMAGE_SIZE_BAD,         /* truncated or malformed header */
+    IMAGE_SIZE_OK,      /* width and height are set, both > 0 */
+    IMAGE_SIZE_UNKNOWN, /* a valid header that states no size (a GIF
+                         * screen of 0 x 0, a JPEG whose height comes
+                         * later in a DNL marker), or not an image type */
+    IMAGE_SIZE_BAD,     /* truncated or malformed header */
 };
 
 struct image_size {
@@ -26,13 +26,16 @@ struct image_size {
 
 /* Copies up to n bytes at offset off into buf; returns how many (fewer at
  * the end of the data, 0 past it), or -1 on a read error. */
-typedef long (*image_read_fn)(void *ctx, uint64_t off, unsigned char *buf, size_t n);
+typedef long (*image_read_fn)(void *ctx, uint64_t off, unsigned char *buf,
+                              size_t n);
 
 /* content_type is what attachment_sniff() detected. */
-enum image_size_result image_size_read(const char *content_type, image_read_fn read, void *ctx,
+enum image_size_result image_size_read(const char *content_type,
+                                       image_read_fn read, void *ctx,
                                        struct image_size *out);
 /* The same over bytes in memory. */
-enum image_size_result image_size_of_bytes(const char *content_type, const unsigned char *data,
+enum image_size_result image_size_of_bytes(const char *content_type,
+                                           const unsigned char *data,
                                            size_t len, struct image_size *out);
 /* The same over an open file (read with pread; the offset is not moved). */
 enum image_size_result image_size_of_fd(const char *content_type, int fd,

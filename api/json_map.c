@@ -34,17 +34,13 @@ string_or_null(const char *s)
 json_t *
 json_map_comment(const struct comment_record *c)
 {
-    return json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:b, s:[]}",
-                     "id", (json_int_t)c->id,
-                     "article", c->article,
-                     "parent_id", c->parent_id > 0 ? json_integer(c->parent_id) : json_null(),
-                     "author", c->author,
-                     "body", c->body,
-                     "status", comment_status_name(c->status),
-                     "created_at", time_or_null(c->created_at),
-                     "published_at", time_or_null(c->published_at),
-                     "edited", (int)c->edited,
-                     "attachments");
+    return json_pack(
+        "{s:I, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:b, s:[]}", "id",
+        (json_int_t)c->id, "article", c->article, "parent_id",
+        c->parent_id > 0 ? json_integer(c->parent_id) : json_null(), "author",
+        c->author, "body", c->body, "status", comment_status_name(c->status),
+        "created_at", time_or_null(c->created_at), "published_at",
+        time_or_null(c->published_at), "edited", (int)c->edited, "attachments");
 }
 
 void
@@ -64,12 +60,9 @@ json_map_attachment(const struct attachment_record *a)
     json_t *obj;
 
     snprintf(url, sizeof url, "/api/v1/attachments/%lld", (long long)a->id);
-    obj = json_pack("{s:I, s:s, s:s, s:I, s:s}",
-                    "id", (json_int_t)a->id,
-                    "filename", a->filename,
-                    "content_type", a->content_type,
-                    "size", (json_int_t)a->size,
-                    "url", url);
+    obj = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)a->id,
+                    "filename", a->filename, "content_type", a->content_type,
+                    "size", (json_int_t)a->size, "url", url);
     /* API 1.1: images carry their size in pixels, when it is known. */
     if (obj && a->width > 0 && a->height > 0) {
         json_object_set_new(obj, "width", json_integer(a->width));
@@ -81,9 +74,7 @@ json_map_attachment(const struct attachment_record *a)
 json_t *
 json_map_history(const struct history_record *h)
 {
-    return json_pack("{s:s, s:o, s:o, s:o}",
-                     "action", h->action,
-                     "moderator", string_or_null(h->moderator),
-                     "at", time_or_null(h->at),
+    return json_pack("{s:s, s:o, s:o, s:o}", "action", h->action, "moderator",
+                     string_or_null(h->moderator), "at", time_or_null(h->at),
                      "reason", string_or_null(h->reason));
 }

@@ -16,10 +16,10 @@
 
 struct moderation_request {
     enum comment_action action;
-    const char *body;                   /* cleaned new text, or NULL */
-    const char *reason;                 /* cleaned note or reason, or NULL */
-    int64_t if_match;                   /* -1: no If-Match */
-    const struct screening *screening;  /* flags the new body earned, or NULL */
+    const char *body;                  /* cleaned new text, or NULL */
+    const char *reason;                /* cleaned note or reason, or NULL */
+    int64_t if_match;                  /* -1: no If-Match */
+    const struct screening *screening; /* flags the new body earned, or NULL */
 };
 
 /* 0 when applied (article receives the comment's article, for the page

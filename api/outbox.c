@@ -56,8 +56,8 @@ take_snapshot(const struct comment_record *rec, void *arg)
 }
 
 enum db_status
-outbox_record(struct db *db, const struct api_config *cfg, int64_t id, const char *event,
-              int64_t now)
+outbox_record(struct db *db, const struct api_config *cfg, int64_t id,
+              const char *event, int64_t now)
 {
     struct snapshot snap = {.db = db};
     unsigned char raw[16];
@@ -74,16 +74,20 @@ outbox_record(struct db *db, const struct api_config *cfg, int64_t id, const cha
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(event_id, sizeof event_id, raw, sizeof raw);
     json_map_time(now, at, sizeof at);
-    envelope = json_pack("{s:s, s:s, s:s, s:o}", "id", event_id, "event", event, "at", at,
-                         "comment", snap.form);
+    envelope = json_pack("{s:s, s:s, s:s, s:o}", "id", event_id, "event", event,
+                         "at", at, "comment", snap.form);
     body = envelope ? json_dumps(envelope, JSON_COMPACT) : NULL;
     json_decref(envelope);
     if (!body)
         return DB_ERROR;
     for (int i = 0; st == DB_OK && i < cfg->n_webhooks; i++) {
         struct outbox_record r = {
-            .event_id = event_id, .comment_id = id, .webhook = cfg->webhooks[i], .body = body,
-            .created_at = now, .next_at = now * 1000,
+            .event_id = event_id,
+            .comment_id = id,
+            .webhook = cfg->webhooks[i],
+            .body = body,
+            .created_at = now,
+            .next_at = now * 1000,
         };
 
         st = db_outbox_add(db, &r);
@@ -142,7 +146,8 @@ scrubbed(const char *body)
     json_object_set_new(comment, "body", json_string(""));
     json_object_set_new(comment, "original_body", json_string(""));
     json_object_set_new(comment, "attachments", json_array());
-    json_array_foreach(history, i, h) {
+    json_array_foreach(history, i, h)
+    {
         json_object_set_new(h, "reason", json_null());
     }
     out = json_dumps(root, JSON_COMPACT);
@@ -160,7 +165,8 @@ outbox_scrub(struct db *db, int64_t id)
     for (size_t i = 0; st == DB_OK && i < w.n; i++) {
         char *clean = scrubbed(w.bodies[i]);
 
-        st = clean ? db_outbox_set_body(db, w.ids[i], clean) : db_outbox_delete(db, w.ids[i]);
+        st = clean ? db_outbox_set_body(db, w.ids[i], clean)
+                   : db_outbox_delete(db, w.ids[i]);
         free(clean);
     }
     for (size_t i = 0; i < w.n; i++)

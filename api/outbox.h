@@ -17,8 +17,8 @@
 /* Records event ("comment.created", ".approved", ".rejected", ".edited",
  * ".erased") about comment id as it is now, for every webhook of cfg;
  * nothing without webhooks.  Inside the caller's transaction. */
-enum db_status outbox_record(struct db *db, const struct api_config *cfg, int64_t id,
-                             const char *event, int64_t now);
+enum db_status outbox_record(struct db *db, const struct api_config *cfg,
+                             int64_t id, const char *event, int64_t now);
 /* Empties the author, body, original body, attachments and history reasons
  * of comment id in every event still waiting, so that an erasure leaves
  * nothing behind in the outbox either.  Inside the caller's transaction. */

@@ -18,7 +18,8 @@ static int
 add_flag(const struct flag_record *f, void *arg)
 {
     return json_array_append_new(arg, json_pack("{s:s, s:s}", "kind", f->kind,
-                                                "detail", f->detail ? f->detail : ""));
+                                                "detail",
+                                                f->detail ? f->detail : ""));
 }
 
 static int
@@ -34,14 +35,17 @@ present_comment(struct db *db, const struct comment_record *c, bool moderation)
 
     if (!obj)
         return NULL;
-    if (db_attachment_list(db, c->id, add_attachment, json_object_get(obj, "attachments")) != DB_OK)
+    if (db_attachment_list(db, c->id, add_attachment,
+                           json_object_get(obj, "attachments")) != DB_OK)
         goto fail;
     if (moderation) {
         json_map_add_moderation(obj, c);
-        if (db_history_list(db, c->id, add_history, json_object_get(obj, "history")) != DB_OK)
+        if (db_history_list(db, c->id, add_history,
+                            json_object_get(obj, "history")) != DB_OK)
             goto fail;
         json_object_set_new(obj, "flags", json_array());
-        if (db_flag_list(db, c->id, add_flag, json_object_get(obj, "flags")) != DB_OK)
+        if (db_flag_list(db, c->id, add_flag, json_object_get(obj, "flags")) !=
+            DB_OK)
             goto fail;
     }
     return obj;
@@ -79,7 +83,8 @@ present_list_params(struct api_call *c, struct list_params *p)
             return -1;
         }
     }
-    if (cursor && *cursor && cursor_decode(cursor, p->newest_first, &p->after_id) != 0) {
+    if (cursor && *cursor &&
+        cursor_decode(cursor, p->newest_first, &p->after_id) != 0) {
         api_fail(c, API_E_BAD_QUERY, "cursor");
         return -1;
     }
@@ -165,10 +170,14 @@ complete_page(struct list_walk *w)
 }
 
 void
-present_list(struct api_call *c, struct comment_query *q, bool moderation, int64_t total)
+present_list(struct api_call *c, struct comment_query *q, bool moderation,
+             int64_t total)
 {
     struct list_walk w = {
-        .db = c->db, .array = json_array(), .moderation = moderation, .limit = q->limit,
+        .db = c->db,
+        .array = json_array(),
+        .moderation = moderation,
+        .limit = q->limit,
     };
     char next[CURSOR_MAX];
     enum db_status st = DB_ERROR;
@@ -183,7 +192,8 @@ present_list(struct api_call *c, struct comment_query *q, bool moderation, int64
     }
     if (w.more)
         cursor_encode(q->newest_first, w.last_id, next);
-    api_reply(c, 200, json_pack("{s:o, s:o, s:I}", "comments", w.array,
-                                "next", w.more ? json_string(next) : json_null(),
-                                "total", (json_int_t)total));
+    api_reply(c, 200,
+              json_pack("{s:o, s:o, s:I}", "comments", w.array, "next",
+                        w.more ? json_string(next) : json_null(), "total",
+                        (json_int_t)total));
 }

@@ -11,7 +11,8 @@
 #include "db/comments.h"
 
 /* New reference: the public or moderation form of c; NULL on failure. */
-json_t *present_comment(struct db *db, const struct comment_record *c, bool moderation);
+json_t *present_comment(struct db *db, const struct comment_record *c,
+                        bool moderation);
 
 struct list_params {
     int limit;

@@ -37,7 +37,10 @@ load_rule(const struct rule_record *r, void *arg)
     if (!pattern)
         return -1;
     l->specs[l->n++] = (struct rule_spec){
-        .id = r->id, .pattern = pattern, .reject = r->reject, .ignore_marks = r->ignore_marks,
+        .id = r->id,
+        .pattern = pattern,
+        .reject = r->reject,
+        .ignore_marks = r->ignore_marks,
     };
     return 0;
 }

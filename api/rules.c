@@ -42,10 +42,11 @@ rules_clean_pattern(const char *in, size_t len, char **out)
     w = clean;
     for (size_t i = 0; i < clean_len;) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(clean_len - i), &cp);
+        utf8proc_ssize_t n =
+            utf8proc_iterate(p + i, (utf8proc_ssize_t)(clean_len - i), &cp);
         enum fold_kind kind;
 
-        if (n <= 0 || star) {   /* nothing may follow the '*' */
+        if (n <= 0 || star) { /* nothing may follow the '*' */
             rc = API_E_INVALID_FIELD;
             goto out;
         }
@@ -94,8 +95,8 @@ out:
 struct bnode {
     int32_t child;
     int32_t sibling;
-    int32_t word_rule;      /* rule ending here at a word end, or -1 */
-    int32_t prefix_rule;    /* rule ending here with '*', or -1 */
+    int32_t word_rule;   /* rule ending here at a word end, or -1 */
+    int32_t prefix_rule; /* rule ending here with '*', or -1 */
     uint8_t byte;
 };
 
@@ -112,9 +113,9 @@ struct builder {
 struct tnode {
     uint32_t first_child;
     uint16_t n_children;
-    uint8_t inline_byte[2];     /* in_byte of the first two children: most
-                                 * nodes deep in the trie have one or two, and
-                                 * a step then reads nothing but the node */
+    uint8_t inline_byte[2]; /* in_byte of the first two children: most
+                             * nodes deep in the trie have one or two, and
+                             * a step then reads nothing but the node */
     int32_t word_rule;
     int32_t prefix_rule;
 };
@@ -152,8 +153,11 @@ new_node(struct builder *b, uint8_t byte)
         b->nodes = bigger;
         b->cap = cap;
     }
-    b->nodes[b->n] = (struct bnode){.child = -1, .sibling = -1, .word_rule = -1,
-                                    .prefix_rule = -1, .byte = byte};
+    b->nodes[b->n] = (struct bnode){.child = -1,
+                                    .sibling = -1,
+                                    .word_rule = -1,
+                                    .prefix_rule = -1,
+                                    .byte = byte};
     return (int32_t)b->n++;
 }
 
@@ -168,8 +172,8 @@ stronger(const struct compiled_rule *rules, int32_t have, int32_t rule)
 }
 
 static int
-insert(struct builder *b, const struct compiled_rule *rules, const char *key, size_t len,
-       bool prefix, int32_t rule)
+insert(struct builder *b, const struct compiled_rule *rules, const char *key,
+       size_t len, bool prefix, int32_t rule)
 {
     int32_t node = 0;
 
@@ -189,9 +193,11 @@ insert(struct builder *b, const struct compiled_rule *rules, const char *key, si
         node = c;
     }
     if (prefix)
-        b->nodes[node].prefix_rule = stronger(rules, b->nodes[node].prefix_rule, rule);
+        b->nodes[node].prefix_rule =
+            stronger(rules, b->nodes[node].prefix_rule, rule);
     else
-        b->nodes[node].word_rule = stronger(rules, b->nodes[node].word_rule, rule);
+        b->nodes[node].word_rule =
+            stronger(rules, b->nodes[node].word_rule, rule);
     return 0;
 }
 
@@ -207,7 +213,8 @@ by_byte(const void *a, const void *b)
 static int
 flatten(const struct builder *b, struct trie *t)
 {
-    int32_t *order = malloc(b->n * sizeof *order);      /* built node of each new index */
+    int32_t *order =
+        malloc(b->n * sizeof *order); /* built node of each new index */
     const struct bnode **kids = malloc(256 * sizeof *kids);
     size_t head = 0, tail = 0;
     int rc = -1;
@@ -285,7 +292,9 @@ step(const struct trie *t, int32_t node, uint8_t byte)
         else
             hi = mid;
     }
-    return lo < n->n_children && bytes[lo] == byte ? (int32_t)(n->first_child + lo) : -1;
+    return lo < n->n_children && bytes[lo] == byte
+               ? (int32_t)(n->first_child + lo)
+               : -1;
 }
 
 /* ---- compile ------------------------------------------------------- */
@@ -310,7 +319,8 @@ rules_compile(const struct rule_spec *specs, size_t n)
         char *clean;
         size_t len;
         bool prefix;
-        enum api_error e = rules_clean_pattern(specs[i].pattern, strlen(specs[i].pattern), &clean);
+        enum api_error e = rules_clean_pattern(
+            specs[i].pattern, strlen(specs[i].pattern), &clean);
 
         if (e == API_E_INTERNAL)
             goto out;
@@ -318,7 +328,8 @@ rules_compile(const struct rule_spec *specs, size_t n)
             continue;
         len = strlen(clean);
         prefix = clean[len - 1] == '*';
-        if (fold_words(clean, len - prefix, &fe, specs[i].ignore_marks ? &fb : NULL) != 0) {
+        if (fold_words(clean, len - prefix, &fe,
+                       specs[i].ignore_marks ? &fb : NULL) != 0) {
             free(clean);
             goto out;
         }
@@ -327,10 +338,11 @@ rules_compile(const struct rule_spec *specs, size_t n)
             free(clean);
             continue;
         }
-        *r = (struct compiled_rule){.id = specs[i].id, .pattern = clean, .reject = specs[i].reject};
-        if (insert(specs[i].ignore_marks ? &bare : &exact, set->rules, key->data, key->len, prefix,
-                   (int32_t)set->n_rules) != 0) {
-            set->n_rules++;     /* freed with the set */
+        *r = (struct compiled_rule){
+            .id = specs[i].id, .pattern = clean, .reject = specs[i].reject};
+        if (insert(specs[i].ignore_marks ? &bare : &exact, set->rules,
+                   key->data, key->len, prefix, (int32_t)set->n_rules) != 0) {
+            set->n_rules++; /* freed with the set */
             goto out;
         }
         set->n_rules++;
@@ -359,7 +371,8 @@ rules_retain(struct rule_set *set)
 void
 rules_release(struct rule_set *set)
 {
-    if (!set || atomic_fetch_sub_explicit(&set->refs, 1, memory_order_acq_rel) != 1)
+    if (!set ||
+        atomic_fetch_sub_explicit(&set->refs, 1, memory_order_acq_rel) != 1)
         return;
     for (size_t i = 0; i < set->n_rules; i++)
         free(set->rules[i].pattern);
@@ -415,8 +428,8 @@ is_separator(uint8_t byte)
 
 /* Walks the trie from every word start of the folded text. */
 static void
-scan(const struct rule_set *set, const struct trie *t, const struct fold_buf *text,
-     struct rule_verdict *v)
+scan(const struct rule_set *set, const struct trie *t,
+     const struct fold_buf *text, struct rule_verdict *v)
 {
     const uint8_t *s = (const uint8_t *)text->data;
     size_t len = text->len, start = 0;
@@ -450,7 +463,8 @@ scan(const struct rule_set *set, const struct trie *t, const struct fold_buf *te
 }
 
 int
-rules_match(const struct rule_set *set, const char *text, size_t len, struct rule_verdict *v)
+rules_match(const struct rule_set *set, const char *text, size_t len,
+            struct rule_verdict *v)
 {
     struct fold_buf exact = {0}, bare = {0};
     bool want_bare = set->bare.nodes[0].n_children > 0;

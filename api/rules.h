@@ -29,9 +29,9 @@
 #include "api/errors.h"
 
 enum {
-    RULES_PATTERN_MAX = 100,    /* characters */
+    RULES_PATTERN_MAX = 100, /* characters */
     RULES_WORDS_MAX = 10,
-    RULES_HOLDS_MAX = 8,        /* hold rules reported per text */
+    RULES_HOLDS_MAX = 8, /* hold rules reported per text */
 };
 
 /* Checks a pattern as a moderator sent it.  API_OK and *out, a new string
@@ -45,7 +45,7 @@ enum api_error rules_clean_pattern(const char *in, size_t len, char **out);
 struct rule_spec {
     int64_t id;
     const char *pattern;
-    bool reject;                /* false: hold */
+    bool reject; /* false: hold */
     bool ignore_marks;
 };
 
@@ -60,10 +60,10 @@ void rules_release(struct rule_set *set);
 size_t rules_count(const struct rule_set *set);
 
 struct rule_verdict {
-    bool reject;                /* a reject rule matched */
+    bool reject; /* a reject rule matched */
     int64_t reject_id;
-    size_t n_holds;             /* hold rules matched, each once */
-    size_t holds[RULES_HOLDS_MAX];  /* for rules_pattern() and rules_id() */
+    size_t n_holds;                /* hold rules matched, each once */
+    size_t holds[RULES_HOLDS_MAX]; /* for rules_pattern() and rules_id() */
 };
 
 /* Matches text (valid UTF-8, NFC) against the set and adds what matched

@@ -18,20 +18,20 @@
 enum { FLAGS_MAX = RULES_HOLDS_MAX + 2 };
 
 struct flag {
-    const char *kind;       /* static: "rule", "links" */
+    const char *kind; /* static: "rule", "links" */
     char *detail;
 };
 
 struct screening {
-    int64_t hash;           /* fold_fingerprint() of the body */
+    int64_t hash; /* fold_fingerprint() of the body */
     bool has_hash;
     size_t n_flags;
     struct flag flags[FLAGS_MAX];
 };
 
 int
-article_state_read(struct db *db, const struct api_config *cfg, const char *article, int64_t now,
-                   struct article_state *out)
+article_state_read(struct db *db, const struct api_config *cfg,
+                   const char *article, int64_t now, struct article_state *out)
 {
     int closed;
     int64_t first;
@@ -100,7 +100,8 @@ add_flag(struct screening *s, const char *kind, const char *detail)
 static bool
 word_char_before(const char *text, const char *at)
 {
-    return at > text && (isalnum((unsigned char)at[-1]) || (unsigned char)at[-1] >= 0x80);
+    return at > text &&
+           (isalnum((unsigned char)at[-1]) || (unsigned char)at[-1] >= 0x80);
 }
 
 size_t
@@ -109,11 +110,12 @@ screening_count_links(const char *text)
     size_t n = 0;
 
     for (const char *p = text; *p; p++) {
-        if (strncasecmp(p, "http://", 7) == 0 || strncasecmp(p, "https://", 8) == 0) {
+        if (strncasecmp(p, "http://", 7) == 0 ||
+            strncasecmp(p, "https://", 8) == 0) {
             n++;
             p += 6;
-        } else if (strncasecmp(p, "www.", 4) == 0 && !word_char_before(text, p) &&
-                   (p == text || p[-1] != '/')) {
+        } else if (strncasecmp(p, "www.", 4) == 0 &&
+                   !word_char_before(text, p) && (p == text || p[-1] != '/')) {
             n++;
             p += 3;
         }
@@ -123,8 +125,8 @@ screening_count_links(const char *text)
 
 /* The word rules over each text; on a reject rule, 422 naming the field. */
 static int
-apply_rules(struct api_call *c, const char *const texts[2], const char *const fields[2],
-            struct screening *s)
+apply_rules(struct api_call *c, const char *const texts[2],
+            const char *const fields[2], struct screening *s)
 {
     struct rule_set *rules = rulebook_acquire(c->db);
     struct rule_verdict v = {0};
@@ -159,7 +161,8 @@ out:
 }
 
 int
-screening_check(struct api_call *c, const char *author, const char *body, struct screening **out)
+screening_check(struct api_call *c, const char *author, const char *body,
+                struct screening **out)
 {
     struct screening *s = calloc(1, sizeof *s);
     const char *texts[2] = {author, body};
@@ -193,7 +196,8 @@ fail:
 }
 
 int
-screening_check_edit(struct api_call *c, const char *body, struct screening **out)
+screening_check_edit(struct api_call *c, const char *body,
+                     struct screening **out)
 {
     struct screening *s = calloc(1, sizeof *s);
     const char *texts[2] = {NULL, body};
@@ -229,7 +233,7 @@ screening_store_flags(struct db *db, int64_t id, const struct screening *s)
 enum { RECENT_BUCKETS = 1 << 15, RECENT_WAYS = 4 };
 
 struct recent_post {
-    uint64_t key;           /* 0: empty */
+    uint64_t key; /* 0: empty */
     int64_t comment_id;
     int64_t at;
 };
@@ -260,7 +264,8 @@ recent_check_and_add(uint64_t key, int64_t id, int64_t since, int64_t at)
     for (int i = 0; i < RECENT_WAYS; i++) {
         struct recent_post *e = &bucket[i];
 
-        if (e->key == key && e->at >= since && e->comment_id != id && other == 0)
+        if (e->key == key && e->at >= since && e->comment_id != id &&
+            other == 0)
             other = e->comment_id;
         if (e->at < slot->at)
             slot = e;
@@ -275,23 +280,26 @@ recent_check_and_add(uint64_t key, int64_t id, int64_t since, int64_t at)
  * index), or from this address within the window (in memory); then this
  * comment's own fingerprint. */
 static enum db_status
-check_duplicate(struct db *db, int64_t id, const struct comment_new *in, int64_t hash)
+check_duplicate(struct db *db, int64_t id, const struct comment_new *in,
+                int64_t hash)
 {
-    struct fingerprint f = {.hash = hash, .article = in->article, .comment_id = id};
+    struct fingerprint f = {
+        .hash = hash, .article = in->article, .comment_id = id};
     enum db_status st;
     int64_t other = 0, by_address = 0;
 
     st = db_fingerprint_same_article(db, &f, &other);
     if (st == DB_OK && in->client_addr)
-        by_address = recent_check_and_add(recent_key(hash, in->client_addr), id,
-                                          in->created_at - DUPLICATE_WINDOW_SECONDS,
-                                          in->created_at);
+        by_address = recent_check_and_add(
+            recent_key(hash, in->client_addr), id,
+            in->created_at - DUPLICATE_WINDOW_SECONDS, in->created_at);
     if (other == 0)
         other = by_address;
     if (st == DB_OK && other > 0) {
         char detail[64];
 
-        snprintf(detail, sizeof detail, "same text as comment %lld", (long long)other);
+        snprintf(detail, sizeof detail, "same text as comment %lld",
+                 (long long)other);
         st = db_flag_add(db, id, "duplicate", detail);
     }
     if (st == DB_OK)

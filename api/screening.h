@@ -19,8 +19,8 @@
 #include "db/comments.h"
 
 enum {
-    DUPLICATE_WINDOW_SECONDS = 600,     /* same address, same text */
-    LINKS_FLAG_ABOVE = 2,               /* more URLs than this flag a comment */
+    DUPLICATE_WINDOW_SECONDS = 600, /* same address, same text */
+    LINKS_FLAG_ABOVE = 2,           /* more URLs than this flag a comment */
 };
 
 /* An article as readers and moderators see it: closed by a moderator, or
@@ -29,12 +29,14 @@ enum {
 struct article_state {
     bool closed;
     bool set_by_moderator;
-    int64_t closes_at;      /* when it will close by itself (Unix seconds); 0: it will not */
+    int64_t closes_at; /* when it will close by itself (Unix seconds); 0: it
+                          will not */
 };
 
 /* 0, or -1 on a storage error. */
-int article_state_read(struct db *db, const struct api_config *cfg, const char *article,
-                       int64_t now, struct article_state *out);
+int article_state_read(struct db *db, const struct api_config *cfg,
+                       const char *article, int64_t now,
+                       struct article_state *out);
 
 struct screening;
 
@@ -47,14 +49,17 @@ int screening_article_open(struct api_call *c);
 int screening_check(struct api_call *c, const char *author, const char *body,
                     struct screening **out);
 /* The same for a moderator's new body: only the word rules apply. */
-int screening_check_edit(struct api_call *c, const char *body, struct screening **out);
+int screening_check_edit(struct api_call *c, const char *body,
+                         struct screening **out);
 /* In the writer's transaction, once the comment (id) and its attachments
  * are inserted: the duplicate check, the flags, the text fingerprint, and
  * the comment.created webhook event.  s may be NULL (nothing screened). */
-enum db_status screening_store(struct db *db, const struct api_config *cfg, int64_t id,
-                               const struct comment_new *in, const struct screening *s);
+enum db_status screening_store(struct db *db, const struct api_config *cfg,
+                               int64_t id, const struct comment_new *in,
+                               const struct screening *s);
 /* In a moderator's transaction: the flags an edit earned (s may be NULL). */
-enum db_status screening_store_flags(struct db *db, int64_t id, const struct screening *s);
+enum db_status screening_store_flags(struct db *db, int64_t id,
+                                     const struct screening *s);
 void screening_free(struct screening *s);
 
 /* URLs in text: http:// and https:// anywhere, www. at a word start. */

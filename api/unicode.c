@@ -56,7 +56,8 @@ is_space(utf8proc_int32_t cp)
 /* Copies in to a new buffer with CRLF / CR turned into LF, checking every
  * code point on the way. */
 static enum uni_result
-copy_checked(const char *in, size_t len, utf8proc_uint8_t **out, size_t *out_len)
+copy_checked(const char *in, size_t len, utf8proc_uint8_t **out,
+             size_t *out_len)
 {
     const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)in;
     utf8proc_uint8_t *buf = malloc(len + 1);
@@ -66,7 +67,8 @@ copy_checked(const char *in, size_t len, utf8proc_uint8_t **out, size_t *out_len
         return UNI_NOMEM;
     while (i < len) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_ssize_t n =
+            utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
 
         if (n <= 0) {
             free(buf);
@@ -93,7 +95,8 @@ copy_checked(const char *in, size_t len, utf8proc_uint8_t **out, size_t *out_len
 }
 
 enum uni_result
-uni_clean(const char *in, size_t len, char **out, size_t *out_len, size_t *chars)
+uni_clean(const char *in, size_t len, char **out, size_t *out_len,
+          size_t *chars)
 {
     utf8proc_uint8_t *lf = NULL, *nfc = NULL;
     size_t lf_len;
@@ -116,7 +119,8 @@ uni_clean(const char *in, size_t len, char **out, size_t *out_len, size_t *chars
     end = 0;
     for (size_t i = 0; i < (size_t)nfc_len;) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(nfc + i, nfc_len - (utf8proc_ssize_t)i, &cp);
+        utf8proc_ssize_t n =
+            utf8proc_iterate(nfc + i, nfc_len - (utf8proc_ssize_t)i, &cp);
 
         if (n <= 0)
             break;

@@ -8,8 +8,8 @@
 
 enum uni_result {
     UNI_OK,
-    UNI_BAD_UTF8,   /* not UTF-8: overlong forms, surrogates and the like */
-    UNI_CONTROL,    /* a control character other than newline and tab */
+    UNI_BAD_UTF8, /* not UTF-8: overlong forms, surrogates and the like */
+    UNI_CONTROL,  /* a control character other than newline and tab */
     UNI_NOMEM,
 };
 
@@ -18,8 +18,8 @@ enum uni_result {
  * to NFC and trims white space at both ends.  On UNI_OK *out is a new
  * NUL-terminated string the caller frees, *out_len its bytes and *chars its
  * code points. */
-enum uni_result uni_clean(const char *in, size_t len, char **out, size_t *out_len,
-                          size_t *chars);
+enum uni_result uni_clean(const char *in, size_t len, char **out,
+                          size_t *out_len, size_t *chars);
 bool uni_valid_utf8(const char *s, size_t len);
 /* Code points in valid UTF-8. */
 size_t uni_count(const char *s, size_t len);

@@ -8,7 +8,7 @@
  * it never fails on speed.
  *
  *   build/bench/rules-bench */
-#define _POSIX_C_SOURCE 200809L   /* clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +24,15 @@ static const char comment[] =
     "nhất là những gia đình ở nông thôn. Mong chính phủ sớm có giải pháp 👍 "
     "Nguyễn Văn An, Thủ Dầu Một.";
 
-static const char *const onsets[] = {"", "b", "c", "ch", "d", "đ", "g", "gi", "h", "kh",
-                                     "l", "m", "n", "ng", "nh", "ph", "qu", "s", "t", "th",
-                                     "tr", "v", "x"};
-static const char *const nuclei[] = {"a", "á", "à", "ả", "ã", "ạ", "ă", "ắ", "â", "ấ", "e",
-                                     "é", "ê", "ế", "i", "í", "o", "ó", "ô", "ố", "ơ", "ớ",
-                                     "u", "ú", "ư", "ứ", "y", "ai", "ao", "ươ", "uô", "iê"};
-static const char *const codas[] = {"", "", "c", "ch", "m", "n", "ng", "nh", "p", "t"};
+static const char *const onsets[] = {
+    "",  "b",  "c",  "ch", "d",  "đ", "g", "gi", "h",  "kh", "l", "m",
+    "n", "ng", "nh", "ph", "qu", "s", "t", "th", "tr", "v",  "x"};
+static const char *const nuclei[] = {
+    "a", "á", "à", "ả", "ã", "ạ",  "ă",  "ắ",  "â",  "ấ", "e",
+    "é", "ê", "ế", "i", "í", "o",  "ó",  "ô",  "ố",  "ơ", "ớ",
+    "u", "ú", "ư", "ứ", "y", "ai", "ao", "ươ", "uô", "iê"};
+static const char *const codas[] = {"",  "",   "c",  "ch", "m",
+                                    "n", "ng", "nh", "p",  "t"};
 
 static unsigned long rng = 12345;
 
@@ -63,10 +65,14 @@ make_rules(void)
             syllable(b, sizeof b);
             snprintf(patterns[i], sizeof patterns[i], "%s %s", a, b);
         } else {
-            snprintf(patterns[i], sizeof patterns[i], "%s%s", a, i % 10 == 1 ? "*" : "");
+            snprintf(patterns[i], sizeof patterns[i], "%s%s", a,
+                     i % 10 == 1 ? "*" : "");
         }
         specs[i] = (struct rule_spec){
-            .id = i + 1, .pattern = patterns[i], .reject = false, .ignore_marks = i % 4 == 0,
+            .id = i + 1,
+            .pattern = patterns[i],
+            .reject = false,
+            .ignore_marks = i % 4 == 0,
         };
     }
 }
@@ -102,13 +108,13 @@ now_ns(void)
 }
 
 static double
-time_match(const struct rule_set *set, const char *text, size_t len, int iterations,
-           size_t *holds)
+time_match(const struct rule_set *set, const char *text, size_t len,
+           int iterations, size_t *holds)
 {
     struct rule_verdict v = {0};
     double t0;
 
-    for (int i = 0; i < iterations / 10 + 1; i++) {  /* warm-up */
+    for (int i = 0; i < iterations / 10 + 1; i++) { /* warm-up */
         memset(&v, 0, sizeof v);
         rules_match(set, text, len, &v);
     }
@@ -130,7 +136,8 @@ main(void)
     char *long_text = repeat(comment, &long_len);
 
     make_rules();
-    printf("%-6s %12s %22s %22s\n", "rules", "compile", "comment (321 B)", "5,000 chars");
+    printf("%-6s %12s %22s %22s\n", "rules", "compile", "comment (321 B)",
+           "5,000 chars");
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         double t0 = now_ns(), compile_ms, short_ns, long_ns;
         struct rule_set *set = rules_compile(specs, (size_t)counts[i]);
@@ -139,10 +146,12 @@ main(void)
         compile_ms = (now_ns() - t0) / 1e6;
         if (!set)
             return 1;
-        short_ns = time_match(set, comment, strlen(comment), 20000, &holds_short);
+        short_ns =
+            time_match(set, comment, strlen(comment), 20000, &holds_short);
         long_ns = time_match(set, long_text, long_len, 500, &holds_long);
-        printf("%-6d %9.2f ms %12.0f ns (%zu hits) %12.0f ns (%zu hits)\n", counts[i],
-               compile_ms, short_ns, holds_short, long_ns, holds_long);
+        printf("%-6d %9.2f ms %12.0f ns (%zu hits) %12.0f ns (%zu hits)\n",
+               counts[i], compile_ms, short_ns, holds_short, long_ns,
+               holds_long);
         rules_release(set);
     }
     free(long_text);

@@ -33,14 +33,19 @@ seed_batch(struct db *db, void *arg)
     for (long i = s->first; i < s->end; i++) {
         long a = i % s->articles, n = i / s->articles;
         struct comment_new in = {
-            .article = article, .author = author, .body = body, .created_at = 1700000000 + i,
+            .article = article,
+            .author = author,
+            .body = body,
+            .created_at = 1700000000 + i,
         };
 
         snprintf(article, sizeof article, "a%ld", a);
         snprintf(author, sizeof author, "Bạn đọc %ld", n);
-        snprintf(body, sizeof body,
-                 "Bình luận số %ld về bài %ld: bài viết rất hay, cảm ơn tác giả đã chia sẻ "
-                 "những thông tin hữu ích.", n, a);
+        snprintf(
+            body, sizeof body,
+            "Bình luận số %ld về bài %ld: bài viết rất hay, cảm ơn tác giả đã chia sẻ "
+            "những thông tin hữu ích.",
+            n, a);
         st = db_comment_insert(db, &in, &id);
         if (st == DB_OK && (i * 7919) % 100 < s->approved_pct)
             st = db_comment_update(db, id, 1, COMMENT_APPROVED, body, false,
@@ -68,7 +73,8 @@ main(int argc, char **argv)
     per_article = strtol(argv[3], NULL, 10);
     if (argc == 5)
         approved_pct = strtol(argv[4], NULL, 10);
-    if (articles < 1 || per_article < 0 || approved_pct < 0 || approved_pct > 100) {
+    if (articles < 1 || per_article < 0 || approved_pct < 0 ||
+        approved_pct > 100) {
         fprintf(stderr, "ykien-seed: bad numbers\n");
         return 2;
     }
@@ -91,7 +97,8 @@ main(int argc, char **argv)
             goto fail;
     }
     db_close(db);
-    printf("seeded %ld comments over %ld articles in %s\n", total, articles, argv[1]);
+    printf("seeded %ld comments over %ld articles in %s\n", total, articles,
+           argv[1]);
     return 0;
 fail:
     fprintf(stderr, "ykien-seed: %s\n", db_errmsg(db));

@@ -3,7 +3,7 @@
  * refused with a suggestion, so it includes the second pass and its
  * allocation).  Prints nanoseconds per call.  A benchmark, not a test: it
  * never fails on speed. */
-#define _POSIX_C_SOURCE 200809L   /* clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +79,8 @@ bench(const char *name, const char *unit)
         text_verdict_clear(&v);
     }
     t1 = now_ns();
-    printf("%-11s %5zu bytes  %-7s %9.0f ns/call\n", name, len, outcome == TEXT_ACCEPT ? "accept" : "refuse",
+    printf("%-11s %5zu bytes  %-7s %9.0f ns/call\n", name, len,
+           outcome == TEXT_ACCEPT ? "accept" : "refuse",
            (t1 - t0) / ITERATIONS);
     free(text);
 }

@@ -26,23 +26,23 @@ int comment_status_parse(const char *word, enum comment_status *out);
 struct comment_record {
     int64_t id;
     const char *article;
-    int64_t parent_id;          /* 0: not a reply */
+    int64_t parent_id; /* 0: not a reply */
     const char *author;
-    const char *email;          /* NULL when not given */
+    const char *email; /* NULL when not given */
     const char *body;
     const char *original_body;
     enum comment_status status;
-    int64_t created_at;         /* Unix seconds */
-    int64_t published_at;       /* 0: not published */
+    int64_t created_at;   /* Unix seconds */
+    int64_t published_at; /* 0: not published */
     bool edited;
     int64_t version;
 };
 
 struct comment_new {
     const char *article;
-    int64_t parent_id;          /* 0: not a reply */
+    int64_t parent_id; /* 0: not a reply */
     const char *author;
-    const char *email;          /* may be NULL */
+    const char *email; /* may be NULL */
     const char *body;
     const char *client_addr;
     int64_t created_at;
@@ -58,20 +58,20 @@ enum comment_flag_filter {
 };
 
 struct comment_query {
-    const char *article;        /* NULL: every article */
+    const char *article; /* NULL: every article */
     enum comment_status status;
-    int64_t after_id;           /* keyset position, 0: from the start */
+    int64_t after_id; /* keyset position, 0: from the start */
     bool newest_first;
     int limit;
-    enum comment_flag_filter flagged;   /* COMMENT_FLAGS_ANY when zeroed */
+    enum comment_flag_filter flagged; /* COMMENT_FLAGS_ANY when zeroed */
 };
 
 struct history_record {
     int64_t comment_id;
     const char *action;
-    const char *moderator;      /* NULL for "created" */
+    const char *moderator; /* NULL for "created" */
     int64_t at;
-    const char *reason;         /* may be NULL */
+    const char *reason; /* may be NULL */
 };
 
 struct attachment_record {
@@ -80,9 +80,9 @@ struct attachment_record {
     const char *filename;
     const char *content_type;
     int64_t size;
-    const char *sha256;         /* lower-case hex */
-    int64_t width, height;      /* pixels of an image; 0: not known */
-    enum comment_status comment_status;  /* only filled by db_attachment_get */
+    const char *sha256;                 /* lower-case hex */
+    int64_t width, height;              /* pixels of an image; 0: not known */
+    enum comment_status comment_status; /* only filled by db_attachment_get */
 };
 
 typedef int (*comment_fn)(const struct comment_record *c, void *arg);
@@ -95,9 +95,11 @@ typedef int (*attachment_fn)(const struct attachment_record *a, void *arg);
 enum db_status db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id);
 /* The comment stored under an Idempotency-Key at or after since, or
  * DB_NOT_FOUND. */
-enum db_status db_post_key_find(struct db *db, const char *key, int64_t since, int64_t *id);
+enum db_status db_post_key_find(struct db *db, const char *key, int64_t since,
+                                int64_t *id);
 /* Calls fn once with comment id, or returns DB_NOT_FOUND. */
-enum db_status db_comment_get(struct db *db, int64_t id, comment_fn fn, void *arg);
+enum db_status db_comment_get(struct db *db, int64_t id, comment_fn fn,
+                              void *arg);
 /* Calls fn for each comment of the query, in order; a non-zero return from
  * fn stops the walk and makes the call DB_ERROR. */
 enum db_status db_comment_list(struct db *db, const struct comment_query *q,
@@ -107,7 +109,8 @@ enum db_status db_comment_count(struct db *db, const char *article,
                                 enum comment_status status, int64_t *n);
 /* Writes a moderation outcome if the comment is still at expected_version;
  * DB_CONFLICT otherwise.  published_at 0 stores NULL. */
-enum db_status db_comment_update(struct db *db, int64_t id, int64_t expected_version,
+enum db_status db_comment_update(struct db *db, int64_t id,
+                                 int64_t expected_version,
                                  enum comment_status status, const char *body,
                                  bool edited, int64_t published_at);
 
@@ -121,7 +124,8 @@ enum { DB_LIST_MANY = 128 };
 enum db_status db_history_list_many(struct db *db, const int64_t *comment_ids, size_t n,
                                     history_fn fn, void *arg);
 
-enum db_status db_attachment_insert(struct db *db, const struct attachment_record *a,
+enum db_status db_attachment_insert(struct db *db,
+                                    const struct attachment_record *a,
                                     int64_t *id);
 enum db_status db_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn,
                                   void *arg);

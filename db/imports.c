@@ -9,20 +9,6 @@
 #include "db/imports.h"
 #include "db/internal.h"
 
-static enum db_status
-step_done(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-
-    if (rc == SQLITE_DONE)
-        return DB_OK;
-    if ((rc & 0xff) == SQLITE_BUSY)
-        return DB_BUSY;
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return DB_CONFLICT;
-    return DB_ERROR;
-}
-
 /* Steps a statement that returns one integer, or none. */
 static enum db_status
 step_int(sqlite3_stmt *st, int64_t *out)
@@ -64,7 +50,7 @@ insert_with_id(struct db *db, sqlite3_stmt *st, int64_t id, int64_t *out)
     if (rc == DB_OK && sqlite3_changes(sq(db)->conn) == 0) {
         sqlite3_reset(st);
         sqlite3_bind_null(st, 1);
-        rc = step_done(st);
+        rc = db_step_done(st);
     }
     if (rc == DB_OK)
         *out = sqlite3_last_insert_rowid(sq(db)->conn);
@@ -151,7 +137,7 @@ db_source_add(struct db *db, const char *source, const char *source_id,
     db_bind_text(st, 1, source);
     db_bind_text(st, 2, source_id);
     sqlite3_bind_int64(st, 3, comment_id);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     return rc;
 }
@@ -366,7 +352,7 @@ db_import_key_set(struct db_import *imp, const char *key, int64_t comment_id)
 
     db_bind_text(st, 1, key);
     sqlite3_bind_int64(st, 2, comment_id);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     return rc;
 }
@@ -380,7 +366,7 @@ db_import_parent_note(struct db_import *imp, int64_t comment_id,
 
     sqlite3_bind_int64(st, 1, comment_id);
     db_bind_text(st, 2, parent_key);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     return rc;
 }
@@ -393,7 +379,7 @@ db_import_resolve_parents(struct db_import *imp, const char *source,
     enum db_status rc;
 
     db_bind_text(st, 1, source);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     if (rc != DB_OK)
         return rc;
@@ -410,7 +396,7 @@ db_import_thread_set(struct db_import *imp, const char *key,
 
     db_bind_text(st, 1, key);
     db_bind_text(st, 2, article);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     return rc;
 }
@@ -450,7 +436,7 @@ db_import_orphan_add(struct db_import *imp, const struct import_orphan *o)
     db_bind_text(st, 7, comment_status_name(o->status));
     sqlite3_bind_int64(st, 8, o->created_at);
     db_bind_text(st, 9, o->reason);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     return rc;
 }

@@ -11,14 +11,14 @@
 #include "db/db.h"
 
 struct outbox_record {
-    int64_t id;                 /* delivery order */
+    int64_t id; /* delivery order */
     const char *event_id;
     int64_t comment_id;
-    const char *webhook;        /* the receiver's URL */
-    const char *body;           /* the JSON sent, byte for byte */
-    int64_t created_at;         /* Unix seconds */
+    const char *webhook; /* the receiver's URL */
+    const char *body;    /* the JSON sent, byte for byte */
+    int64_t created_at;  /* Unix seconds */
     int attempts;
-    int64_t next_at;            /* Unix milliseconds */
+    int64_t next_at; /* Unix milliseconds */
 };
 
 typedef int (*outbox_fn)(const struct outbox_record *r, void *arg);
@@ -27,18 +27,22 @@ enum db_status db_outbox_add(struct db *db, const struct outbox_record *r);
 /* Up to limit events due at now_ms, each the oldest undelivered event of
  * its (comment, webhook): an event never overtakes an earlier one of the
  * same comment.  comment_id and next_at are not filled in. */
-enum db_status db_outbox_due(struct db *db, int64_t now_ms, int limit, outbox_fn fn, void *arg);
+enum db_status db_outbox_due(struct db *db, int64_t now_ms, int limit,
+                             outbox_fn fn, void *arg);
 /* *next_ms: the earliest next_at, 0 when the outbox is empty. */
 enum db_status db_outbox_next_at(struct db *db, int64_t *next_ms);
 enum db_status db_outbox_delete(struct db *db, int64_t id);
-enum db_status db_outbox_retry(struct db *db, int64_t id, int attempts, int64_t next_ms);
+enum db_status db_outbox_retry(struct db *db, int64_t id, int attempts,
+                               int64_t next_ms);
 enum db_status db_outbox_depth(struct db *db, int64_t *n);
 /* The events of one comment (id and body filled in), to rewrite them. */
-enum db_status db_outbox_of_comment(struct db *db, int64_t comment_id, outbox_fn fn, void *arg);
+enum db_status db_outbox_of_comment(struct db *db, int64_t comment_id,
+                                    outbox_fn fn, void *arg);
 enum db_status db_outbox_set_body(struct db *db, int64_t id, const char *body);
 /* Each distinct webhook URL with events waiting (webhook filled in). */
 enum db_status db_outbox_webhooks(struct db *db, outbox_fn fn, void *arg);
 /* Deletes every event for one webhook; *n: how many. */
-enum db_status db_outbox_drop_webhook(struct db *db, const char *webhook, int64_t *n);
+enum db_status db_outbox_drop_webhook(struct db *db, const char *webhook,
+                                      int64_t *n);
 
 #endif

@@ -15,16 +15,17 @@
 struct rule_record {
     int64_t id;
     const char *pattern;
-    bool reject;                /* "reject"; false: "hold" */
+    bool reject; /* "reject"; false: "hold" */
     bool ignore_marks;
-    const char *note;           /* may be NULL */
-    const char *created_by;     /* may be NULL */
+    const char *note;       /* may be NULL */
+    const char *created_by; /* may be NULL */
     int64_t created_at;
 };
 
 typedef int (*rule_fn)(const struct rule_record *r, void *arg);
 
-enum db_status db_rule_add(struct db *db, const struct rule_record *r, int64_t *id);
+enum db_status db_rule_add(struct db *db, const struct rule_record *r,
+                           int64_t *id);
 /* Calls fn once with rule id, or returns DB_NOT_FOUND. */
 enum db_status db_rule_get(struct db *db, int64_t id, rule_fn fn, void *arg);
 /* Every rule, oldest first. */

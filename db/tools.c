@@ -20,8 +20,8 @@ db_article_state(struct db *db, const char *article, int *closed)
 }
 
 enum db_status
-db_article_set_state(struct db *db, const char *article, bool closed, const char *moderator,
-                     int64_t now)
+db_article_set_state(struct db *db, const char *article, bool closed,
+                     const char *moderator, int64_t now)
 {
     DB_PG_HANDS_OVER(db, pg_article_set_state(db, article, closed, moderator, now));
     sqlite3_stmt *st = sq(db)->stmt[STMT_ARTICLE_STATE_SET];
@@ -50,7 +50,8 @@ db_article_first_comment_at(struct db *db, const char *article, int64_t *at)
 }
 
 enum db_status
-db_flag_add(struct db *db, int64_t comment_id, const char *kind, const char *detail)
+db_flag_add(struct db *db, int64_t comment_id, const char *kind,
+            const char *detail)
 {
     DB_PG_HANDS_OVER(db, pg_flag_add(db, comment_id, kind, detail));
     sqlite3_stmt *st = sq(db)->stmt[STMT_FLAG_EXISTS];
@@ -83,7 +84,8 @@ db_flag_list(struct db *db, int64_t comment_id, flag_fn fn, void *arg)
 
     sqlite3_bind_int64(st, 1, comment_id);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct flag_record f = {.kind = db_col_text(st, 0), .detail = db_col_text(st, 1)};
+        struct flag_record f = {.kind = db_col_text(st, 0),
+                                .detail = db_col_text(st, 1)};
 
         if (fn(&f, arg) != 0) {
             rc = DB_ERROR;
@@ -97,7 +99,8 @@ db_flag_list(struct db *db, int64_t comment_id, flag_fn fn, void *arg)
 }
 
 enum db_status
-db_flagged_count(struct db *db, const char *article, enum comment_status status, int64_t *n)
+db_flagged_count(struct db *db, const char *article, enum comment_status status,
+                 int64_t *n)
 {
     DB_PG_HANDS_OVER(db, pg_flagged_count(db, article, status, n));
     sqlite3_stmt *st = sq(db)->stmt[STMT_FLAGGED_COUNT];
@@ -126,7 +129,8 @@ db_fingerprint_add(struct db *db, const struct fingerprint *f)
 }
 
 enum db_status
-db_fingerprint_same_article(struct db *db, const struct fingerprint *f, int64_t *other)
+db_fingerprint_same_article(struct db *db, const struct fingerprint *f,
+                            int64_t *other)
 {
     DB_PG_HANDS_OVER(db, pg_fingerprint_same_article(db, f, other));
     sqlite3_stmt *st = sq(db)->stmt[STMT_FINGERPRINT_IN_ARTICLE];
@@ -185,7 +189,8 @@ run_on_comment(struct db *db, enum sq_stmt which, int64_t id)
 }
 
 enum db_status
-db_comment_erase(struct db *db, int64_t id, int64_t expected_version, int64_t now)
+db_comment_erase(struct db *db, int64_t id, int64_t expected_version,
+                 int64_t now)
 {
     DB_PG_HANDS_OVER(db, pg_comment_erase(db, id, expected_version, now));
     sqlite3_stmt *st = sq(db)->stmt[STMT_COMMENT_ERASE];
@@ -213,5 +218,7 @@ db_checkpoint_truncate(struct db *db)
 
     if (rc == SQLITE_OK)
         return DB_OK;
-    return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? DB_BUSY : DB_ERROR;
+    return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED
+               ? DB_BUSY
+               : DB_ERROR;
 }

@@ -15,14 +15,17 @@
 
 /* *closed: 1 or 0 when a moderator set the article's state, -1 when none
  * did. */
-enum db_status db_article_state(struct db *db, const char *article, int *closed);
-enum db_status db_article_set_state(struct db *db, const char *article, bool closed,
-                                    const char *moderator, int64_t now);
+enum db_status db_article_state(struct db *db, const char *article,
+                                int *closed);
+enum db_status db_article_set_state(struct db *db, const char *article,
+                                    bool closed, const char *moderator,
+                                    int64_t now);
 /* *at: when the article's first comment was posted, 0 when it has none. */
-enum db_status db_article_first_comment_at(struct db *db, const char *article, int64_t *at);
+enum db_status db_article_first_comment_at(struct db *db, const char *article,
+                                           int64_t *at);
 
 struct flag_record {
-    const char *kind;           /* "rule", "duplicate", "links" */
+    const char *kind; /* "rule", "duplicate", "links" */
     const char *detail;
 };
 
@@ -31,10 +34,11 @@ typedef int (*flag_fn)(const struct flag_record *f, void *arg);
 /* Adds a flag unless the comment already has one of this kind and detail. */
 enum db_status db_flag_add(struct db *db, int64_t comment_id, const char *kind,
                            const char *detail);
-enum db_status db_flag_list(struct db *db, int64_t comment_id, flag_fn fn, void *arg);
+enum db_status db_flag_list(struct db *db, int64_t comment_id, flag_fn fn,
+                            void *arg);
 /* Flagged comments of one status in an article (or all, article NULL). */
-enum db_status db_flagged_count(struct db *db, const char *article, enum comment_status status,
-                                int64_t *n);
+enum db_status db_flagged_count(struct db *db, const char *article,
+                                enum comment_status status, int64_t *n);
 
 struct fingerprint {
     int64_t hash;
@@ -45,9 +49,11 @@ struct fingerprint {
 enum db_status db_fingerprint_add(struct db *db, const struct fingerprint *f);
 /* *other: the oldest other comment of f->article with f->hash; 0 when
  * there is none. */
-enum db_status db_fingerprint_same_article(struct db *db, const struct fingerprint *f,
+enum db_status db_fingerprint_same_article(struct db *db,
+                                           const struct fingerprint *f,
                                            int64_t *other);
-enum db_status db_fingerprint_delete(struct db *db, const struct fingerprint *f);
+enum db_status db_fingerprint_delete(struct db *db,
+                                     const struct fingerprint *f);
 
 /* DB_OK with *erased set, or DB_NOT_FOUND. */
 enum db_status db_comment_erased(struct db *db, int64_t id, bool *erased);
@@ -56,8 +62,8 @@ enum db_status db_comment_erased(struct db *db, int64_t id, bool *erased);
  * expected_version (DB_CONFLICT otherwise); clears the reasons in its
  * history and deletes its attachment rows (the caller removes files that
  * db_attachment_sha_in_use() no longer finds). */
-enum db_status db_comment_erase(struct db *db, int64_t id, int64_t expected_version,
-                                int64_t now);
+enum db_status db_comment_erase(struct db *db, int64_t id,
+                                int64_t expected_version, int64_t now);
 
 /* Copies every frame of the WAL into the database and truncates the WAL
  * to zero bytes, so that no page from before (an erased text) stays in

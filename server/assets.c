@@ -58,7 +58,7 @@ q_is_zero(const char *v)
 int
 assets_accepts_gzip(const char *h)
 {
-    int gzip = -1, any = -1;    /* -1: not named; 0: q=0; 1: accepted */
+    int gzip = -1, any = -1; /* -1: not named; 0: q=0; 1: accepted */
 
     if (!h)
         return 0;
@@ -112,12 +112,13 @@ static struct MHD_Response *
 redirect(const char *location)
 {
     static const char body[] = "Moved: " CONSOLE_PATH "\n";
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
 
     if (resp) {
         MHD_add_response_header(resp, "Location", location);
-        MHD_add_response_header(resp, "Content-Type", "text/plain; charset=utf-8");
+        MHD_add_response_header(resp, "Content-Type",
+                                "text/plain; charset=utf-8");
         MHD_add_response_header(resp, "Cache-Control", "public, max-age=3600");
     }
     return resp;
@@ -126,8 +127,10 @@ redirect(const char *location)
 static struct MHD_Response *
 method_not_allowed(struct MHD_Connection *conn, uint64_t *bytes)
 {
-    const char *lang = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
-    json_t *err = api_error_json(API_E_METHOD_NOT_ALLOWED, api_lang_from_header(lang), NULL);
+    const char *lang =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
+    json_t *err = api_error_json(API_E_METHOD_NOT_ALLOWED,
+                                 api_lang_from_header(lang), NULL);
     char *text = err ? json_dumps(err, JSON_COMPACT) : NULL;
     struct MHD_Response *resp = NULL;
 
@@ -135,12 +138,14 @@ method_not_allowed(struct MHD_Connection *conn, uint64_t *bytes)
     if (!text)
         return NULL;
     *bytes = strlen(text);
-    resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    resp = MHD_create_response_from_buffer(strlen(text), text,
+                                           MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(text);
         return NULL;
     }
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(resp, "Content-Type",
+                            "application/json; charset=utf-8");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "Allow", "GET, HEAD");
     return resp;
@@ -152,21 +157,25 @@ add_kind_headers(struct MHD_Response *resp, const struct asset *a)
     switch (a->kind) {
     case ASSET_HASHED:
         /* Its name changes with its content. */
-        MHD_add_response_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
-        MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "cross-origin");
+        MHD_add_response_header(resp, "Cache-Control",
+                                "public, max-age=31536000, immutable");
+        MHD_add_response_header(resp, "Cross-Origin-Resource-Policy",
+                                "cross-origin");
         break;
     case ASSET_STABLE:
         /* Embedded in sites' pages: a new version reaches readers within
          * minutes, and revalidation is a 304. */
         MHD_add_response_header(resp, "Cache-Control", "public, max-age=300");
-        MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "cross-origin");
+        MHD_add_response_header(resp, "Cross-Origin-Resource-Policy",
+                                "cross-origin");
         break;
     case ASSET_PAGE:
         MHD_add_response_header(resp, "Cache-Control", "no-cache");
         MHD_add_response_header(resp, "Content-Security-Policy", console_csp);
         MHD_add_response_header(resp, "X-Frame-Options", "DENY");
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-        MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+        MHD_add_response_header(resp, "Cross-Origin-Opener-Policy",
+                                "same-origin");
         break;
     }
 }
@@ -194,9 +203,12 @@ assets_reply(struct MHD_Connection *conn, const char *method, const char *url,
         return 301;
     }
     gz = a->gz_len < a->body_len &&
-         assets_accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"));
+         assets_accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                         "Accept-Encoding"));
     etag = gz ? a->gz_etag : a->etag;
-    if (etag_matches(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"), etag)) {
+    if (etag_matches(
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
+            etag)) {
         *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
         status = 304;
     } else {

@@ -25,7 +25,7 @@ struct asset {
     size_t body_len;
     const unsigned char *gz;
     size_t gz_len;
-    const char *etag;           /* strong, quoted; per representation */
+    const char *etag; /* strong, quoted; per representation */
     const char *gz_etag;
 };
 
@@ -40,8 +40,9 @@ const struct asset *assets_find(const char *path);
  * method (GET and HEAD; anything else is 405 with Allow) into *resp and
  * returns its status; returns 0 when url is none of them.  *bytes is the
  * body length sent.  The response is the caller's to queue and destroy. */
-unsigned assets_reply(struct MHD_Connection *conn, const char *method, const char *url,
-                      struct MHD_Response **resp, uint64_t *bytes);
+unsigned assets_reply(struct MHD_Connection *conn, const char *method,
+                      const char *url, struct MHD_Response **resp,
+                      uint64_t *bytes);
 
 /* Whether an Accept-Encoding value accepts gzip (a "gzip" or "*" coding
  * without q=0). */

@@ -18,7 +18,7 @@ struct slot {
     pthread_mutex_t lock;
     char key[CACHE_KEY_MAX];
     uint64_t generation;
-    int64_t fresh_until;        /* Unix seconds; 0: no expiry */
+    int64_t fresh_until; /* Unix seconds; 0: no expiry */
     struct MHD_Response *resp;
     size_t bytes;
 };
@@ -26,7 +26,7 @@ struct slot {
 struct cache {
     size_t budget;
     atomic_size_t used;
-    unsigned long long boot;    /* makes ETags differ across restarts */
+    unsigned long long boot; /* makes ETags differ across restarts */
     struct slot slots[SLOTS];
 };
 
@@ -40,7 +40,8 @@ cache_new(size_t budget)
         return NULL;
     c->budget = budget;
     clock_gettime(CLOCK_REALTIME, &ts);
-    c->boot = (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+    c->boot = (unsigned long long)ts.tv_sec * 1000000000ull +
+              (unsigned long long)ts.tv_nsec;
     for (int i = 0; i < SLOTS; i++)
         pthread_mutex_init(&c->slots[i].lock, NULL);
     return c;
@@ -75,7 +76,8 @@ cache_etag(const struct cache *c, uint64_t generation, int64_t fresh_until,
      * same generation: the expiry is part of its tag. */
     if (fresh_until > 0)
         snprintf(etag, CACHE_ETAG_MAX, "\"%llx-%llx-%llx\"", c->boot,
-                 (unsigned long long)generation, (unsigned long long)fresh_until);
+                 (unsigned long long)generation,
+                 (unsigned long long)fresh_until);
     else
         snprintf(etag, CACHE_ETAG_MAX, "\"%llx-%llx\"", c->boot,
                  (unsigned long long)generation);
@@ -84,12 +86,14 @@ cache_etag(const struct cache *c, uint64_t generation, int64_t fresh_until,
 static bool
 etag_matches(const char *if_none_match, const char *etag)
 {
-    return if_none_match && (strstr(if_none_match, etag) || strcmp(if_none_match, "*") == 0);
+    return if_none_match &&
+           (strstr(if_none_match, etag) || strcmp(if_none_match, "*") == 0);
 }
 
 unsigned
-cache_serve(struct cache *c, const char *key, uint64_t generation, const char *if_none_match,
-            struct MHD_Connection *conn, uint64_t *bytes)
+cache_serve(struct cache *c, const char *key, uint64_t generation,
+            const char *if_none_match, struct MHD_Connection *conn,
+            uint64_t *bytes)
 {
     struct slot *s = slot_for(c, key);
     unsigned status = 0;
@@ -100,13 +104,14 @@ cache_serve(struct cache *c, const char *key, uint64_t generation, const char *i
         (s->fresh_until == 0 || (int64_t)time(NULL) < s->fresh_until)) {
         cache_etag(c, generation, s->fresh_until, etag);
         if (etag_matches(if_none_match, etag)) {
-            struct MHD_Response *nm = MHD_create_response_from_buffer(0, NULL,
-                                                                     MHD_RESPMEM_PERSISTENT);
+            struct MHD_Response *nm = MHD_create_response_from_buffer(
+                0, NULL, MHD_RESPMEM_PERSISTENT);
 
             if (nm) {
                 MHD_add_response_header(nm, "ETag", etag);
                 MHD_add_response_header(nm, "Cache-Control", "no-cache");
-                MHD_add_response_header(nm, "X-Content-Type-Options", "nosniff");
+                MHD_add_response_header(nm, "X-Content-Type-Options",
+                                        "nosniff");
                 if (MHD_queue_response(conn, 304, nm) == MHD_YES)
                     status = 304;
                 MHD_destroy_response(nm);
@@ -123,8 +128,8 @@ cache_serve(struct cache *c, const char *key, uint64_t generation, const char *i
 }
 
 bool
-cache_store(struct cache *c, const char *key, uint64_t generation, int64_t fresh_until,
-            struct MHD_Response *resp, size_t bytes)
+cache_store(struct cache *c, const char *key, uint64_t generation,
+            int64_t fresh_until, struct MHD_Response *resp, size_t bytes)
 {
     struct slot *s = slot_for(c, key);
     struct MHD_Response *old = NULL;
@@ -133,7 +138,8 @@ cache_store(struct cache *c, const char *key, uint64_t generation, int64_t fresh
     if (strlen(key) >= CACHE_KEY_MAX)
         return false;
     pthread_mutex_lock(&s->lock);
-    if (atomic_load(&c->used) - s->bytes * (s->resp != NULL) + bytes <= c->budget) {
+    if (atomic_load(&c->used) - s->bytes * (s->resp != NULL) + bytes <=
+        c->budget) {
         old = s->resp;
         atomic_fetch_sub(&c->used, old ? s->bytes : 0);
         atomic_fetch_add(&c->used, bytes);

@@ -22,7 +22,8 @@ void cache_free(struct cache *c);
  * 304 instead.  Returns the status queued (200 or 304, and *bytes the body
  * size), or 0 on a miss. */
 unsigned cache_serve(struct cache *c, const char *key, uint64_t generation,
-                     const char *if_none_match, struct MHD_Connection *conn, uint64_t *bytes);
+                     const char *if_none_match, struct MHD_Connection *conn,
+                     uint64_t *bytes);
 /* The ETag a page of this generation (and expiry) gets, for the first
  * reply. */
 void cache_etag(const struct cache *c, uint64_t generation, int64_t fresh_until,
@@ -31,7 +32,7 @@ void cache_etag(const struct cache *c, uint64_t generation, int64_t fresh_until,
  * must not destroy it either) for key at generation, until fresh_until
  * (Unix seconds; 0: until the generation moves).  Returns false when it was
  * not kept (over budget); then the caller still owns resp. */
-bool cache_store(struct cache *c, const char *key, uint64_t generation, int64_t fresh_until,
-                 struct MHD_Response *resp, size_t bytes);
+bool cache_store(struct cache *c, const char *key, uint64_t generation,
+                 int64_t fresh_until, struct MHD_Response *resp, size_t bytes);
 
 #endif

@@ -124,15 +124,16 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 
 struct option;
 /* Stores val for opt in cfg; -1 when val is not valid for it. */
-typedef int (*option_set)(struct config *cfg, const struct option *opt, const char *val);
+typedef int (*option_set)(struct config *cfg, const struct option *opt,
+                          const char *val);
 
 struct option {
-    const char *name;           /* "--listen" */
-    const char *arg;            /* what its value is, for --help */
-    unsigned commands;          /* the CFG_* commands that take it */
-    option_set set;             /* how the value is checked and stored */
-    unsigned long min, max;     /* for the numbers */
-    const char *help;           /* its --help line: the default in parentheses */
+    const char *name;       /* "--listen" */
+    const char *arg;        /* what its value is, for --help */
+    unsigned commands;      /* the CFG_* commands that take it */
+    option_set set;         /* how the value is checked and stored */
+    unsigned long min, max; /* for the numbers */
+    const char *help;       /* its --help line: the default in parentheses */
 };
 
 static int
@@ -170,15 +171,16 @@ number(const struct option *opt, const char *val, unsigned long *n)
     return parse_uint(val, opt->max, n) == 0 && *n >= opt->min ? 0 : -1;
 }
 
-#define SET_NUMBER(fn, field, type)                                             \
-    static int fn(struct config *cfg, const struct option *opt, const char *val) \
-    {                                                                           \
-        unsigned long n;                                                        \
-                                                                                \
-        if (number(opt, val, &n) != 0)                                          \
-            return -1;                                                          \
-        cfg->field = (type)n;                                                   \
-        return 0;                                                               \
+#define SET_NUMBER(fn, field, type)                                            \
+    static int fn(struct config *cfg, const struct option *opt,                \
+                  const char *val)                                             \
+    {                                                                          \
+        unsigned long n;                                                       \
+                                                                               \
+        if (number(opt, val, &n) != 0)                                         \
+            return -1;                                                         \
+        cfg->field = (type)n;                                                  \
+        return 0;                                                              \
     }
 SET_NUMBER(set_rate_limit, rate_limit, unsigned)
 SET_NUMBER(set_max_connections, max_connections, unsigned)
@@ -192,7 +194,8 @@ SET_NUMBER(set_close_after_days, api.close_after_days, int)
 #undef SET_NUMBER
 
 static int
-set_max_body_chars(struct config *cfg, const struct option *opt, const char *val)
+set_max_body_chars(struct config *cfg, const struct option *opt,
+                   const char *val)
 {
     unsigned long n;
 
@@ -225,7 +228,8 @@ set_trusted_proxy(struct config *cfg, const struct option *opt, const char *val)
         cfg->n_proxies = 0;
         cfg->proxies_layer = cfg->layer;
     }
-    if (cfg->n_proxies == CFG_MAX_PROXIES || cfg_parse_ip(val, &cfg->proxies[cfg->n_proxies]) != 0)
+    if (cfg->n_proxies == CFG_MAX_PROXIES ||
+        cfg_parse_ip(val, &cfg->proxies[cfg->n_proxies]) != 0)
         return -1;
     cfg->n_proxies++;
     return 0;
@@ -400,14 +404,13 @@ enum { N_OPTIONS = sizeof options / sizeof options[0] };
 struct command {
     enum cfg_command cmd;
     const char *name;
-    const char *summary;        /* a line of `ykien --help` */
-    const char *synopsis;       /* the head of its --help; options follow */
-    int max_operands;           /* words that are not options */
+    const char *summary;  /* a line of `ykien --help` */
+    const char *synopsis; /* the head of its --help; options follow */
+    int max_operands;     /* words that are not options */
 };
 
 static const struct command commands[] = {
-    {CFG_SERVE, "serve", "run the daemon",
-     "usage: ykien serve [options]\n", 0},
+    {CFG_SERVE, "serve", "run the daemon", "usage: ykien serve [options]\n", 0},
     {CFG_TOKEN, "token", "add, list or revoke moderator tokens",
      "usage: ykien token add NAME [options]     print a new token for NAME\n"
      "       ykien token list [options]         list moderators, their state\n"
@@ -473,8 +476,8 @@ cfg_usage(enum cfg_command cmd, FILE *out)
     if (!c) {
         fputs("usage: ykien COMMAND [options]\n", out);
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-            fprintf(out, "  %-17s %s (ykien %s --help)\n", commands[i].name, commands[i].summary,
-                    commands[i].name);
+            fprintf(out, "  %-17s %s (ykien %s --help)\n", commands[i].name,
+                    commands[i].summary, commands[i].name);
         fputs("  --help, --version\n", out);
         return;
     }
@@ -629,7 +632,8 @@ load_file(struct config *cfg, const char *path, char *err, size_t err_len)
         if (len == sizeof line - 1 && line[len - 1] != '\n') {
             snprintf(err, err_len, "%s:%d: line too long", path, number);
             rc = -1;
-        } else if (*p != '\0' && *p != '#' && file_line(cfg, line, why, sizeof why) != 0) {
+        } else if (*p != '\0' && *p != '#' &&
+                   file_line(cfg, line, why, sizeof why) != 0) {
             snprintf(err, err_len, "%s:%d: %s", path, number, why);
             rc = -1;
         }
@@ -653,7 +657,8 @@ load_env(struct config *cfg, char *err, size_t err_len)
         char var[64];
         const char *val;
         size_t n = 0;
-        bool list = opt->set == set_trusted_proxy || opt->set == set_allow_origin;
+        bool list =
+            opt->set == set_trusted_proxy || opt->set == set_allow_origin;
 
         if (!(opt->commands & CFG_SERVE) || opt->set == set_config)
             continue;
@@ -680,8 +685,8 @@ load_env(struct config *cfg, char *err, size_t err_len)
 }
 
 enum cfg_result
-cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg, char *err,
-          size_t err_len)
+cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg,
+          char *err, size_t err_len)
 {
     enum cfg_result r;
     char path[sizeof cfg->config_path];

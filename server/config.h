@@ -16,13 +16,17 @@
 #include "db/db.h"
 #include "ops/import_xml.h"
 
-enum { CFG_MAX_PROXIES = 8, CFG_MAX_ORIGINS = 16, CFG_MAX_OPERANDS = 2,
-       CFG_MAX_WEBHOOKS = 8 };
+enum {
+    CFG_MAX_PROXIES = 8,
+    CFG_MAX_ORIGINS = 16,
+    CFG_MAX_OPERANDS = 2,
+    CFG_MAX_WEBHOOKS = 8
+};
 
 /* The commands that take options; bits, since an option may belong to
  * several. */
 enum cfg_command {
-    CFG_TOP = 0,                /* ykien itself, before any command */
+    CFG_TOP = 0, /* ykien itself, before any command */
     CFG_SERVE = 1 << 0,
     CFG_TOKEN = 1 << 1,
     CFG_CHECK_TEXT = 1 << 2,
@@ -37,7 +41,7 @@ enum cfg_command {
 enum cfg_layer { CFG_LAYER_FILE = 1, CFG_LAYER_ENV, CFG_LAYER_ARGS };
 
 struct config {
-    char listen[128];                   /* as given, for messages */
+    char listen[128]; /* as given, for messages */
     struct sockaddr_storage addr;
     socklen_t addr_len;
     char data_dir[4096];
@@ -47,24 +51,25 @@ struct config {
     struct sockaddr_storage proxies[CFG_MAX_PROXIES];
     int n_proxies;
     unsigned max_connections;
-    unsigned max_connections_per_address;  /* 0: no cap */
-    unsigned timeout_seconds;           /* idle or slow connections */
-    unsigned min_body_rate;             /* bytes a second past the timeout; 0: none */
+    unsigned max_connections_per_address; /* 0: no cap */
+    unsigned timeout_seconds;             /* idle or slow connections */
+    unsigned min_body_rate; /* bytes a second past the timeout; 0: none */
     unsigned threads;
     size_t max_json_bytes;
-    size_t page_cache_bytes;            /* 0: no page cache */
+    size_t page_cache_bytes; /* 0: no page cache */
     const char *origins[CFG_MAX_ORIGINS];
     int n_origins;
-    const char *webhooks[CFG_MAX_WEBHOOKS];    /* receivers of comment events */
+    const char *webhooks[CFG_MAX_WEBHOOKS]; /* receivers of comment events */
     int n_webhooks;
-    const char *webhook_secret_file;    /* required with webhooks */
+    const char *webhook_secret_file; /* required with webhooks */
     struct api_config api;
-    enum text_field check_field;        /* check-text --field */
-    const char *operand[CFG_MAX_OPERANDS];  /* words that are no options: token's */
+    enum text_field check_field; /* check-text --field */
+    const char
+        *operand[CFG_MAX_OPERANDS]; /* words that are no options: token's */
     int n_operands;
-    enum import_article article_from;   /* import-disqus|wordpress --article-id */
+    enum import_article article_from; /* import-disqus|wordpress --article-id */
     bool article_from_set;
-    char config_path[4096];             /* serve --config, "" for none */
+    char config_path[4096]; /* serve --config, "" for none */
     /* A list option (--trusted-proxy, --allow-origin, --webhook) set in a layer
      * replaces what lower layers gave; these say which layer the lists
      * come from. */
@@ -91,13 +96,14 @@ enum cfg_result { CFG_OK, CFG_HELP, CFG_VERSION, CFG_USAGE };
  * the command line with or without its "--"; blank lines and lines
  * starting with '#' are skipped.  An unknown option or a bad value in the
  * file is CFG_USAGE naming the file and line. */
-enum cfg_result cfg_parse(enum cfg_command cmd, int argc, char **argv, struct config *cfg,
-                          char *err, size_t err_len);
+enum cfg_result cfg_parse(enum cfg_command cmd, int argc, char **argv,
+                          struct config *cfg, char *err, size_t err_len);
 /* Writes the --help text of cmd to out: its synopsis, then one line per
  * option it takes; for CFG_TOP, one line per command. */
 void cfg_usage(enum cfg_command cmd, FILE *out);
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT". */
-int cfg_parse_listen(const char *s, struct sockaddr_storage *out, socklen_t *len);
+int cfg_parse_listen(const char *s, struct sockaddr_storage *out,
+                     socklen_t *len);
 /* Parses a bare IPv4 or IPv6 address. */
 int cfg_parse_ip(const char *s, struct sockaddr_storage *out);
 /* Fills the paths derived from data_dir. */

@@ -15,7 +15,8 @@ same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
         return false;
     if (a->ss_family == AF_INET)
         return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-                      &((const struct sockaddr_in *)b)->sin_addr, sizeof(struct in_addr)) == 0;
+                      &((const struct sockaddr_in *)b)->sin_addr,
+                      sizeof(struct in_addr)) == 0;
     if (a->ss_family == AF_INET6)
         return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
                       &((const struct sockaddr_in6 *)b)->sin6_addr,
@@ -24,7 +25,8 @@ same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 }
 
 static bool
-is_trusted(const struct sockaddr_storage *addr, const struct sockaddr_storage *proxies, int n)
+is_trusted(const struct sockaddr_storage *addr,
+           const struct sockaddr_storage *proxies, int n)
 {
     for (int i = 0; i < n; i++) {
         if (same_ip(addr, &proxies[i]))
@@ -34,7 +36,8 @@ is_trusted(const struct sockaddr_storage *addr, const struct sockaddr_storage *p
 }
 
 bool
-forwarded_trusted(const struct sockaddr *peer, const struct sockaddr_storage *proxies, int n)
+forwarded_trusted(const struct sockaddr *peer,
+                  const struct sockaddr_storage *proxies, int n)
 {
     struct sockaddr_storage ss;
 
@@ -91,10 +94,12 @@ parse_entry(const char *s, size_t n, struct sockaddr_storage *out)
         if (!close)
             return false;
         if ((size_t)(close - s) + 1 != n &&
-            !(close[1] == ':' && is_port(close + 2, n - (size_t)(close - s) - 2)))
+            !(close[1] == ':' &&
+              is_port(close + 2, n - (size_t)(close - s) - 2)))
             return false;
         out->ss_family = AF_INET6;
-        return parse_text(s + 1, (size_t)(close - s - 1), AF_INET6, &v6->sin6_addr);
+        return parse_text(s + 1, (size_t)(close - s - 1), AF_INET6,
+                          &v6->sin6_addr);
     }
     if (parse_text(s, n, AF_INET6, &v6->sin6_addr)) {
         out->ss_family = AF_INET6;
@@ -114,7 +119,8 @@ static void
 write_addr(const struct sockaddr_storage *a, char out[FORWARDED_ADDR_MAX])
 {
     if (a->ss_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, out, FORWARDED_ADDR_MAX);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, out,
+                  FORWARDED_ADDR_MAX);
     else
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, out,
                   FORWARDED_ADDR_MAX);
@@ -145,9 +151,9 @@ forwarded_client(const char *const *lines, size_t n_lines,
                 a++;
             while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'))
                 b--;
-            end = start - 1;            /* past the comma; (size_t)-1 at the start */
+            end = start - 1; /* past the comma; (size_t)-1 at the start */
             if (a == b)
-                continue;               /* an empty list member */
+                continue; /* an empty list member */
             if (++walked > ENTRIES_MAX || !parse_entry(line + a, b - a, &entry))
                 goto stop;
             if (!is_trusted(&entry, proxies, n_proxies)) {

@@ -18,8 +18,8 @@
 enum { FORWARDED_LINES_MAX = 16, FORWARDED_ADDR_MAX = 64 };
 
 /* True when peer (AF_INET or AF_INET6) is one of proxies[0..n). */
-bool forwarded_trusted(const struct sockaddr *peer, const struct sockaddr_storage *proxies,
-                       int n);
+bool forwarded_trusted(const struct sockaddr *peer,
+                       const struct sockaddr_storage *proxies, int n);
 
 /* The client address of X-Forwarded-For lines[0..n_lines), written in its
  * canonical text form into out.  Empty list members are skipped; an entry

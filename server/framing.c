@@ -24,7 +24,8 @@ framing_fault(const struct framing *f)
          * read different bodies: refused even though chunked would win. */
         if (f->n_length > 0)
             return "Content-Length";
-        if (f->n_encoding > 1 || !f->encoding[0] || strcasecmp(f->encoding[0], "chunked") != 0)
+        if (f->n_encoding > 1 || !f->encoding[0] ||
+            strcasecmp(f->encoding[0], "chunked") != 0)
             return "Transfer-Encoding";
         return NULL;
     }
@@ -51,8 +52,10 @@ bool
 framing_head_fits(size_t header_bytes, size_t values, size_t cookie_bytes)
 {
     /* Each term alone first, so that the sum cannot overflow. */
-    if (values > FRAMING_HEAD_BUDGET / FRAMING_VALUE_COST || header_bytes > FRAMING_HEAD_BUDGET ||
+    if (values > FRAMING_HEAD_BUDGET / FRAMING_VALUE_COST ||
+        header_bytes > FRAMING_HEAD_BUDGET ||
         cookie_bytes > FRAMING_HEAD_BUDGET)
         return false;
-    return header_bytes + cookie_bytes + values * FRAMING_VALUE_COST <= FRAMING_HEAD_BUDGET;
+    return header_bytes + cookie_bytes + values * FRAMING_VALUE_COST <=
+           FRAMING_HEAD_BUDGET;
 }

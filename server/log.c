@@ -90,7 +90,8 @@ put_escaped(char *line, size_t *o, const char *s, size_t max)
     static const char hex[] = "0123456789ABCDEF";
     size_t end = *o + max;
 
-    for (const unsigned char *p = (const unsigned char *)s; *p && *o + 3 <= end; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p && *o + 3 <= end;
+         p++) {
         if (*p < 0x20 || *p == 0x7F || *p == ' ') {
             line[(*o)++] = '%';
             line[(*o)++] = hex[*p >> 4];
@@ -102,8 +103,8 @@ put_escaped(char *line, size_t *o, const char *s, size_t max)
 }
 
 void
-log_request(const char *client, const char *method, const char *path, unsigned status,
-            uint64_t bytes, uint64_t micros)
+log_request(const char *client, const char *method, const char *path,
+            unsigned status, uint64_t bytes, uint64_t micros)
 {
     /* Formatted by hand and written with one write(2): this runs for every
      * request, and stdio's formatting was a visible share of a cached

@@ -7,7 +7,7 @@
 
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_request(const char *client, const char *method, const char *path, unsigned status,
-                 uint64_t bytes, uint64_t micros);
+void log_request(const char *client, const char *method, const char *path,
+                 unsigned status, uint64_t bytes, uint64_t micros);
 
 #endif

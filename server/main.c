@@ -82,11 +82,13 @@ prepare_data_dir(const char *dir, char *err, size_t err_len)
 
         snprintf(path, sizeof path, "%s%s", dir, subdirs[i]);
         if (mkdir(path, 0750) != 0 && errno != EEXIST) {
-            snprintf(err, err_len, "cannot create %s: %s", path, strerror(errno));
+            snprintf(err, err_len, "cannot create %s: %s", path,
+                     strerror(errno));
             return -1;
         }
         if (access(path, W_OK | X_OK) != 0) {
-            snprintf(err, err_len, "data folder %s is not writable: %s", path, strerror(errno));
+            snprintf(err, err_len, "data folder %s is not writable: %s", path,
+                     strerror(errno));
             return -1;
         }
     }
@@ -140,8 +142,8 @@ cmd_serve(int argc, char **argv)
         unsigned char *secret;
         size_t secret_len;
 
-        if (webhook_read_secret(cfg.webhook_secret_file, &secret, &secret_len, err,
-                                sizeof err) != 0) {
+        if (webhook_read_secret(cfg.webhook_secret_file, &secret, &secret_len,
+                                err, sizeof err) != 0) {
             fprintf(stderr, "ykien: %s\n", err);
             return 1;
         }
@@ -213,8 +215,9 @@ cmd_token(int argc, char **argv)
         if (!name)
             return usage_error(CFG_TOKEN, "%s needs a NAME", verb);
         if (!auth_name_valid(name))
-            return usage_error(CFG_TOKEN,
-                               "invalid NAME '%s' (1-64 of A-Z a-z 0-9 . _ - @)", name);
+            return usage_error(
+                CFG_TOKEN, "invalid NAME '%s' (1-64 of A-Z a-z 0-9 . _ - @)",
+                name);
     } else {
         return usage_error(CFG_TOKEN, "unknown sub-command '%s'", verb);
     }
@@ -268,8 +271,8 @@ cmd_check_text(int argc, char **argv)
 
         if (len > 0 && line[len - 1] == '\n')
             line[--len] = '\0';
-        e = comment_clean_text(&cfg.api, cfg.check_field, line, (size_t)len, &clean,
-                               &suggestion);
+        e = comment_clean_text(&cfg.api, cfg.check_field, line, (size_t)len,
+                               &clean, &suggestion);
         if (e == API_OK) {
             puts("accept");
         } else if (suggestion) {
@@ -369,7 +372,8 @@ cmd_import(int argc, char **argv)
         name = cfg.operand[0];
         in = fopen(name, "r");
         if (!in) {
-            fprintf(stderr, "ykien: cannot open %s: %s\n", name, strerror(errno));
+            fprintf(stderr, "ykien: cannot open %s: %s\n", name,
+                    strerror(errno));
             return 1;
         }
     }
@@ -407,8 +411,9 @@ cmd_import_xml(enum cfg_command cmd, int argc, char **argv)
     o.format = cmd == CFG_IMPORT_DISQUS ? IMPORT_DISQUS : IMPORT_WORDPRESS;
     o.article_from = cfg.article_from;
     if (o.format == IMPORT_DISQUS && o.article_from == ARTICLE_FROM_SLUG)
-        return usage_error(cmd, "%s", "--article-id slug is for WordPress; "
-                                      "Disqus threads have link or id");
+        return usage_error(cmd, "%s",
+                           "--article-id slug is for WordPress; "
+                           "Disqus threads have link or id");
     o.path = cfg.operand[0];
     o.progress = isatty(STDERR_FILENO);
     if (open_data(&cfg, &db) != 0)

@@ -1,5 +1,6 @@
 /* Request counters, latency histogram, open connections and page cache
- * hits for /metrics, lock-free (relaxed atomics).  The comment gauges are read from the database at scrape time. */
+ * hits for /metrics, lock-free (relaxed atomics).  The comment gauges are read
+ * from the database at scrape time. */
 #ifndef YKIEN_SERVER_METRICS_H
 #define YKIEN_SERVER_METRICS_H
 
@@ -18,9 +19,9 @@ void metrics_connection_closed(void);
 /* A page cache lookup: served from the cache (hit) or not (miss). */
 void metrics_page_cache(int hit);
 enum webhook_outcome {
-    WEBHOOK_DELIVERED,      /* the receiver answered 2xx */
-    WEBHOOK_FAILED,         /* an error, a non-2xx answer or a timeout: retried */
-    WEBHOOK_DROPPED,        /* still failing 24 hours on, or no longer configured */
+    WEBHOOK_DELIVERED, /* the receiver answered 2xx */
+    WEBHOOK_FAILED,    /* an error, a non-2xx answer or a timeout: retried */
+    WEBHOOK_DROPPED,   /* still failing 24 hours on, or no longer configured */
     WEBHOOK_OUTCOMES
 };
 void metrics_webhook(enum webhook_outcome outcome, uint64_t n);

@@ -17,18 +17,18 @@ enum {
 };
 
 enum state {
-    S_PREAMBLE,         /* before the first delimiter: ignored */
-    S_AFTER_DELIM,      /* "--" (the end) or padding and CRLF (a part) */
-    S_HEADERS,          /* a part's header lines, up to an empty line */
-    S_BODY,             /* a part's content, up to the next delimiter */
-    S_EPILOGUE,         /* after the closing delimiter: ignored */
+    S_PREAMBLE,    /* before the first delimiter: ignored */
+    S_AFTER_DELIM, /* "--" (the end) or padding and CRLF (a part) */
+    S_HEADERS,     /* a part's header lines, up to an empty line */
+    S_BODY,        /* a part's content, up to the next delimiter */
+    S_EPILOGUE,    /* after the closing delimiter: ignored */
 };
 
 struct multipart {
     struct multipart_handler h;
     enum state state;
-    enum multipart_status status;       /* sticky once not OK */
-    char delim[DELIM_MAX + 1];          /* "\r\n--" BOUNDARY */
+    enum multipart_status status; /* sticky once not OK */
+    char delim[DELIM_MAX + 1];    /* "\r\n--" BOUNDARY */
     size_t delim_len;
     size_t used;
     char buf[BUF_SIZE];
@@ -42,7 +42,8 @@ struct multipart {
 static bool
 is_tchar(unsigned char ch)
 {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch >= '0' && ch <= '9') ||
            (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
 }
 
@@ -58,8 +59,8 @@ skip_ows(const char *p, const char *end)
  * which has room for val_max bytes and a NUL).  0, -1 when malformed, or
  * 1 at the end of the list. */
 static int
-next_param(const char **pp, const char *end, const char **name, size_t *name_len, char *val,
-           size_t val_max, size_t *val_len)
+next_param(const char **pp, const char *end, const char **name,
+           size_t *name_len, char *val, size_t val_max, size_t *val_len)
 {
     const char *p = skip_ows(*pp, end);
     size_t n = 0;
@@ -70,7 +71,7 @@ next_param(const char **pp, const char *end, const char **name, size_t *name_len
         return -1;
     p = skip_ows(p + 1, end);
     if (p == end)
-        return 1;               /* a trailing ';' */
+        return 1; /* a trailing ';' */
     *name = p;
     while (p < end && is_tchar((unsigned char)*p))
         p++;
@@ -84,7 +85,7 @@ next_param(const char **pp, const char *end, const char **name, size_t *name_len
     if (p < end && *p == '"') {
         for (p++;; p++) {
             if (p == end)
-                return -1;      /* no closing quote */
+                return -1; /* no closing quote */
             if (*p == '"')
                 break;
             /* A quoted-pair for '"' and '\\' only: browsers send Windows
@@ -129,8 +130,8 @@ boundary_valid(const char *b, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)b[i];
 
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              strchr("'()+_,-./:=? ", ch)))
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || strchr("'()+_,-./:=? ", ch)))
             return false;
     }
     return true;
@@ -153,7 +154,8 @@ multipart_boundary(const char *ct, char out[MULTIPART_BOUNDARY_MAX + 1])
     if (strncasecmp(p, type, sizeof type - 1) != 0)
         return -1;
     p += sizeof type - 1;
-    while ((rc = next_param(&p, end, &name, &name_len, val, sizeof val - 1, &val_len)) == 0) {
+    while ((rc = next_param(&p, end, &name, &name_len, val, sizeof val - 1,
+                            &val_len)) == 0) {
         if (!name_is(name, name_len, "boundary"))
             continue;
         if (found || !boundary_valid(val, val_len))
@@ -219,7 +221,7 @@ decode_ext_value(struct multipart *m, const char *v, size_t n)
             ch = (unsigned char)(hex(p[1]) << 4 | hex(p[2]));
             p += 2;
         } else if (ch <= 0x20 || ch >= 0x7f) {
-            return NULL;        /* must be percent-encoded */
+            return NULL; /* must be percent-encoded */
         }
         if (ch == 0 || len + 3 > room)
             return NULL;
@@ -248,12 +250,14 @@ parse_disposition(struct multipart *m, const char *p, const char *end,
     size_t name_len, val_len;
     int rc;
 
-    if ((size_t)(end - p) < sizeof type - 1 || strncasecmp(p, type, sizeof type - 1) != 0)
+    if ((size_t)(end - p) < sizeof type - 1 ||
+        strncasecmp(p, type, sizeof type - 1) != 0)
         return -1;
     p += sizeof type - 1;
     if (p < end && *p != ';' && *p != ' ' && *p != '\t')
-        return -1;              /* "form-datax" */
-    while ((rc = next_param(&p, end, &name, &name_len, val, sizeof val - 1, &val_len)) == 0) {
+        return -1; /* "form-datax" */
+    while ((rc = next_param(&p, end, &name, &name_len, val, sizeof val - 1,
+                            &val_len)) == 0) {
         const char **slot = NULL;
 
         if (name_is(name, name_len, "name"))
@@ -265,8 +269,9 @@ parse_disposition(struct multipart *m, const char *p, const char *end,
         else
             continue;
         if (*slot)
-            return -1;          /* given twice: which one would be meant? */
-        *slot = slot == &filename_ext ? decode_ext_value(m, val, val_len) : keep(m, val, val_len);
+            return -1; /* given twice: which one would be meant? */
+        *slot = slot == &filename_ext ? decode_ext_value(m, val, val_len)
+                                      : keep(m, val, val_len);
         if (!*slot)
             return -1;
     }
@@ -278,7 +283,8 @@ parse_disposition(struct multipart *m, const char *p, const char *end,
 
 /* The header block block[0..len) of a part, lines ended by CRLF. */
 static int
-parse_headers(struct multipart *m, char *block, size_t len, struct multipart_part *part)
+parse_headers(struct multipart *m, char *block, size_t len,
+              struct multipart_part *part)
 {
     bool disposition = false;
     char *line = block, *end = block + len;
@@ -377,7 +383,7 @@ process(struct multipart *m)
             }
             n = 0;
             while (n < m->used && (m->buf[n] == ' ' || m->buf[n] == '\t'))
-                n++;        /* transport padding */
+                n++; /* transport padding */
             if (n + 2 > m->used)
                 return m->used == BUF_SIZE ? MULTIPART_BAD : MULTIPART_OK;
             if (m->buf[n] != '\r' || m->buf[n + 1] != '\n')
@@ -390,12 +396,14 @@ process(struct multipart *m)
             size_t len;
 
             if (m->used >= 2 && m->buf[0] == '\r' && m->buf[1] == '\n')
-                return MULTIPART_BAD;   /* no header lines at all */
+                return MULTIPART_BAD; /* no header lines at all */
             p = memmem(m->buf, m->used, "\r\n\r\n", 4);
             if (!p)
-                return m->used >= MULTIPART_HEADERS_MAX ? MULTIPART_BAD : MULTIPART_OK;
+                return m->used >= MULTIPART_HEADERS_MAX ? MULTIPART_BAD
+                                                        : MULTIPART_OK;
             len = (size_t)(p - m->buf);
-            if (len > MULTIPART_HEADERS_MAX || parse_headers(m, m->buf, len, &part) != 0)
+            if (len > MULTIPART_HEADERS_MAX ||
+                parse_headers(m, m->buf, len, &part) != 0)
                 return MULTIPART_BAD;
             consume(m, len + 4);
             m->state = S_BODY;

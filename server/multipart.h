@@ -24,31 +24,31 @@
 #include <stddef.h>
 
 enum {
-    MULTIPART_BOUNDARY_MAX = 70,        /* RFC 2046 */
-    MULTIPART_HEADERS_MAX = 8192,       /* one part's header lines */
+    MULTIPART_BOUNDARY_MAX = 70,  /* RFC 2046 */
+    MULTIPART_HEADERS_MAX = 8192, /* one part's header lines */
 };
 
 /* One part, as its header lines describe it.  The strings are the
  * parser's, valid during the begin() callback only. */
 struct multipart_part {
-    const char *name;           /* never NULL */
-    const char *filename;       /* decoded; NULL for a part without one */
-    const char *content_type;   /* as sent; NULL when absent */
+    const char *name;         /* never NULL */
+    const char *filename;     /* decoded; NULL for a part without one */
+    const char *content_type; /* as sent; NULL when absent */
 };
 
 /* Each callback returns 0 to go on or -1 to stop the parser
  * (MULTIPART_STOPPED). */
 struct multipart_handler {
     int (*begin)(void *arg, const struct multipart_part *part);
-    int (*data)(void *arg, const char *data, size_t len);   /* len > 0 */
+    int (*data)(void *arg, const char *data, size_t len); /* len > 0 */
     int (*end)(void *arg);
     void *arg;
 };
 
 enum multipart_status {
     MULTIPART_OK,
-    MULTIPART_BAD,              /* not well-formed: see above */
-    MULTIPART_STOPPED,          /* a callback said stop */
+    MULTIPART_BAD,     /* not well-formed: see above */
+    MULTIPART_STOPPED, /* a callback said stop */
 };
 
 struct multipart;
@@ -56,14 +56,17 @@ struct multipart;
 /* 0 and the boundary of a Content-Type value in out, or -1 when the value
  * is not multipart/form-data with a valid boundary (1 to 70 characters of
  * RFC 2046's set, not ending in a space). */
-int multipart_boundary(const char *content_type, char out[MULTIPART_BOUNDARY_MAX + 1]);
+int multipart_boundary(const char *content_type,
+                       char out[MULTIPART_BOUNDARY_MAX + 1]);
 
 /* A new parser for boundary (copied); h is copied too.  NULL when memory
  * is short. */
-struct multipart *multipart_new(const char *boundary, const struct multipart_handler *h);
+struct multipart *multipart_new(const char *boundary,
+                                const struct multipart_handler *h);
 /* Parses the next len bytes.  After anything but MULTIPART_OK the parser
  * has stopped and returns that again. */
-enum multipart_status multipart_feed(struct multipart *m, const char *data, size_t len);
+enum multipart_status multipart_feed(struct multipart *m, const char *data,
+                                     size_t len);
 /* The body has ended: MULTIPART_BAD unless the closing boundary was seen. */
 enum multipart_status multipart_finish(struct multipart *m);
 void multipart_free(struct multipart *m);

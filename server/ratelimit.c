@@ -16,7 +16,8 @@ struct ratelimit {
     uint64_t interval_ms;   /* 60 s / N */
     struct hashmap addresses;
     char keys[ADDRESS_SLOTS][ADDR_MAX];
-    uint64_t tat_ms[ADDRESS_SLOTS]; /* theoretical arrival time of the next request */
+    uint64_t tat_ms[ADDRESS_SLOTS]; /* theoretical arrival time of the next
+                                       request */
 };
 
 struct ratelimit *

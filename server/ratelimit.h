@@ -15,11 +15,12 @@ struct ratelimit *ratelimit_new(unsigned per_minute);
 void ratelimit_free(struct ratelimit *rl);
 /* 0 when the address may post now (and counts it); otherwise the seconds
  * to wait before it may. */
-unsigned ratelimit_take(struct ratelimit *rl, const char *address, uint64_t now_ms);
+unsigned ratelimit_take(struct ratelimit *rl, const char *address,
+                        uint64_t now_ms);
 /* The same against a separate allowance of factor times N per minute for
  * this address (factor 1 is ratelimit_take's own). */
-unsigned ratelimit_take_scaled(struct ratelimit *rl, const char *address, unsigned factor,
-                               uint64_t now_ms);
+unsigned ratelimit_take_scaled(struct ratelimit *rl, const char *address,
+                               unsigned factor, uint64_t now_ms);
 
 /* The same limit's shape, for a store other than this table (a database
  * shared by several processes, db/shared.h): the interval between requests

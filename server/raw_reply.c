@@ -8,8 +8,8 @@
 #include "server/raw_reply.h"
 
 char *
-raw_reply_new(enum api_error e, enum api_lang lang, const char *field, size_t *len,
-              size_t *body_len)
+raw_reply_new(enum api_error e, enum api_lang lang, const char *field,
+              size_t *len, size_t *body_len)
 {
     json_t *body = api_error_json(e, lang, field);
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -20,11 +20,12 @@ raw_reply_new(enum api_error e, enum api_lang lang, const char *field, size_t *l
     json_decref(body);
     if (!text)
         return NULL;
-    n = asprintf(&msg,
-                 "HTTP/1.1 %u %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-                 "Content-Length: %zu\r\nConnection: close\r\n"
-                 "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n%s\n",
-                 status, MHD_get_reason_phrase_for(status), strlen(text) + 1, text);
+    n = asprintf(
+        &msg,
+        "HTTP/1.1 %u %s\r\nContent-Type: application/json; charset=utf-8\r\n"
+        "Content-Length: %zu\r\nConnection: close\r\n"
+        "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n%s\n",
+        status, MHD_get_reason_phrase_for(status), strlen(text) + 1, text);
     if (n < 0) {
         msg = NULL;
     } else {

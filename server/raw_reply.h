@@ -14,8 +14,8 @@
 /* A new string (the caller frees it): the whole HTTP/1.1 message of the
  * JSON error e, its length in *len and its body's length in *body_len.
  * NULL when memory is short. */
-char *raw_reply_new(enum api_error e, enum api_lang lang, const char *field, size_t *len,
-                    size_t *body_len);
+char *raw_reply_new(enum api_error e, enum api_lang lang, const char *field,
+                    size_t *len, size_t *body_len);
 /* Sends msg without blocking; true when all of it went into the socket. */
 bool raw_reply_send(int fd, const char *msg, size_t len);
 

@@ -138,7 +138,7 @@ path_matches(const char *pattern, const char *path, struct route_match *m)
                 memcpy(m->article, s, slen);
                 m->article[slen] = '\0';
             } else {
-                m->article[0] = '\0';   /* refused later as an invalid id */
+                m->article[0] = '\0'; /* refused later as an invalid id */
             }
         } else if (plen == 4 && memcmp(p, "{id}", 4) == 0) {
             if (!parse_id(s, slen, &m->id))
@@ -165,7 +165,7 @@ route_match(const char *method, const char *path, struct route_match *m)
 {
     bool path_known = false;
     bool head = strcmp(method, "HEAD") == 0;
-    struct route_match found;   /* captures of the route being tried */
+    struct route_match found; /* captures of the route being tried */
 
     m->route = NULL;
     m->article[0] = '\0';

@@ -6,8 +6,8 @@
 #include "server/signature.h"
 
 void
-signature_value(const unsigned char *secret, size_t secret_len, int64_t t, const char *body,
-                size_t body_len, char out[SIGNATURE_MAX])
+signature_value(const unsigned char *secret, size_t secret_len, int64_t t,
+                const char *body, size_t body_len, char out[SIGNATURE_MAX])
 {
     crypto_auth_hmacsha256_state st;
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
@@ -15,7 +15,8 @@ signature_value(const unsigned char *secret, size_t secret_len, int64_t t, const
     int n = snprintf(stamp, sizeof stamp, "%lld", (long long)t);
 
     crypto_auth_hmacsha256_init(&st, secret, secret_len);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)stamp, (unsigned long long)n);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)stamp,
+                                  (unsigned long long)n);
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, body_len);
     crypto_auth_hmacsha256_final(&st, mac);

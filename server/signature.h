@@ -13,6 +13,7 @@ enum { SIGNATURE_MAX = 112 };
 
 /* Writes the header's value (without "Ykien-Signature: ") into out. */
 void signature_value(const unsigned char *secret, size_t secret_len, int64_t t,
-                     const char *body, size_t body_len, char out[SIGNATURE_MAX]);
+                     const char *body, size_t body_len,
+                     char out[SIGNATURE_MAX]);
 
 #endif

@@ -19,7 +19,8 @@ struct upload_form;
 
 /* A form for a body of this Content-Type; NULL when it is not
  * multipart/form-data with a valid boundary, or memory is short. */
-struct upload_form *upload_begin(const char *content_type, const struct api_config *cfg);
+struct upload_form *upload_begin(const char *content_type,
+                                 const struct api_config *cfg);
 /* Feeds body bytes.  Returns 0, or -1 once the form is refused (see
  * upload_error); after that, further bytes are not looked at. */
 int upload_feed(struct upload_form *f, const char *data, size_t size);

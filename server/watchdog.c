@@ -18,13 +18,13 @@
 enum { CHECK_INTERVAL_MS = 200 };
 
 struct conn_watch {
-    struct conn_watch *prev, *next;     /* under the watchdog's lock */
+    struct conn_watch *prev, *next; /* under the watchdog's lock */
     int fd;
     bool over_limit;
-    atomic_int phase;                   /* enum watch_phase */
-    atomic_uint_fast64_t start_ms;      /* when the phase began */
+    atomic_int phase;              /* enum watch_phase */
+    atomic_uint_fast64_t start_ms; /* when the phase began */
     atomic_uint_fast64_t body_bytes;
-    atomic_int lang;                    /* of the 408, enum api_lang */
+    atomic_int lang; /* of the 408, enum api_lang */
     struct sockaddr_storage peer;
 };
 
@@ -51,8 +51,9 @@ now_ms(void)
 }
 
 bool
-watch_deadline_passed(enum watch_phase phase, uint64_t elapsed_ms, uint64_t body_bytes,
-                      unsigned timeout_seconds, unsigned min_body_rate)
+watch_deadline_passed(enum watch_phase phase, uint64_t elapsed_ms,
+                      uint64_t body_bytes, unsigned timeout_seconds,
+                      unsigned min_body_rate)
 {
     uint64_t timeout_ms = (uint64_t)timeout_seconds * 1000u;
 
@@ -71,10 +72,11 @@ describe(const struct sockaddr_storage *peer, char *out, size_t len)
 {
     snprintf(out, len, "unknown");
     if (peer->ss_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)peer)->sin_addr, out, (socklen_t)len);
-    else if (peer->ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, out,
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)peer)->sin_addr, out,
                   (socklen_t)len);
+    else if (peer->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr,
+                  out, (socklen_t)len);
 }
 
 /* Under w->lock: closes c when it is past its deadline. */
@@ -87,8 +89,9 @@ check(struct watchdog *w, struct conn_watch *c, uint64_t now)
 
     if (phase != WATCH_HEADERS && phase != WATCH_BODY)
         return;
-    if (!watch_deadline_passed(phase, now > start ? now - start : 0, atomic_load(&c->body_bytes),
-                               w->timeout_seconds, w->min_body_rate))
+    if (!watch_deadline_passed(phase, now > start ? now - start : 0,
+                               atomic_load(&c->body_bytes), w->timeout_seconds,
+                               w->min_body_rate))
         return;
     /* Whoever moves the phase first owns the reply: the connection's own
      * thread (watch_none) or this one. */
@@ -98,8 +101,8 @@ check(struct watchdog *w, struct conn_watch *c, uint64_t now)
     if (phase == WATCH_BODY) {
         int lang = atomic_load(&c->lang) == API_LANG_EN ? 1 : 0;
 
-        log_info("%s: closed a body slower than %u bytes/s after %u s", peer, w->min_body_rate,
-                 (unsigned)((now - start) / 1000u));
+        log_info("%s: closed a body slower than %u bytes/s after %u s", peer,
+                 w->min_body_rate, (unsigned)((now - start) / 1000u));
         if (w->late_body[lang])
             raw_reply_send(c->fd, w->late_body[lang], w->late_body_len[lang]);
     } else {
@@ -135,7 +138,8 @@ watchdog_main(void *arg)
 }
 
 struct watchdog *
-watchdog_start(unsigned timeout_seconds, unsigned min_body_rate, char *err, size_t err_len)
+watchdog_start(unsigned timeout_seconds, unsigned min_body_rate, char *err,
+               size_t err_len)
 {
     struct watchdog *w = calloc(1, sizeof *w);
     pthread_condattr_t attr;
@@ -147,10 +151,10 @@ watchdog_start(unsigned timeout_seconds, unsigned min_body_rate, char *err, size
     }
     w->timeout_seconds = timeout_seconds;
     w->min_body_rate = min_body_rate;
-    w->late_body[0] = raw_reply_new(API_E_REQUEST_TIMEOUT, API_LANG_VI, NULL, &w->late_body_len[0],
-                                    &body_len);
-    w->late_body[1] = raw_reply_new(API_E_REQUEST_TIMEOUT, API_LANG_EN, NULL, &w->late_body_len[1],
-                                    &body_len);
+    w->late_body[0] = raw_reply_new(API_E_REQUEST_TIMEOUT, API_LANG_VI, NULL,
+                                    &w->late_body_len[0], &body_len);
+    w->late_body[1] = raw_reply_new(API_E_REQUEST_TIMEOUT, API_LANG_EN, NULL,
+                                    &w->late_body_len[1], &body_len);
     pthread_mutex_init(&w->lock, NULL);
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -184,7 +188,8 @@ watchdog_stop(struct watchdog *w)
 }
 
 struct conn_watch *
-watchdog_add(struct watchdog *w, int fd, const struct sockaddr *peer, bool over_limit)
+watchdog_add(struct watchdog *w, int fd, const struct sockaddr *peer,
+             bool over_limit)
 {
     struct conn_watch *c = calloc(1, sizeof *c);
 

@@ -36,10 +36,10 @@
 #include "api/errors.h"
 
 enum watch_phase {
-    WATCH_HEADERS,      /* reading a request's header section */
-    WATCH_BODY,         /* reading its body */
-    WATCH_NONE,         /* working on the request or replying: no deadline */
-    WATCH_EXPIRED,      /* past its deadline: the watchdog has closed it */
+    WATCH_HEADERS, /* reading a request's header section */
+    WATCH_BODY,    /* reading its body */
+    WATCH_NONE,    /* working on the request or replying: no deadline */
+    WATCH_EXPIRED, /* past its deadline: the watchdog has closed it */
 };
 
 struct watchdog;
@@ -47,11 +47,13 @@ struct conn_watch;
 
 /* Whether a connection in phase, elapsed_ms into it, with body_bytes of
  * body received, is past its deadline.  min_body_rate 0: no body rate. */
-bool watch_deadline_passed(enum watch_phase phase, uint64_t elapsed_ms, uint64_t body_bytes,
-                           unsigned timeout_seconds, unsigned min_body_rate);
+bool watch_deadline_passed(enum watch_phase phase, uint64_t elapsed_ms,
+                           uint64_t body_bytes, unsigned timeout_seconds,
+                           unsigned min_body_rate);
 
 /* NULL with a reason in err on failure. */
-struct watchdog *watchdog_start(unsigned timeout_seconds, unsigned min_body_rate, char *err,
+struct watchdog *watchdog_start(unsigned timeout_seconds,
+                                unsigned min_body_rate, char *err,
                                 size_t err_len);
 /* Stops the thread and frees w; every connection must have been removed. */
 void watchdog_stop(struct watchdog *w);
@@ -59,8 +61,8 @@ void watchdog_stop(struct watchdog *w);
 /* A new connection on socket fd, in its header phase; over_limit records
  * that it came past --max-connections (see watch_over_limit).  NULL when
  * memory is short.  The watch belongs to w until watchdog_remove(). */
-struct conn_watch *watchdog_add(struct watchdog *w, int fd, const struct sockaddr *peer,
-                                bool over_limit);
+struct conn_watch *watchdog_add(struct watchdog *w, int fd,
+                                const struct sockaddr *peer, bool over_limit);
 /* Before libmicrohttpd closes the connection's socket. */
 void watchdog_remove(struct watchdog *w, struct conn_watch *c);
 
@@ -69,10 +71,12 @@ bool watch_over_limit(const struct conn_watch *c);
 /* Phase changes.  Each returns false, changing nothing, when the watchdog
  * has already closed the connection: the caller then gives up on it (and
  * must not reply).  A NULL c is a connection without deadlines. */
-bool watch_headers(struct conn_watch *c);               /* a next request begins */
-bool watch_body(struct conn_watch *c, enum api_lang lang);  /* headers done, a body follows */
-bool watch_body_bytes(struct conn_watch *c, size_t n);  /* n more body bytes arrived */
-bool watch_none(struct conn_watch *c);                  /* claims the reply */
+bool watch_headers(struct conn_watch *c); /* a next request begins */
+bool watch_body(struct conn_watch *c,
+                enum api_lang lang); /* headers done, a body follows */
+bool watch_body_bytes(struct conn_watch *c,
+                      size_t n);       /* n more body bytes arrived */
+bool watch_none(struct conn_watch *c); /* claims the reply */
 /* Whether the watchdog closed the connection. */
 bool watch_expired(const struct conn_watch *c);
 

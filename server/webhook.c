@@ -31,7 +31,7 @@ struct delivery {
     int64_t id;
     int64_t created_at;
     int attempts;
-    int receiver;               /* index in cfg->webhooks */
+    int receiver; /* index in cfg->webhooks */
     char event_id[40];
     char *body;
     char error[CURL_ERROR_SIZE];
@@ -59,8 +59,8 @@ now_ms(void)
 }
 
 int
-webhook_read_secret(const char *path, unsigned char **out, size_t *len, char *err,
-                    size_t err_len)
+webhook_read_secret(const char *path, unsigned char **out, size_t *len,
+                    char *err, size_t err_len)
 {
     FILE *f = fopen(path, "rb");
     unsigned char *buf;
@@ -68,7 +68,8 @@ webhook_read_secret(const char *path, unsigned char **out, size_t *len, char *er
 
     *out = NULL;
     if (!f) {
-        snprintf(err, err_len, "cannot read --webhook-secret-file %s: %s", path, strerror(errno));
+        snprintf(err, err_len, "cannot read --webhook-secret-file %s: %s", path,
+                 strerror(errno));
         return -1;
     }
     buf = malloc(SECRET_MAX + 1);
@@ -78,8 +79,8 @@ webhook_read_secret(const char *path, unsigned char **out, size_t *len, char *er
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
-                     buf[n - 1] == '\t'))
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+                     buf[n - 1] == ' ' || buf[n - 1] == '\t'))
         n--;
     if (n == 0 || n > SECRET_MAX) {
         snprintf(err, err_len, "--webhook-secret-file %s: %s", path,
@@ -123,7 +124,8 @@ release_slot(struct delivery *d)
 
 /* Starts one delivery in slot d; false when it could not be set up. */
 static bool
-start(struct webhook_sender *s, struct delivery *d, const struct outbox_record *r, int receiver)
+start(struct webhook_sender *s, struct delivery *d,
+      const struct outbox_record *r, int receiver)
 {
     char sig[SIGNATURE_MAX + 32];
     size_t len = strlen(r->body);
@@ -135,10 +137,13 @@ start(struct webhook_sender *s, struct delivery *d, const struct outbox_record *
     d->created_at = r->created_at;
     d->attempts = r->attempts;
     d->receiver = receiver;
-    snprintf(d->event_id, sizeof d->event_id, "%s", r->event_id ? r->event_id : "");
+    snprintf(d->event_id, sizeof d->event_id, "%s",
+             r->event_id ? r->event_id : "");
     memcpy(sig, "Ykien-Signature: ", 17);
-    signature_value(s->secret, s->secret_len, now_ms() / 1000, d->body, len, sig + 17);
-    d->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+    signature_value(s->secret, s->secret_len, now_ms() / 1000, d->body, len,
+                    sig + 17);
+    d->headers = curl_slist_append(
+        NULL, "Content-Type: application/json; charset=utf-8");
     d->headers = d->headers ? curl_slist_append(d->headers, sig) : NULL;
     /* No "Expect: 100-continue" round trip before larger bodies. */
     d->headers = d->headers ? curl_slist_append(d->headers, "Expect:") : NULL;
@@ -156,7 +161,8 @@ start(struct webhook_sender *s, struct delivery *d, const struct outbox_record *
     curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->headers);
     curl_easy_setopt(d->easy, CURLOPT_USERAGENT, "ykien/" YKIEN_VERSION);
     curl_easy_setopt(d->easy, CURLOPT_TIMEOUT_MS, (long)WEBHOOK_TIMEOUT_MS);
-    curl_easy_setopt(d->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)WEBHOOK_TIMEOUT_MS);
+    curl_easy_setopt(d->easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)WEBHOOK_TIMEOUT_MS);
     curl_easy_setopt(d->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(d->easy, CURLOPT_ERRORBUFFER, d->error);
@@ -195,7 +201,7 @@ start_due(const struct outbox_record *r, void *arg)
         return 0;
     receiver = receiver_of(s, r->webhook);
     if (receiver < 0)
-        return 0;   /* dropped at start; written since by another process */
+        return 0; /* dropped at start; written since by another process */
     for (int i = 0; i < PARALLEL; i++) {
         if (!s->slots[i].busy) {
             if (start(s, &s->slots[i], r, receiver))
@@ -253,8 +259,8 @@ finish(struct webhook_sender *s, struct delivery *d, CURLcode result)
         /* A failed delete only means the event is sent again: at least
          * once. */
         if (db_outbox_delete(s->db, d->id) != DB_OK)
-            log_error("webhook: delivered event %s stays in the outbox: %s", d->event_id,
-                      db_errmsg(s->db));
+            log_error("webhook: delivered event %s stays in the outbox: %s",
+                      d->event_id, db_errmsg(s->db));
         metrics_webhook(WEBHOOK_DELIVERED, 1);
     } else {
         int attempts = d->attempts + 1;
@@ -266,17 +272,20 @@ finish(struct webhook_sender *s, struct delivery *d, CURLcode result)
             snprintf(why, sizeof why, "HTTP %ld", status);
         metrics_webhook(WEBHOOK_FAILED, 1);
         if (now / 1000 - d->created_at >= WEBHOOK_GIVE_UP_SECONDS) {
-            log_error("webhook: event %s to receiver %d dropped after %d attempts (%s)",
-                      d->event_id, d->receiver + 1, attempts, why);
+            log_error(
+                "webhook: event %s to receiver %d dropped after %d attempts (%s)",
+                d->event_id, d->receiver + 1, attempts, why);
             if (db_outbox_delete(s->db, d->id) == DB_OK)
                 metrics_webhook(WEBHOOK_DROPPED, 1);
         } else {
             int64_t delay = retry_delay_ms(attempts);
 
-            log_info("webhook: event %s to receiver %d failed (%s); retry in %lld s",
-                     d->event_id, d->receiver + 1, why, (long long)(delay / 1000));
+            log_info(
+                "webhook: event %s to receiver %d failed (%s); retry in %lld s",
+                d->event_id, d->receiver + 1, why, (long long)(delay / 1000));
             if (db_outbox_retry(s->db, d->id, attempts, now + delay) != DB_OK)
-                log_error("webhook: cannot schedule a retry: %s", db_errmsg(s->db));
+                log_error("webhook: cannot schedule a retry: %s",
+                          db_errmsg(s->db));
         }
     }
     release_slot(d);
@@ -325,7 +334,8 @@ sender_main(void *arg)
         }
         wait = next_look - now_ms();
         if (wait > 0 && !atomic_load(&s->kicked))
-            curl_multi_poll(s->multi, NULL, 0, (int)(wait < POLL_MS ? wait : POLL_MS), NULL);
+            curl_multi_poll(s->multi, NULL, 0,
+                            (int)(wait < POLL_MS ? wait : POLL_MS), NULL);
     }
     return NULL;
 }
@@ -375,9 +385,11 @@ drop_stale(struct webhook_sender *s)
     for (size_t i = 0; i < st.n; i++) {
         int64_t n = 0;
 
-        if (st.urls[i] && db_outbox_drop_webhook(s->db, st.urls[i], &n) == DB_OK && n > 0) {
-            log_info("webhook: dropped %lld events for a receiver no longer configured",
-                     (long long)n);
+        if (st.urls[i] &&
+            db_outbox_drop_webhook(s->db, st.urls[i], &n) == DB_OK && n > 0) {
+            log_info(
+                "webhook: dropped %lld events for a receiver no longer configured",
+                (long long)n);
             metrics_webhook(WEBHOOK_DROPPED, (uint64_t)n);
         }
         free(st.urls[i]);
@@ -407,8 +419,8 @@ sender_free(struct webhook_sender *s)
 }
 
 struct webhook_sender *
-webhook_start(const struct config *cfg, const unsigned char *secret, size_t secret_len,
-              char *err, size_t err_len)
+webhook_start(const struct config *cfg, const unsigned char *secret,
+              size_t secret_len, char *err, size_t err_len)
 {
     struct webhook_sender *s = calloc(1, sizeof *s);
 

@@ -30,8 +30,10 @@ struct webhook_sender;
 
 /* Starts the sender for cfg->webhooks (call it from the main thread, before
  * other threads: it initialises libcurl).  NULL with a reason in err. */
-struct webhook_sender *webhook_start(const struct config *cfg, const unsigned char *secret,
-                                     size_t secret_len, char *err, size_t err_len);
+struct webhook_sender *webhook_start(const struct config *cfg,
+                                     const unsigned char *secret,
+                                     size_t secret_len, char *err,
+                                     size_t err_len);
 /* Wakes the sender now (new events were committed); any thread. */
 void webhook_kick(struct webhook_sender *s);
 /* Stops the thread (transfers in flight are abandoned: their events stay
@@ -41,7 +43,7 @@ void webhook_stop(struct webhook_sender *s);
 /* Reads the secret from path: the whole file, less its trailing white
  * space.  A new buffer in *out (freed with free() after sodium_memzero);
  * -1 with a reason in err when unreadable or empty. */
-int webhook_read_secret(const char *path, unsigned char **out, size_t *len, char *err,
-                        size_t err_len);
+int webhook_read_secret(const char *path, unsigned char **out, size_t *len,
+                        char *err, size_t err_len);
 
 #endif

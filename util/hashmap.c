@@ -6,7 +6,8 @@
 #include "util/hashmap.h"
 
 void
-hashmap_init(struct hashmap *m, char *keys, unsigned slots, unsigned key_size, unsigned probe)
+hashmap_init(struct hashmap *m, char *keys, unsigned slots, unsigned key_size,
+             unsigned probe)
 {
     assert(slots > 0 && (slots & (slots - 1)) == 0);
     assert(key_size >= 2);
@@ -23,7 +24,8 @@ slot_key(const struct hashmap *m, unsigned slot)
 }
 
 unsigned
-hashmap_window_slot(const struct hashmap *m, const char *key, size_t n, unsigned i)
+hashmap_window_slot(const struct hashmap *m, const char *key, size_t n,
+                    unsigned i)
 {
     return (hash_bytes(key, n) + i) & (m->slots - 1);
 }

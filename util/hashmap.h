@@ -17,16 +17,16 @@
 #include <stddef.h>
 
 struct hashmap {
-    char *keys;             /* slots * key_size bytes; "" marks a free slot */
-    unsigned slots;         /* a power of two */
-    unsigned key_size;      /* bytes per key, its NUL included */
-    unsigned probe;         /* slots a lookup looks at, 1 to slots */
+    char *keys;        /* slots * key_size bytes; "" marks a free slot */
+    unsigned slots;    /* a power of two */
+    unsigned key_size; /* bytes per key, its NUL included */
+    unsigned probe;    /* slots a lookup looks at, 1 to slots */
 };
 
 /* Sets m up over keys (zeroed, slots * key_size bytes).  slots must be a
  * power of two; probe 0 means the whole table. */
-void hashmap_init(struct hashmap *m, char *keys, unsigned slots, unsigned key_size,
-                  unsigned probe);
+void hashmap_init(struct hashmap *m, char *keys, unsigned slots,
+                  unsigned key_size, unsigned probe);
 
 /* The slot holding key[0..n), or -1 when it is not in the table (or is
  * empty, or too long to be). */
@@ -39,11 +39,13 @@ int hashmap_add(struct hashmap *m, const char *key, size_t n, bool *added);
 
 /* Slot i (0 to probe - 1) of key's probe window: where the caller may look
  * for a slot to reuse when hashmap_add() finds the window full. */
-unsigned hashmap_window_slot(const struct hashmap *m, const char *key, size_t n, unsigned i);
+unsigned hashmap_window_slot(const struct hashmap *m, const char *key, size_t n,
+                             unsigned i);
 
 /* Gives slot the key key[0..n) (truncated to key_size - 1 bytes), replacing
  * whatever key it held.  The caller resets the slot's value. */
-void hashmap_set_key(struct hashmap *m, unsigned slot, const char *key, size_t n);
+void hashmap_set_key(struct hashmap *m, unsigned slot, const char *key,
+                     size_t n);
 
 /* The key in slot: "" when the slot is free. */
 const char *hashmap_key(const struct hashmap *m, unsigned slot);

@@ -117,7 +117,7 @@ static short rhyme_index[RHYME_SLOTS];
 /* A table from a rhyme stripped of its marks to the rhymes it may be. */
 struct skeleton {
     unsigned char n;
-    short alt[SKEL_ALTS];   /* indexes into rhymes[] */
+    short alt[SKEL_ALTS]; /* indexes into rhymes[] */
 };
 static struct hashmap skel_map;
 static char skel_keys[SKEL_SLOTS][8];
@@ -177,7 +177,8 @@ add_rhyme(const char *s, unsigned cls)
     int slot = hashmap_add(&rhyme_map, s, (size_t)n, &added);
     struct rhyme *r;
 
-    assert(slot >= 0 && (!added || rhyme_count < RHYME_MAX));   /* the lists above fit */
+    assert(slot >= 0 &&
+           (!added || rhyme_count < RHYME_MAX)); /* the lists above fit */
     if (slot < 0)
         return;
     if (!added) {
@@ -189,8 +190,9 @@ add_rhyme(const char *s, unsigned cls)
     r = &rhymes[rhyme_count];
     memcpy(r->s, s, (size_t)n + 1);
     r->cls = (unsigned char)cls;
-    r->stop = (n >= 1 && (s[n - 1] == 'c' || s[n - 1] == 'p' || s[n - 1] == 't')) ||
-              (n >= 2 && strcmp(s + n - 2, "ch") == 0);
+    r->stop =
+        (n >= 1 && (s[n - 1] == 'c' || s[n - 1] == 'p' || s[n - 1] == 't')) ||
+        (n >= 2 && strcmp(s + n - 2, "ch") == 0);
     r->front = s[0] == 'e' || s[0] == 'E' || s[0] == 'i' || s[0] == 'y';
     r->marked = 0;
     for (int i = 0; i < n; i++)
@@ -275,7 +277,8 @@ build_cp_tables(void)
 
         if (cp == R1_HI + 1)
             cp = R2_LO;
-        n = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 8, UTF8PROC_DECOMPOSE, &last);
+        n = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 8,
+                                    UTF8PROC_DECOMPOSE, &last);
         if (n < 2 || n > 3 || d[0] > 0x7f)
             continue;
         upper = d[0] >= 'A' && d[0] <= 'Z';
@@ -310,7 +313,8 @@ build_cp_tables(void)
         if (f < 0)
             continue;
         {
-            unsigned char code = (unsigned char)((f + 1) | (tone << 4) | (upper << 7));
+            unsigned char code =
+                (unsigned char)((f + 1) | (tone << 4) | (upper << 7));
 
             if (cp <= R1_HI)
                 cp_r1[cp - R1_LO] = code;
@@ -334,8 +338,10 @@ build_cp_tables(void)
 static void
 init_tables(void)
 {
-    hashmap_init(&rhyme_map, &rhyme_keys[0][0], RHYME_SLOTS, sizeof rhyme_keys[0], 0);
-    hashmap_init(&skel_map, &skel_keys[0][0], SKEL_SLOTS, sizeof skel_keys[0], 0);
+    hashmap_init(&rhyme_map, &rhyme_keys[0][0], RHYME_SLOTS,
+                 sizeof rhyme_keys[0], 0);
+    hashmap_init(&skel_map, &skel_keys[0][0], SKEL_SLOTS, sizeof skel_keys[0],
+                 0);
     for (size_t i = 0; i < sizeof rhymes_plain / sizeof *rhymes_plain; i++)
         add_rhyme(rhymes_plain[i], RH_PLAIN);
     for (size_t i = 0; i < sizeof rhymes_glide_o / sizeof *rhymes_glide_o; i++)
@@ -362,7 +368,10 @@ vi_letter_mark(char letter, char mark)
 {
     switch (mark) {
     case '^':
-        return letter == 'a' ? 'A' : letter == 'e' ? 'E' : letter == 'o' ? 'O' : 0;
+        return letter == 'a'   ? 'A'
+               : letter == 'e' ? 'E'
+               : letter == 'o' ? 'O'
+                               : 0;
     case '(':
         return letter == 'a' ? 'W' : 0;
     case '+':
@@ -525,8 +534,8 @@ static unsigned
 onset_takes(enum onset on, const struct rhyme *r, int absorbed)
 {
     unsigned ok = 0;
-    int ie = r->s[0] == 'i' && r->s[1] == 'E';   /* iê spelt with i */
-    int ye = r->s[0] == 'y' && r->s[1] == 'E';   /* iê spelt with y */
+    int ie = r->s[0] == 'i' && r->s[1] == 'E'; /* iê spelt with i */
+    int ye = r->s[0] == 'y' && r->s[1] == 'E'; /* iê spelt with y */
     int y_open = r->s[0] == 'y' && r->s[1] == 0;
 
     if (on == ON_Q)
@@ -575,9 +584,9 @@ onset_takes(enum onset on, const struct rhyme *r, int absorbed)
 
 /* Result of parsing a syllable's letters. */
 struct parse {
-    int onset_len;             /* written letters before the rhyme */
+    int onset_len; /* written letters before the rhyme */
     const struct rhyme *rhyme;
-    unsigned cls;              /* the list that matched (one RH_* bit) */
+    unsigned cls; /* the list that matched (one RH_* bit) */
 };
 
 static unsigned

@@ -16,12 +16,12 @@
 #include <stdint.h>
 
 enum vi_tone {
-    VI_TONE_NONE,   /* ngang */
-    VI_TONE_GRAVE,  /* huyền */
-    VI_TONE_ACUTE,  /* sắc */
-    VI_TONE_HOOK,   /* hỏi */
-    VI_TONE_TILDE,  /* ngã */
-    VI_TONE_DOT,    /* nặng */
+    VI_TONE_NONE,  /* ngang */
+    VI_TONE_GRAVE, /* huyền */
+    VI_TONE_ACUTE, /* sắc */
+    VI_TONE_HOOK,  /* hỏi */
+    VI_TONE_TILDE, /* ngã */
+    VI_TONE_DOT,   /* nặng */
 };
 
 /* No Vietnamese syllable is longer than 7 letters ("nghiêng", "khuyếch"). */
@@ -42,7 +42,8 @@ enum vi_cp_kind {
     VI_CP_OTHER,      /* not a letter of the Vietnamese alphabet */
     VI_CP_LETTER,     /* *letter, *tone, *upper are set */
     VI_CP_TONE_MARK,  /* combining tone mark: *tone is set */
-    VI_CP_VOWEL_MARK, /* combining circumflex/breve/horn: *letter is '^', '(' or '+' */
+    VI_CP_VOWEL_MARK, /* combining circumflex/breve/horn: *letter is '^', '(' or
+                         '+' */
 };
 
 /* Builds the tables; safe to call from several threads (pthread_once).
@@ -59,7 +60,8 @@ char vi_letter_base(char letter);
 /* Classifies one code point (precomposed Vietnamese letters, đ, ASCII
  * letters, and the combining marks Vietnamese uses).  vi_init() must have
  * been called. */
-enum vi_cp_kind vi_letter_decode(uint32_t cp, char *letter, int *tone, int *upper);
+enum vi_cp_kind vi_letter_decode(uint32_t cp, char *letter, int *tone,
+                                 int *upper);
 
 /* Applies a combining vowel mark ('^', '(' or '+') to an internal letter;
  * returns the marked letter or 0 if that mark cannot sit on that letter. */

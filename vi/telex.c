@@ -19,8 +19,8 @@
 #include "vi/telex.h"
 
 struct raw_event {
-    char kind;   /* 'w' Telex w, '^' circumflex, '(' breve, '+' horn */
-    int pos;     /* letters typed before the key */
+    char kind; /* 'w' Telex w, '^' circumflex, '(' breve, '+' horn */
+    int pos;   /* letters typed before the key */
 };
 
 #define RAW_EVENTS 4
@@ -56,11 +56,16 @@ mark_for(char kind, char vowel)
     char b = vi_letter_base(vowel);
 
     switch (kind) {
-    case 'w': return b == 'a' ? '(' : (b == 'o' || b == 'u') ? '+' : 0;
-    case '+': return (b == 'o' || b == 'u') ? '+' : 0;
-    case '^': return (b == 'a' || b == 'e' || b == 'o') ? '^' : 0;
-    case '(': return b == 'a' ? '(' : 0;
-    default: return 0;
+    case 'w':
+        return b == 'a' ? '(' : (b == 'o' || b == 'u') ? '+' : 0;
+    case '+':
+        return (b == 'o' || b == 'u') ? '+' : 0;
+    case '^':
+        return (b == 'a' || b == 'e' || b == 'o') ? '^' : 0;
+    case '(':
+        return b == 'a' ? '(' : 0;
+    default:
+        return 0;
     }
 }
 
@@ -93,23 +98,26 @@ event_targets(const struct raw *r, const struct raw_event *e, struct target *t)
     int nt = 0, k = e->pos - 1;
     int horn = e->kind == 'w' || e->kind == '+';
 
-    if (k >= 0 && vi_letter_is_vowel(r->let[k]) && mark_for(e->kind, r->let[k])) {
+    if (k >= 0 && vi_letter_is_vowel(r->let[k]) &&
+        mark_for(e->kind, r->let[k])) {
         char b = vi_letter_base(r->let[k]);
 
         if (horn && b == 'o' && k > 0 && vi_letter_base(r->let[k - 1]) == 'u') {
-            add_unique(t, &nt, k - 1, k);     /* uow → ươ */
-            add_unique(t, &nt, k, -1);        /* thuowr → thuở */
+            add_unique(t, &nt, k - 1, k); /* uow → ươ */
+            add_unique(t, &nt, k, -1);    /* thuowr → thuở */
         } else {
             add_unique(t, &nt, k, -1);
-            if (e->kind == 'w' && b == 'a' && k > 0 && vi_letter_base(r->let[k - 1]) == 'u')
-                add_unique(t, &nt, k - 1, -1);    /* muaw → mưa */
+            if (e->kind == 'w' && b == 'a' && k > 0 &&
+                vi_letter_base(r->let[k - 1]) == 'u')
+                add_unique(t, &nt, k - 1, -1); /* muaw → mưa */
         }
     } else if (k >= 0 && vi_letter_is_vowel(r->let[k]) && k + 1 < r->n) {
-        return 0;   /* a key after a vowel it cannot mark, inside the word */
+        return 0; /* a key after a vowel it cannot mark, inside the word */
     }
     if (horn) {
         for (int i = r->n - 1; i > 0; i--)
-            if (vi_letter_base(r->let[i]) == 'o' && vi_letter_base(r->let[i - 1]) == 'u') {
+            if (vi_letter_base(r->let[i]) == 'o' &&
+                vi_letter_base(r->let[i - 1]) == 'u') {
                 add_unique(t, &nt, i - 1, i);
                 add_unique(t, &nt, i, -1);
                 break;
@@ -281,7 +289,8 @@ vi_telex_decode(const char *s, int n, struct vi_word *out, unsigned *features,
         last = -1;
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
             return 0;
-        if ((lc == 'a' || lc == 'e' || lc == 'o') && prev >= 0 && r.let[prev] == lc) {
+        if ((lc == 'a' || lc == 'e' || lc == 'o') && prev >= 0 &&
+            r.let[prev] == lc) {
             r.let[prev] = vi_letter_mark(lc, '^');
             f |= VI_RAW_DOUBLE;
         } else if (lc == 'w') {
@@ -297,11 +306,15 @@ vi_telex_decode(const char *s, int n, struct vi_word *out, unsigned *features,
                 return 0;
             }
             f |= VI_RAW_W;
-        } else if (seen_vowel && (lc == 's' || lc == 'f' || lc == 'r' || lc == 'x' || lc == 'j')) {
+        } else if (seen_vowel && (lc == 's' || lc == 'f' || lc == 'r' ||
+                                  lc == 'x' || lc == 'j')) {
             if (r.tone)
-                return 0;   /* a second tone key: not a word anyone typed */
-            r.tone = lc == 's' ? VI_TONE_ACUTE : lc == 'f' ? VI_TONE_GRAVE
-                   : lc == 'r' ? VI_TONE_HOOK : lc == 'x' ? VI_TONE_TILDE : VI_TONE_DOT;
+                return 0; /* a second tone key: not a word anyone typed */
+            r.tone = lc == 's'   ? VI_TONE_ACUTE
+                     : lc == 'f' ? VI_TONE_GRAVE
+                     : lc == 'r' ? VI_TONE_HOOK
+                     : lc == 'x' ? VI_TONE_TILDE
+                                 : VI_TONE_DOT;
             *tone_key = lc;
             tone_at = i;
         } else if (lc == 'z' || lc == 'f' || lc == 'j') {
@@ -339,12 +352,17 @@ vi_vni_decode(const char *s, int n, struct vi_word *out, unsigned *features)
         if (c >= '1' && c <= '5') {
             if (!seen_vowel || r.tone)
                 return 0;
-            r.tone = c == '1' ? VI_TONE_ACUTE : c == '2' ? VI_TONE_GRAVE
-                   : c == '3' ? VI_TONE_HOOK : c == '4' ? VI_TONE_TILDE : VI_TONE_DOT;
+            r.tone = c == '1'   ? VI_TONE_ACUTE
+                     : c == '2' ? VI_TONE_GRAVE
+                     : c == '3' ? VI_TONE_HOOK
+                     : c == '4' ? VI_TONE_TILDE
+                                : VI_TONE_DOT;
             tone_at = i;
             digits++;
         } else if (c >= '6' && c <= '8') {
-            if (!seen_vowel || !push_event(&r, c == '6' ? '^' : c == '7' ? '+' : '('))
+            if (!seen_vowel || !push_event(&r, c == '6'   ? '^'
+                                               : c == '7' ? '+'
+                                                          : '('))
                 return 0;
             f |= VI_RAW_VNI_MARK;
             digits++;

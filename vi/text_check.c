@@ -117,7 +117,7 @@ enum {
     W_EN = 1,
     W_SHARED = 2,
     W_NEUTRAL = 4,
-    W_KEEP = 8,     /* kept as typed in a suggestion */
+    W_KEEP = 8, /* kept as typed in a suggestion */
 };
 
 #define WORD_SLOTS 4096
@@ -140,7 +140,7 @@ add_words(const char *list, unsigned flag)
         bool added;
         int slot = hashmap_add(&word_map, p, (size_t)n, &added);
 
-        assert(slot >= 0);  /* the lists fit */
+        assert(slot >= 0); /* the lists fit */
         if (slot >= 0)
             word_flag[slot] |= (unsigned char)flag;
         p += n;
@@ -220,9 +220,11 @@ classify_cp(uint32_t cp)
     utf8proc_category_t cat;
 
     if (cp < 0x80) {
-        if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'))
+        if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+            (cp >= '0' && cp <= '9'))
             return CP_WORD;
-        if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f')
+        if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' ||
+            cp == '\f')
             return CP_SPACE;
         return CP_SEP;
     }
@@ -235,11 +237,18 @@ classify_cp(uint32_t cp)
         return CP_SEP;
     cat = utf8proc_category((utf8proc_int32_t)cp);
     switch (cat) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ND:
         return CP_WORD;
-    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
         return CP_SPACE;
     default:
         return CP_SEP;
@@ -253,29 +262,29 @@ struct token {
     int letters, digits, foreign, diacritic, bad_mark, tones;
     int apostrophe, dotted;
     int upper, lower, inner_upper;
-    char ascii[VI_RAW_MAX + 1];   /* letters and digits as typed, if all ASCII */
+    char ascii[VI_RAW_MAX + 1]; /* letters and digits as typed, if all ASCII */
     int ascii_len, ascii_over;
-    struct vi_word w;             /* letters in the internal alphabet */
+    struct vi_word w; /* letters in the internal alphabet */
     int w_over;
 };
 
 enum word_kind {
-    WK_NEUTRAL,   /* numbers, codes, acronyms, brands, interjections */
-    WK_ACCENTED,  /* a Vietnamese syllable with its diacritics */
-    WK_FOREIGN,   /* letters or accents Vietnamese does not use */
-    WK_OTHER,     /* ASCII, no Vietnamese reading: English and the like */
-    WK_PLAIN,     /* a Vietnamese syllable with every mark stripped */
-    WK_TELEX,     /* raw Telex keystrokes */
-    WK_VNI,       /* raw VNI keystrokes */
+    WK_NEUTRAL,  /* numbers, codes, acronyms, brands, interjections */
+    WK_ACCENTED, /* a Vietnamese syllable with its diacritics */
+    WK_FOREIGN,  /* letters or accents Vietnamese does not use */
+    WK_OTHER,    /* ASCII, no Vietnamese reading: English and the like */
+    WK_PLAIN,    /* a Vietnamese syllable with every mark stripped */
+    WK_TELEX,    /* raw Telex keystrokes */
+    WK_VNI,      /* raw VNI keystrokes */
 };
 
 struct word_class {
     enum word_kind kind;
-    int english;     /* also an English word */
-    int keep;        /* ...that a suggestion keeps as typed */
-    int shared;      /* ...and a common Vietnamese syllable */
-    int needs_mark;  /* plain: no Vietnamese syllable is spelt like this bare */
-    int strong;      /* raw: unambiguous keystrokes */
+    int english;    /* also an English word */
+    int keep;       /* ...that a suggestion keeps as typed */
+    int shared;     /* ...and a common Vietnamese syllable */
+    int needs_mark; /* plain: no Vietnamese syllable is spelt like this bare */
+    int strong;     /* raw: unambiguous keystrokes */
     struct vi_word restored;
     size_t sub_off, sub_len; /* bytes of the token that are the word, if
                               * not all of it (sub_len 0: all) */
@@ -292,7 +301,13 @@ static int
 is_marked_letter(char c)
 {
     switch (c) {
-    case 'A': case 'W': case 'E': case 'O': case 'P': case 'U': case 'D':
+    case 'A':
+    case 'W':
+    case 'E':
+    case 'O':
+    case 'P':
+    case 'U':
+    case 'D':
         return 1;
     default:
         return 0;
@@ -404,24 +419,26 @@ classify(const struct token *t, int text_upper, struct word_class *c)
     memset(c, 0, sizeof *c);
     c->kind = WK_NEUTRAL;
     if (t->letters == 0)
-        return;                       /* numbers, stray marks */
+        return; /* numbers, stray marks */
     if (t->foreign) {
         c->kind = WK_FOREIGN;
         return;
     }
     if (t->apostrophe) {
-        c->kind = WK_OTHER;           /* "don't", "it's" */
+        c->kind = WK_OTHER; /* "don't", "it's" */
         return;
     }
     if (t->dotted)
-        return;                       /* "node.js", "e.g", "v1.2" */
+        return; /* "node.js", "e.g", "v1.2" */
     if (t->diacritic) {
         c->kind = !t->bad_mark && t->tones <= 1 && !t->digits && !t->w_over &&
-                  vi_syllable_valid(&t->w) ? WK_ACCENTED : WK_FOREIGN;
+                          vi_syllable_valid(&t->w)
+                      ? WK_ACCENTED
+                      : WK_FOREIGN;
         return;
     }
     if (t->ascii_over) {
-        c->kind = WK_OTHER;           /* too long for a syllable and its keys */
+        c->kind = WK_OTHER; /* too long for a syllable and its keys */
         return;
     }
     /* "iPhone", "YouTube": brands; "HTML", "CPU": acronyms, unless the
@@ -431,7 +448,9 @@ classify(const struct token *t, int text_upper, struct word_class *c)
     if (t->upper >= 2 && t->lower == 0 && !text_upper)
         return;
     for (int i = 0; i < n; i++)
-        lw[i] = (char)(t->ascii[i] >= 'A' && t->ascii[i] <= 'Z' ? t->ascii[i] + 32 : t->ascii[i]);
+        lw[i] =
+            (char)(t->ascii[i] >= 'A' && t->ascii[i] <= 'Z' ? t->ascii[i] + 32
+                                                            : t->ascii[i]);
     lw[n] = 0;
     fl = word_flags(lw, n);
     if (fl & W_NEUTRAL)
@@ -452,8 +471,9 @@ classify(const struct token *t, int text_upper, struct word_class *c)
          * read without them; anything else is a code: "mp3", "x86" */
         while (a < n && lw[a] >= '0' && lw[a] <= '9')
             a++;
-        if (a > 0 && a < n && vi_vni_decode(t->ascii + a, n - a, &c->restored, &feat)) {
-            c->kind = WK_VNI;          /* VNI keys never come first */
+        if (a > 0 && a < n &&
+            vi_vni_decode(t->ascii + a, n - a, &c->restored, &feat)) {
+            c->kind = WK_VNI; /* VNI keys never come first */
             c->strong = t->letters >= 2;
             c->sub_off = (size_t)a;
             c->sub_len = (size_t)(n - a);
@@ -476,8 +496,9 @@ classify(const struct token *t, int text_upper, struct word_class *c)
         }
         return;
     }
-    if (!(fl & W_EN) && n > 2 && lw[n - 1] == 's' && (word_flags(lw, n - 1) & W_EN))
-        fl |= W_EN;                   /* "cats", "sits" */
+    if (!(fl & W_EN) && n > 2 && lw[n - 1] == 's' &&
+        (word_flags(lw, n - 1) & W_EN))
+        fl |= W_EN; /* "cats", "sits" */
     c->english = (fl & W_EN) != 0;
     c->keep = (fl & W_KEEP) != 0;
     c->shared = (fl & W_SHARED) != 0;
@@ -505,7 +526,7 @@ struct tally {
     int plain_shared; /* ...and common Vietnamese syllables */
     int raw;          /* Telex/VNI words, not English */
     int raw_strong;
-    int raw_en;       /* Telex-decodable English words */
+    int raw_en; /* Telex-decodable English words */
     /* twice the Vietnamese and the English weight of the words written in
      * lower case, which are no names */
     int lower_vi2, lower_en2;
@@ -520,12 +541,12 @@ struct walk {
      * input on; thrown away unless the text is refused as raw input */
     char *out;
     size_t out_len;
-    size_t copied;           /* input bytes up to here are already out */
+    size_t copied; /* input bytes up to here are already out */
     int oom;
     /* an English word that is also raw input ("max": mã) waits for its
      * right-hand neighbour: see restore_pending() */
-    int prev_vi, prev_other;    /* the word before: Vietnamese; clearly not */
-    size_t prev_end;            /* where it ended */
+    int prev_vi, prev_other; /* the word before: Vietnamese; clearly not */
+    size_t prev_end;         /* where it ended */
     int have_pend;
     int pend_left_vi, pend_left_other, pend_left_break;
     struct token pend_tok;
@@ -533,7 +554,8 @@ struct walk {
 };
 
 static void
-emit_restored(struct walk *wk, const struct token *t, const struct word_class *c)
+emit_restored(struct walk *wk, const struct token *t,
+              const struct word_class *c)
 {
     size_t start = t->start + c->sub_off;
     size_t end = c->sub_len ? start + c->sub_len : t->end;
@@ -550,7 +572,8 @@ is_vi_word(const struct word_class *c)
 {
     int raw = c->kind == WK_TELEX || c->kind == WK_VNI;
 
-    return c->kind == WK_ACCENTED || ((c->kind == WK_PLAIN || raw) && !c->english);
+    return c->kind == WK_ACCENTED ||
+           ((c->kind == WK_PLAIN || raw) && !c->english);
 }
 
 /* Whether a word is clearly no Vietnamese: another language, or an English
@@ -580,10 +603,13 @@ clause_break(const char *text, size_t from, size_t to)
  * and an English word stands next to it within its clause ("If you see
  * this, xin gọi lại" keeps "this"). */
 static int
-restore_pending(const struct walk *wk, int right_vi, int right_other, int right_break)
+restore_pending(const struct walk *wk, int right_vi, int right_other,
+                int right_break)
 {
-    int vi_near = (wk->pend_left_vi && !wk->pend_left_break) || (right_vi && !right_break);
-    int vi_far = (wk->pend_left_vi && wk->pend_left_break) || (right_vi && right_break);
+    int vi_near = (wk->pend_left_vi && !wk->pend_left_break) ||
+                  (right_vi && !right_break);
+    int vi_far =
+        (wk->pend_left_vi && wk->pend_left_break) || (right_vi && right_break);
     int other_near = (wk->pend_left_other && !wk->pend_left_break) ||
                      (right_other && !right_break);
 
@@ -591,7 +617,8 @@ restore_pending(const struct walk *wk, int right_vi, int right_other, int right_
 }
 
 static void
-build_suggestion(struct walk *wk, const struct token *t, const struct word_class *c)
+build_suggestion(struct walk *wk, const struct token *t,
+                 const struct word_class *c)
 {
     /* a kept word is English here, and copied as typed like any other */
     int raw = (c->kind == WK_TELEX || c->kind == WK_VNI) && !c->keep;
@@ -700,13 +727,13 @@ chunk_is_reference(const char *s, size_t n)
 {
     size_t i = 0;
 
-    while (i < n && (s[i] == '(' || s[i] == '[' || s[i] == '{' || s[i] == '<' || s[i] == '"' ||
-                     s[i] == '\''))
+    while (i < n && (s[i] == '(' || s[i] == '[' || s[i] == '{' || s[i] == '<' ||
+                     s[i] == '"' || s[i] == '\''))
         i++;
     if (i < n && (s[i] == '#' || s[i] == '@'))
         return 1;
-    if (n - i >= 4 && (s[i] | 32) == 'w' && (s[i + 1] | 32) == 'w' && (s[i + 2] | 32) == 'w' &&
-        s[i + 3] == '.')
+    if (n - i >= 4 && (s[i] | 32) == 'w' && (s[i + 1] | 32) == 'w' &&
+        (s[i + 2] | 32) == 'w' && s[i + 3] == '.')
         return 1;
     for (size_t k = i; k < n; k++) {
         if (s[k] == '@' && k > i)
@@ -720,13 +747,15 @@ chunk_is_reference(const char *s, size_t n)
 static int
 is_ascii_space(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+           c == '\f';
 }
 
 static int
 is_ascii_word(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
 }
 
 /* ASCII letters and digits, the bulk of most text, without the general
@@ -883,7 +912,8 @@ judge_body(const struct tally *t, enum text_policy policy)
         if (t->raw_strong >= 1 && t->accented == 0 && clear_other == 0)
             j = J_RAW;
     } else if (vn_look == 3) {
-        if (t->accented == 0 && clear_other == 0 && t->plain_en + t->raw_en == 0) {
+        if (t->accented == 0 && clear_other == 0 &&
+            t->plain_en + t->raw_en == 0) {
             if (t->raw_strong >= 1 || t->raw >= 2)
                 j = J_RAW;
             else if (t->plain_need >= 2)
@@ -898,10 +928,12 @@ judge_body(const struct tally *t, enum text_policy policy)
 
         /* names are capitalised ("Nguyen Van An and Tran Thi Mai are from Ha
          * Noi"): where there are enough lower-case words, they must agree */
-        int lower_ok = t->lower_vi2 + t->lower_en2 < 6 ||
-                       t->lower_vi2 >= VI_SHARE_MIN * (t->lower_vi2 + t->lower_en2);
+        int lower_ok =
+            t->lower_vi2 + t->lower_en2 < 6 ||
+            t->lower_vi2 >= VI_SHARE_MIN * (t->lower_vi2 + t->lower_en2);
 
-        if (t->plain + t->raw >= 2 && vi >= VI_SHARE_MIN * (vi + en) && lower_ok)
+        if (t->plain + t->raw >= 2 && vi >= VI_SHARE_MIN * (vi + en) &&
+            lower_ok)
             j = t->raw >= 2 && t->raw * 3 >= need ? J_RAW : J_UNACCENTED;
     }
     if (j != J_ACCEPT || policy != TEXT_POLICY_VIETNAMESE || t->accented > 0)
@@ -933,8 +965,8 @@ text_verdict_clear(struct text_verdict *v)
 }
 
 int
-text_check(const char *text, size_t len, enum text_field field, enum text_policy policy,
-           struct text_verdict *out)
+text_check(const char *text, size_t len, enum text_field field,
+           enum text_policy policy, struct text_verdict *out)
 {
     struct walk wk;
     enum judgement j;
@@ -951,15 +983,19 @@ text_check(const char *text, size_t len, enum text_field field, enum text_policy
     wk.text_upper = text_in_capitals(text, len);
     walk_text(&wk);
 #ifdef TEXT_CHECK_DEBUG
-    fprintf(stderr, "acc=%d for=%d oth=%d pl=%d need=%d pen=%d psh=%d "
-                    "raw=%d strong=%d ren=%d\n",
-            wk.t.accented, wk.t.foreign, wk.t.other, wk.t.plain, wk.t.plain_need, wk.t.plain_en,
-            wk.t.plain_shared, wk.t.raw, wk.t.raw_strong, wk.t.raw_en);
+    fprintf(stderr,
+            "acc=%d for=%d oth=%d pl=%d need=%d pen=%d psh=%d "
+            "raw=%d strong=%d ren=%d\n",
+            wk.t.accented, wk.t.foreign, wk.t.other, wk.t.plain,
+            wk.t.plain_need, wk.t.plain_en, wk.t.plain_shared, wk.t.raw,
+            wk.t.raw_strong, wk.t.raw_en);
 #endif
-    j = field == TEXT_FIELD_AUTHOR ? judge_author(&wk.t) : judge_body(&wk.t, policy);
+    j = field == TEXT_FIELD_AUTHOR ? judge_author(&wk.t)
+                                   : judge_body(&wk.t, policy);
     if (j == J_ACCEPT)
         goto out;
-    out->outcome = j == J_NOT_VIETNAMESE ? TEXT_NOT_VIETNAMESE : TEXT_MISSING_DIACRITICS;
+    out->outcome =
+        j == J_NOT_VIETNAMESE ? TEXT_NOT_VIETNAMESE : TEXT_MISSING_DIACRITICS;
     if (j != J_RAW)
         goto out;
     if (wk.oom) {
@@ -968,13 +1004,13 @@ text_check(const char *text, size_t len, enum text_field field, enum text_policy
         goto out;
     }
     if (!wk.out)
-        goto out;   /* cannot happen: refusing as raw means a raw word */
+        goto out; /* cannot happen: refusing as raw means a raw word */
     if (wk.have_pend && restore_pending(&wk, 0, 0, 0))
         emit_restored(&wk, &wk.pend_tok, &wk.pend_c);
     memcpy(wk.out + wk.out_len, text + wk.copied, len - wk.copied);
     wk.out_len += len - wk.copied;
     wk.out[wk.out_len] = 0;
-    out->suggestion = wk.out;   /* ownership passes to the caller */
+    out->suggestion = wk.out; /* ownership passes to the caller */
     wk.out = NULL;
 out:
     free(wk.out);

@@ -60,22 +60,22 @@ enum text_policy { TEXT_POLICY_ANY, TEXT_POLICY_VIETNAMESE };
  * its errors of the same names. */
 enum text_outcome {
     TEXT_ACCEPT,
-    TEXT_MISSING_DIACRITICS,    /* unaccented Vietnamese or raw Telex/VNI */
-    TEXT_NOT_VIETNAMESE,        /* only under TEXT_POLICY_VIETNAMESE */
+    TEXT_MISSING_DIACRITICS, /* unaccented Vietnamese or raw Telex/VNI */
+    TEXT_NOT_VIETNAMESE,     /* only under TEXT_POLICY_VIETNAMESE */
 };
 
 struct text_verdict {
     enum text_outcome outcome;
-    char *suggestion;    /* malloc'd NUL-terminated UTF-8 restored text, or NULL;
-                          * only with TEXT_MISSING_DIACRITICS */
+    char *suggestion; /* malloc'd NUL-terminated UTF-8 restored text, or NULL;
+                       * only with TEXT_MISSING_DIACRITICS */
 };
 
 /* Checks NFC UTF-8 text (len bytes, valid UTF-8 guaranteed by the caller;
  * may contain \n and \t; NFD is handled too).  Fills *out, which need not
  * be initialised.  Returns 0, or -1 on out-of-memory (then *out is
  * TEXT_ACCEPT with no suggestion).  Thread-safe. */
-int text_check(const char *text, size_t len, enum text_field field, enum text_policy policy,
-               struct text_verdict *out);
+int text_check(const char *text, size_t len, enum text_field field,
+               enum text_policy policy, struct text_verdict *out);
 
 /* Frees the suggestion and resets *v; safe on a zeroed verdict. */
 void text_verdict_clear(struct text_verdict *v);

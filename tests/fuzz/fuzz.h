@@ -11,13 +11,13 @@
 #include <sys/stat.h>
 
 /* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define FUZZ_CHECK(cond)                                                           \
-    do {                                                                           \
-        if (!(cond)) {                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__,   \
-                    #cond);                                                        \
-            abort();                                                               \
-        }                                                                          \
+#define FUZZ_CHECK(cond)                                                       \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,         \
+                    __LINE__, #cond);                                          \
+            abort();                                                           \
+        }                                                                      \
     } while (0)
 
 static inline void

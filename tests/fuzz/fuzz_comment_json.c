@@ -35,10 +35,16 @@ static enum db_status
 insert_parents(struct db *conn, void *arg)
 {
     static const struct comment_new parents[] = {
-        {.article = "fz", .author = "Lan", .body = "Bài viết hay quá.",
-         .client_addr = "127.0.0.1", .created_at = 1},
-        {.article = "other", .author = "Minh", .body = "Cảm ơn tác giả.",
-         .client_addr = "127.0.0.1", .created_at = 2},
+        {.article = "fz",
+         .author = "Lan",
+         .body = "Bài viết hay quá.",
+         .client_addr = "127.0.0.1",
+         .created_at = 1},
+        {.article = "other",
+         .author = "Minh",
+         .body = "Cảm ơn tác giả.",
+         .client_addr = "127.0.0.1",
+         .created_at = 2},
     };
     int64_t id;
 
@@ -84,13 +90,15 @@ check_error_reply(const struct api_call *c)
 
 /* Returns whether the call succeeded. */
 static int
-prepare_once(const struct api_config *cfg, enum api_lang lang, const char *body, size_t len)
+prepare_once(const struct api_config *cfg, enum api_lang lang, const char *body,
+             size_t len)
 {
     struct api_call c = {
         .cfg = cfg, .db = db, .lang = lang, .article = "fz", .body = body, .body_len = len,
         .client_addr = "127.0.0.1",
     };
-    struct comment_job *job = (struct comment_job *)&c;   /* must be overwritten */
+    struct comment_job *job =
+        (struct comment_job *)&c; /* must be overwritten */
     int rc = api_comment_prepare(&c, &job);
 
     if (rc == 0) {
@@ -112,8 +120,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct api_config cfg = {
-        .max_author_chars = 100, .max_body_chars = 5000, .text_policy = TEXT_POLICY_ANY,
-        .max_attachment_bytes = 10 * 1024 * 1024, .max_attachments = 3,
+        .max_author_chars = 100,
+        .max_body_chars = 5000,
+        .text_policy = TEXT_POLICY_ANY,
+        .max_attachment_bytes = 10 * 1024 * 1024,
+        .max_attachments = 3,
     };
     /* The server hands over a NUL-terminated copy of the body. */
     char *body = malloc(size + 1);

@@ -57,7 +57,8 @@ setup(void)
         fuzz_die("adding the tokens");
     /* The set-up itself: the token works, the revoked one does not. */
     snprintf(path, sizeof path, "Bearer %s", token);
-    if (auth_check(db, path, name, sizeof name) != AUTH_OK || strcmp(name, "mod") != 0)
+    if (auth_check(db, path, name, sizeof name) != AUTH_OK ||
+        strcmp(name, "mod") != 0)
         fuzz_die("the new token is refused");
     snprintf(path, sizeof path, "Bearer %s", revoked);
     if (auth_check(db, path, name, sizeof name) != AUTH_DENIED)
@@ -73,7 +74,8 @@ expand(const uint8_t *data, size_t size, char out[HEADER_MAX])
     for (size_t i = 0; i < size && data[i] != '\0' && o + 1 < HEADER_MAX; i++) {
         const char *with = NULL;
 
-        if (data[i] == '@' && i + 1 < size && (data[i + 1] == 'T' || data[i + 1] == 'R'))
+        if (data[i] == '@' && i + 1 < size &&
+            (data[i + 1] == 'T' || data[i + 1] == 'R'))
             with = data[i + 1] == 'T' ? token : revoked;
         if (with && o + strlen(with) + 1 < HEADER_MAX) {
             memcpy(out + o, with, strlen(with));

@@ -11,8 +11,8 @@
 #include "api/image_size.h"
 #include "fuzz.h"
 
-static const char *const types[] = {"image/jpeg", "image/png", "image/gif", "image/webp",
-                                    "application/pdf"};
+static const char *const types[] = {"image/jpeg", "image/png", "image/gif",
+                                    "image/webp", "application/pdf"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,10 +33,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(copy, data + 1, size - 1);
     if (image_size_of_bytes(type, copy, size - 1, &s) == IMAGE_SIZE_OK) {
         int64_t max = type[6] == 'j' || type[6] == 'g' ? 0xFFFF
-                    : type[6] == 'w'                   ? 0x1000000
+                      : type[6] == 'w'                 ? 0x1000000
                                                        : 0x7FFFFFFF;
 
-        FUZZ_CHECK(s.width > 0 && s.height > 0 && s.width <= max && s.height <= max);
+        FUZZ_CHECK(s.width > 0 && s.height > 0 && s.width <= max &&
+                   s.height <= max);
     }
     free(copy);
     return 0;

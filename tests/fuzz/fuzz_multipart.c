@@ -63,8 +63,8 @@ log_error(const char *fmt, ...)
 }
 
 void
-log_request(const char *client, const char *method, const char *path, unsigned status,
-            uint64_t bytes, uint64_t micros)
+log_request(const char *client, const char *method, const char *path,
+            unsigned status, uint64_t bytes, uint64_t micros)
 {
     (void)client;
     (void)method;
@@ -182,7 +182,8 @@ parse_head(const char *buf, size_t len, long *content_length)
 
 /* Reads one response into buf (NUL-terminated); its length. */
 static size_t
-read_reply(int fd, char *buf, size_t cap, const char **body, long *content_length)
+read_reply(int fd, char *buf, size_t cap, const char **body,
+           long *content_length)
 {
     size_t len = 0;
 
@@ -194,12 +195,12 @@ read_reply(int fd, char *buf, size_t cap, const char **body, long *content_lengt
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             buf[len] = '\0';
-            fprintf(stderr, "no complete reply within %d s; got %zu bytes\n", REPLY_SECONDS,
-                    len);
+            fprintf(stderr, "no complete reply within %d s; got %zu bytes\n",
+                    REPLY_SECONDS, len);
             FUZZ_CHECK(!"the daemon answers every request");
         }
         if (n <= 0)
-            break;      /* closed (or reset) by the daemon */
+            break; /* closed (or reset) by the daemon */
         len += (size_t)n;
         if (!*body)
             *body = parse_head(buf, len, content_length);
@@ -232,7 +233,8 @@ check_reply(const char *buf, size_t len, const char *body, long content_length)
         FUZZ_CHECK(json_is_string(json_object_get(err, "code")));
     }
     json_decref(reply);
-    /* To see what the corpus exercises: YKIEN_FUZZ_VERBOSE=1 replay_multipart DIR */
+    /* To see what the corpus exercises: YKIEN_FUZZ_VERBOSE=1 replay_multipart
+     * DIR */
     if (getenv("YKIEN_FUZZ_VERBOSE"))
         fprintf(stderr, "%u %.*s", status, (int)body_len, body);
 }

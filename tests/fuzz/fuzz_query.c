@@ -27,8 +27,8 @@
 
 enum { MAX_PARAMS = 16 };
 
-static const char *const methods[] = {"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE",
-                                      "OPTIONS", "get", ""};
+static const char *const methods[] = {
+    "GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS", "get", ""};
 
 /* Whether method is one of the comma-separated names in allow. */
 static bool
@@ -63,10 +63,12 @@ check_route(const char *path)
         switch (found[i]) {
         case ROUTE_FOUND:
             FUZZ_CHECK(m.route != NULL);
-            FUZZ_CHECK(route_index(m.route) >= 0 && route_index(m.route) < route_count());
+            FUZZ_CHECK(route_index(m.route) >= 0 &&
+                       route_index(m.route) < route_count());
             FUZZ_CHECK(route_at(route_index(m.route)) == m.route);
             FUZZ_CHECK(strcmp(m.route->method, method) == 0 ||
-                       (strcmp(method, "HEAD") == 0 && strcmp(m.route->method, "GET") == 0));
+                       (strcmp(method, "HEAD") == 0 &&
+                        strcmp(m.route->method, "GET") == 0));
             FUZZ_CHECK(allowed(m.allow, method));
             if (strstr(m.route->pattern, "{id}"))
                 FUZZ_CHECK(m.id > 0);
@@ -160,7 +162,8 @@ check_list_params(char *query)
         FUZZ_CHECK(p.limit >= 1 && p.limit <= 100);
         FUZZ_CHECK(p.after_id >= 0);
     } else {
-        FUZZ_CHECK(c.status == 400 && json_is_object(json_object_get(c.reply, "error")));
+        FUZZ_CHECK(c.status == 400 &&
+                   json_is_object(json_object_get(c.reply, "error")));
     }
     api_call_clear(&c);
 }
@@ -178,7 +181,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s)
         return 0;
     memcpy(s, data, size);
-    s[size] = '\0';     /* request lines and headers are C strings */
+    s[size] = '\0'; /* request lines and headers are C strings */
 
     check_cursor(s);
     lang = api_lang_from_header(s);

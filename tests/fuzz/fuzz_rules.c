@@ -71,10 +71,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *clean = NULL;
 
         if (end > at + 1 &&
-            rules_clean_pattern((const char *)data + at + 1, end - at - 1, &clean) == API_OK) {
+            rules_clean_pattern((const char *)data + at + 1, end - at - 1,
+                                &clean) == API_OK) {
             check_clean(clean, strlen(clean));
             specs[n] = (struct rule_spec){
-                .id = (int64_t)n + 1, .pattern = clean, .reject = kind & 1,
+                .id = (int64_t)n + 1,
+                .pattern = clean,
+                .reject = kind & 1,
                 .ignore_marks = (kind & 2) != 0,
             };
             cleaned[n++] = clean;

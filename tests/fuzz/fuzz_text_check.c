@@ -8,9 +8,9 @@
  *
  * Invariants: a verdict accepts with no suggestion, or refuses for one of
  * the two reasons (TEXT_NOT_VIETNAMESE only for a body under the
- * Vietnamese-only policy, and without suggestion); a suggestion is valid UTF-8 with no control
- * characters other than \n and \t; the policy does not change an author's
- * verdict, and only adds refusals to a body's. */
+ * Vietnamese-only policy, and without suggestion); a suggestion is valid UTF-8
+ * with no control characters other than \n and \t; the policy does not change
+ * an author's verdict, and only adds refusals to a body's. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,7 +28,8 @@ valid_utf8(const char *s, size_t len)
 
     for (size_t i = 0; i < len;) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_ssize_t n =
+            utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
 
         if (n <= 0)
             return false;
@@ -40,7 +41,8 @@ valid_utf8(const char *s, size_t len)
 static bool
 is_control(utf8proc_int32_t cp)
 {
-    return (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F);
+    return (cp < 0x20 && cp != '\n' && cp != '\t') ||
+           (cp >= 0x7F && cp <= 0x9F);
 }
 
 /* NFC of data without its control characters, as a new NUL-terminated
@@ -83,21 +85,25 @@ check_suggestion(const char *s)
         FUZZ_CHECK(ch >= 0x20 || ch == '\n' || ch == '\t');
         FUZZ_CHECK(ch != 0x7F);
         /* C1 controls, U+0080-U+009F, are C2 80 to C2 9F in UTF-8. */
-        FUZZ_CHECK(!(ch == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] <= 0x9F));
+        FUZZ_CHECK(
+            !(ch == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] <= 0x9F));
     }
 }
 
 static void
-check_verdict(const struct text_verdict *v, enum text_field field, enum text_policy policy)
+check_verdict(const struct text_verdict *v, enum text_field field,
+              enum text_policy policy)
 {
-    FUZZ_CHECK(v->outcome == TEXT_ACCEPT || v->outcome == TEXT_MISSING_DIACRITICS ||
+    FUZZ_CHECK(v->outcome == TEXT_ACCEPT ||
+               v->outcome == TEXT_MISSING_DIACRITICS ||
                v->outcome == TEXT_NOT_VIETNAMESE);
     switch (v->outcome) {
     case TEXT_ACCEPT:
         FUZZ_CHECK(v->suggestion == NULL);
         return;
     case TEXT_NOT_VIETNAMESE:
-        FUZZ_CHECK(field == TEXT_FIELD_BODY && policy == TEXT_POLICY_VIETNAMESE);
+        FUZZ_CHECK(field == TEXT_FIELD_BODY &&
+                   policy == TEXT_POLICY_VIETNAMESE);
         FUZZ_CHECK(v->suggestion == NULL);
         return;
     case TEXT_MISSING_DIACRITICS:
@@ -110,7 +116,8 @@ check_verdict(const struct text_verdict *v, enum text_field field, enum text_pol
 static bool
 same_verdict(const struct text_verdict *a, const struct text_verdict *b)
 {
-    if (a->outcome != b->outcome || (a->suggestion == NULL) != (b->suggestion == NULL))
+    if (a->outcome != b->outcome ||
+        (a->suggestion == NULL) != (b->suggestion == NULL))
         return false;
     return !a->suggestion || strcmp(a->suggestion, b->suggestion) == 0;
 }
@@ -130,7 +137,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct text_verdict v[2];
 
         for (int p = 0; p < 2; p++) {
-            enum text_policy policy = p ? TEXT_POLICY_VIETNAMESE : TEXT_POLICY_ANY;
+            enum text_policy policy =
+                p ? TEXT_POLICY_VIETNAMESE : TEXT_POLICY_ANY;
 
             FUZZ_CHECK(text_check(text, len, field, policy, &v[p]) == 0);
             check_verdict(&v[p], field, policy);

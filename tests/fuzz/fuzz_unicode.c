@@ -41,8 +41,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (uni_clean((const char *)data, size, &text, &len, &chars) != UNI_OK)
         return 0;
     check_clean_text(text, len, chars);
-    FUZZ_CHECK(uni_clean(text, len, &again, &again_len, &again_chars) == UNI_OK);
-    FUZZ_CHECK(again_len == len && again_chars == chars && memcmp(again, text, len) == 0);
+    FUZZ_CHECK(uni_clean(text, len, &again, &again_len, &again_chars) ==
+               UNI_OK);
+    FUZZ_CHECK(again_len == len && again_chars == chars &&
+               memcmp(again, text, len) == 0);
     free(again);
     free(text);
     return 0;

@@ -26,7 +26,8 @@ replay_file(const char *path)
 
     if (!f)
         goto out;
-    if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+    if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+        fseek(f, 0, SEEK_SET) != 0)
         goto out;
     /* malloc(0) may return NULL; the target never reads an empty input. */
     buf = malloc(len > 0 ? (size_t)len : 1);
@@ -101,7 +102,9 @@ main(int argc, char **argv)
             fprintf(stderr, "replay: %s: %s\n", argv[i], strerror(errno));
             return 1;
         }
-        n = S_ISDIR(st.st_mode) ? replay_dir(argv[i]) : replay_file(argv[i]) == 0 ? 1 : -1;
+        n = S_ISDIR(st.st_mode)         ? replay_dir(argv[i])
+            : replay_file(argv[i]) == 0 ? 1
+                                        : -1;
         if (n < 0)
             return 1;
         total += n;

@@ -48,7 +48,7 @@ static const struct config *
 config(void)
 {
     static struct config c;
-    static int state;   /* 0 unread, 1 on, -1 off; read under lock */
+    static int state; /* 0 unread, 1 on, -1 off; read under lock */
 
     pthread_mutex_lock(&lock);
     if (state == 0) {
@@ -61,7 +61,10 @@ config(void)
         c.digits = digits ? strtoul(digits, NULL, 10) : 8;
         c.delay_us = delay ? strtol(delay, NULL, 10) : 0;
         c.mark_len = c.mark ? strlen(c.mark) : 0;
-        state = c.log && c.watch && c.mark_len && c.mark_len + c.digits < MARK_MAX ? 1 : -1;
+        state =
+            c.log && c.watch && c.mark_len && c.mark_len + c.digits < MARK_MAX
+                ? 1
+                : -1;
     }
     pthread_mutex_unlock(&lock);
     return state > 0 ? &c : NULL;
@@ -123,7 +126,8 @@ slurp(int fd, size_t *len)
 /* Markers found in buf, as "mark M\n" lines in a new string (*out_len
  * bytes), each found for the first time; *n_new counts them. */
 static char *
-new_marks(const struct config *c, const char *buf, size_t len, size_t *out_len, size_t *n_new)
+new_marks(const struct config *c, const char *buf, size_t len, size_t *out_len,
+          size_t *n_new)
 {
     size_t cap = 4096, used = 0, whole = c->mark_len + c->digits;
     char *out = malloc(cap);
@@ -139,7 +143,8 @@ new_marks(const struct config *c, const char *buf, size_t len, size_t *out_len, 
 
         if (!hit || (size_t)(end - hit) < whole)
             break;
-        for (i = 0; i < c->digits && hit[c->mark_len + i] >= '0' && hit[c->mark_len + i] <= '9';
+        for (i = 0; i < c->digits && hit[c->mark_len + i] >= '0' &&
+                    hit[c->mark_len + i] <= '9';
              i++)
             ;
         if (i == c->digits && remember(hit, whole)) {
@@ -200,7 +205,8 @@ watched_sync(int fd, int (*real)(int))
         marks = new_marks(c, buf, len, &marks_len, &n_new);
     free(buf);
     if (c->delay_us > 0) {
-        struct timespec ts = {c->delay_us / 1000000, (c->delay_us % 1000000) * 1000};
+        struct timespec ts = {c->delay_us / 1000000,
+                              (c->delay_us % 1000000) * 1000};
 
         nanosleep(&ts, NULL);
     }

@@ -8,26 +8,28 @@
 
 static int check_passed, check_failed;
 
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (cond) {                                                           \
-            check_passed++;                                                   \
-        } else {                                                              \
-            check_failed++;                                                   \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                     \
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (cond) {                                                            \
+            check_passed++;                                                    \
+        } else {                                                               \
+            check_failed++;                                                    \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__,   \
+                    #cond);                                                    \
+        }                                                                      \
     } while (0)
 
-#define CHECK_STR(got, want)                                                  \
-    do {                                                                      \
-        const char *got_ = (got), *want_ = (want);                            \
-        if (got_ && want_ && strcmp(got_, want_) == 0) {                      \
-            check_passed++;                                                   \
-        } else {                                                              \
-            check_failed++;                                                   \
-            fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__, \
-                    got_ ? got_ : "(null)", want_ ? want_ : "(null)");        \
-        }                                                                     \
+#define CHECK_STR(got, want)                                                   \
+    do {                                                                       \
+        const char *got_ = (got), *want_ = (want);                             \
+        if (got_ && want_ && strcmp(got_, want_) == 0) {                       \
+            check_passed++;                                                    \
+        } else {                                                               \
+            check_failed++;                                                    \
+            fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__,      \
+                    __LINE__, got_ ? got_ : "(null)",                          \
+                    want_ ? want_ : "(null)");                                 \
+        }                                                                      \
     } while (0)
 
 static inline int

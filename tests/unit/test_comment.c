@@ -6,15 +6,17 @@
 #include "check.h"
 
 static const struct api_config cfg = {
-    .max_author_chars = 100, .max_body_chars = 5000, .text_policy = TEXT_POLICY_ANY,
+    .max_author_chars = 100,
+    .max_body_chars = 5000,
+    .text_policy = TEXT_POLICY_ANY,
 };
 
 static enum api_error
 body_result(const char *text, char **out)
 {
     char *suggestion = NULL;
-    enum api_error e = comment_clean_text(&cfg, TEXT_FIELD_BODY, text, strlen(text), out,
-                                          &suggestion);
+    enum api_error e = comment_clean_text(&cfg, TEXT_FIELD_BODY, text,
+                                          strlen(text), out, &suggestion);
 
     free(suggestion);
     return e;
@@ -60,13 +62,15 @@ main(void)
         {
             char *sugg = NULL;
 
-            CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "ạ", 3, &out, &sugg) == API_OK);
+            CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "ạ", 3, &out,
+                                     &sugg) == API_OK);
             free(out);
             free(sugg);
         }
         {
             char *sugg = NULL;
-            enum api_error e = comment_clean_text(&cfg, TEXT_FIELD_BODY, big, o, &out, &sugg);
+            enum api_error e =
+                comment_clean_text(&cfg, TEXT_FIELD_BODY, big, o, &out, &sugg);
             /* Only the length rule is under test here: the text checker may
              * have an opinion on a string of "ạ". */
             CHECK(e == API_OK || e == API_E_MISSING_DIACRITICS);
@@ -83,17 +87,24 @@ main(void)
     {
         char *sugg = NULL;
 
-        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "Thu \xe2\x80\xaeThảo", 13, &out,
-                                 &sugg) == API_E_INVALID_FIELD);            /* U+202E */
-        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "Thu\xe2\x80\x8bThảo", 12, &out,
-                                 &sugg) == API_E_INVALID_FIELD);            /* ZWSP */
-        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "An\xe2\x81\xa6x", 6, &out,
-                                 &sugg) == API_E_INVALID_FIELD);            /* U+2066 */
-        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "An \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa7",
-                                 14, &out, &sugg) == API_OK);              /* ZWJ emoji */
+        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR,
+                                 "Thu \xe2\x80\xaeThảo", 13, &out,
+                                 &sugg) == API_E_INVALID_FIELD); /* U+202E */
+        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "Thu\xe2\x80\x8bThảo",
+                                 12, &out,
+                                 &sugg) == API_E_INVALID_FIELD); /* ZWSP */
+        CHECK(comment_clean_text(&cfg, TEXT_FIELD_AUTHOR, "An\xe2\x81\xa6x", 6,
+                                 &out,
+                                 &sugg) == API_E_INVALID_FIELD); /* U+2066 */
+        CHECK(comment_clean_text(
+                  &cfg, TEXT_FIELD_AUTHOR,
+                  "An \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa7", 14, &out,
+                  &sugg) == API_OK); /* ZWJ emoji */
         free(out);
-        CHECK(body_result("Bài viết hay \xe2\x80\xae lắm", &out) == API_E_INVALID_FIELD);
-        CHECK(body_result("Bài viết\xe2\x80\x8b hay lắm", &out) == API_OK);   /* ZWSP in a body */
+        CHECK(body_result("Bài viết hay \xe2\x80\xae lắm", &out) ==
+              API_E_INVALID_FIELD);
+        CHECK(body_result("Bài viết\xe2\x80\x8b hay lắm", &out) ==
+              API_OK); /* ZWSP in a body */
         free(out);
         free(sugg);
     }
@@ -108,7 +119,8 @@ main(void)
 
         memset(note, 'x', 1001);
         note[1001] = '\0';
-        CHECK(comment_clean_note(note, 1001, &out) == API_E_TOO_LONG && out == NULL);
+        CHECK(comment_clean_note(note, 1001, &out) == API_E_TOO_LONG &&
+              out == NULL);
         CHECK(comment_clean_note(note, 1000, &out) == API_OK);
         free(out);
     }
@@ -130,8 +142,11 @@ main(void)
     CHECK(comment_action_allowed(COMMENT_APPROVED, ACTION_REJECT));
     CHECK(!comment_action_allowed(COMMENT_REJECTED, ACTION_REJECT));
     CHECK(comment_action_allowed(COMMENT_APPROVED, ACTION_EDIT));
-    CHECK(comment_action_target(COMMENT_PENDING, ACTION_APPROVE) == COMMENT_APPROVED);
-    CHECK(comment_action_target(COMMENT_APPROVED, ACTION_REJECT) == COMMENT_REJECTED);
-    CHECK(comment_action_target(COMMENT_REJECTED, ACTION_EDIT) == COMMENT_REJECTED);
+    CHECK(comment_action_target(COMMENT_PENDING, ACTION_APPROVE) ==
+          COMMENT_APPROVED);
+    CHECK(comment_action_target(COMMENT_APPROVED, ACTION_REJECT) ==
+          COMMENT_REJECTED);
+    CHECK(comment_action_target(COMMENT_REJECTED, ACTION_EDIT) ==
+          COMMENT_REJECTED);
     return check_report();
 }

@@ -51,8 +51,8 @@ struct write {
     int64_t version;
     enum comment_status status;
     const char *body;
-    enum db_status fail_with;   /* after the write, for the runner tests */
-    int runs, busy_runs;        /* runs so far; runs that report busy */
+    enum db_status fail_with; /* after the write, for the runner tests */
+    int runs, busy_runs;      /* runs so far; runs that report busy */
 };
 
 static enum db_status
@@ -80,13 +80,16 @@ update_work(struct db *db, void *arg)
 {
     struct write *w = arg;
 
-    return db_comment_update(db, *w->id, w->version, w->status, w->body, true, 200);
+    return db_comment_update(db, *w->id, w->version, w->status, w->body, true,
+                             200);
 }
 
 static enum db_status
-update(struct db *db, int64_t id, int64_t version, enum comment_status status, const char *body)
+update(struct db *db, int64_t id, int64_t version, enum comment_status status,
+       const char *body)
 {
-    struct write w = {.id = &id, .version = version, .status = status, .body = body};
+    struct write w = {
+        .id = &id, .version = version, .status = status, .body = body};
 
     return db_transaction(db, update_work, &w);
 }
@@ -107,7 +110,8 @@ savepoints_work(struct db *db, void *arg)
     struct write bad = *w;
 
     bad.fail_with = DB_CONFLICT;
-    if (db_savepoint(db, insert_work, w) != DB_OK || db_savepoint(db, insert_work, &bad) != DB_OK)
+    if (db_savepoint(db, insert_work, w) != DB_OK ||
+        db_savepoint(db, insert_work, &bad) != DB_OK)
         return DB_ERROR;
     return DB_OK;
 }
@@ -115,7 +119,8 @@ savepoints_work(struct db *db, void *arg)
 static void
 test_runner(struct db *db)
 {
-    struct comment_new in = {.article = "tx", .author = "A", .body = "b", .created_at = 1};
+    struct comment_new in = {
+        .article = "tx", .author = "A", .body = "b", .created_at = 1};
     int64_t id, n;
     struct write w = {.in = &in, .id = &id};
 
@@ -127,12 +132,14 @@ test_runner(struct db *db)
     w.fail_with = DB_OK;
     w.runs = 0;
     w.busy_runs = DB_TRANSACTION_ATTEMPTS - 1;
-    CHECK(db_transaction(db, insert_work, &w) == DB_OK && w.runs == DB_TRANSACTION_ATTEMPTS);
+    CHECK(db_transaction(db, insert_work, &w) == DB_OK &&
+          w.runs == DB_TRANSACTION_ATTEMPTS);
     CHECK(db_comment_count(db, "tx", COMMENT_PENDING, &n) == DB_OK && n == 1);
     /* ... up to a bound */
     w.runs = 0;
     w.busy_runs = DB_TRANSACTION_ATTEMPTS;
-    CHECK(db_transaction(db, insert_work, &w) == DB_BUSY && w.runs == DB_TRANSACTION_ATTEMPTS);
+    CHECK(db_transaction(db, insert_work, &w) == DB_BUSY &&
+          w.runs == DB_TRANSACTION_ATTEMPTS);
     CHECK(db_comment_count(db, "tx", COMMENT_PENDING, &n) == DB_OK && n == 1);
     /* savepoints: a failed one takes back only its own writes */
     w.runs = 0;
@@ -154,14 +161,15 @@ exercise(struct db *db)
     in.body = "two";
     CHECK(insert(db, &in, &id2) == DB_OK);
     in.article = "a2";
-    in.parent_id = id1;     /* the schema allows it; the API checks articles */
+    in.parent_id = id1; /* the schema allows it; the API checks articles */
     CHECK(insert(db, &in, &id3) == DB_OK);
     CHECK(id1 < id2 && id2 < id3);
 
     CHECK(db_comment_count(db, "a1", COMMENT_PENDING, &n) == DB_OK && n == 2);
     CHECK(db_comment_count(db, NULL, COMMENT_PENDING, &n) == DB_OK && n == 3);
     CHECK(db_comment_count(db, "a1", COMMENT_APPROVED, &n) == DB_OK && n == 0);
-    CHECK(db_comment_count(db, "nope", COMMENT_APPROVED, &n) == DB_OK && n == 0);
+    CHECK(db_comment_count(db, "nope", COMMENT_APPROVED, &n) == DB_OK &&
+          n == 0);
 
     /* A guarded update: the right version wins once, a stale one conflicts. */
     CHECK(update(db, id1, 1, COMMENT_APPROVED, "one!") == DB_OK);
@@ -175,14 +183,17 @@ exercise(struct db *db)
     CHECK_STR(s.body, "one!");
     CHECK(db_comment_get(db, 12345, collect, &s) == DB_NOT_FOUND);
 
-    CHECK(db_transaction(db, history_work, &(struct write){.id = &id1}) == DB_OK);
+    CHECK(db_transaction(db, history_work, &(struct write){.id = &id1}) ==
+          DB_OK);
     int hist = 0;
     CHECK(db_history_list(db, id1, count_history, &hist) == DB_OK && hist == 2);
 
     /* Keyset lists in both orders, with and without an article. */
-    struct comment_query q = {.article = "a1", .status = COMMENT_PENDING, .limit = 10};
+    struct comment_query q = {
+        .article = "a1", .status = COMMENT_PENDING, .limit = 10};
     memset(&s, 0, sizeof s);
-    CHECK(db_comment_list(db, &q, collect, &s) == DB_OK && s.n == 1 && s.ids[0] == id2);
+    CHECK(db_comment_list(db, &q, collect, &s) == DB_OK && s.n == 1 &&
+          s.ids[0] == id2);
     q.article = NULL;
     memset(&s, 0, sizeof s);
     CHECK(db_comment_list(db, &q, collect, &s) == DB_OK && s.n == 2);
@@ -192,7 +203,8 @@ exercise(struct db *db)
     CHECK(db_comment_list(db, &q, collect, &s) == DB_OK && s.ids[0] == id3);
     q.after_id = id3;
     memset(&s, 0, sizeof s);
-    CHECK(db_comment_list(db, &q, collect, &s) == DB_OK && s.n == 1 && s.ids[0] == id2);
+    CHECK(db_comment_list(db, &q, collect, &s) == DB_OK && s.n == 1 &&
+          s.ids[0] == id2);
 
     /* Tokens: add, find by hash, duplicate name, revoke, re-add. */
     unsigned char h1[TOKEN_HASH_BYTES] = {1}, h2[TOKEN_HASH_BYTES] = {2};

@@ -26,7 +26,8 @@ count_rule(const struct rule_record *r, void *arg)
     if (s->n < 16)
         s->ids[s->n] = r->id;
     s->n++;
-    snprintf(s->text, sizeof s->text, "%s|%s", r->pattern, r->reject ? "reject" : "hold");
+    snprintf(s->text, sizeof s->text, "%s|%s", r->pattern,
+             r->reject ? "reject" : "hold");
     return 0;
 }
 
@@ -46,8 +47,9 @@ read_comment(const struct comment_record *c, void *arg)
 {
     struct seen *s = arg;
 
-    snprintf(s->text, sizeof s->text, "%s|%s|%s|%s|%s", c->author, c->body, c->original_body,
-             c->email ? c->email : "(null)", comment_status_name(c->status));
+    snprintf(s->text, sizeof s->text, "%s|%s|%s|%s|%s", c->author, c->body,
+             c->original_body, c->email ? c->email : "(null)",
+             comment_status_name(c->status));
     return 0;
 }
 
@@ -74,14 +76,16 @@ read_reason(const struct history_record *h, void *arg)
 static void
 test_rules(struct db *db)
 {
-    struct rule_record r = {.pattern = "đồ ngu", .reject = true, .created_at = 1};
+    struct rule_record r = {
+        .pattern = "đồ ngu", .reject = true, .created_at = 1};
     struct seen s = {0};
     int64_t g0, g1, g2, id;
 
     CHECK(db_rule_generation(db, &g0) == DB_OK);
     CHECK(db_rule_add(db, &r, &id) == DB_OK);
     CHECK(db_rule_generation(db, &g1) == DB_OK && g1 > g0);
-    CHECK(db_rule_list(db, count_rule, &s) == DB_OK && s.n == 1 && s.ids[0] == id);
+    CHECK(db_rule_list(db, count_rule, &s) == DB_OK && s.n == 1 &&
+          s.ids[0] == id);
     CHECK_STR(s.text, "đồ ngu|reject");
     CHECK(db_rule_delete(db, id) == DB_OK);
     CHECK(db_rule_delete(db, id) == DB_NOT_FOUND);
@@ -91,30 +95,38 @@ test_rules(struct db *db)
 static void
 test_flags_and_articles(struct db *db)
 {
-    struct comment_new in = {.article = "a1", .author = "A", .body = "b", .created_at = 500};
+    struct comment_new in = {
+        .article = "a1", .author = "A", .body = "b", .created_at = 500};
     int64_t id1, id2, n, at;
     int closed;
 
     CHECK(db_comment_insert(db, &in, &id1) == DB_OK);
     CHECK(db_comment_insert(db, &in, &id2) == DB_OK);
     CHECK(db_flag_add(db, id1, "links", "3 links") == DB_OK);
-    CHECK(db_flag_add(db, id1, "links", "3 links") == DB_OK);     /* once */
+    CHECK(db_flag_add(db, id1, "links", "3 links") == DB_OK); /* once */
     CHECK(db_flagged_count(db, "a1", COMMENT_PENDING, &n) == DB_OK && n == 1);
     CHECK(db_flagged_count(db, NULL, COMMENT_PENDING, &n) == DB_OK && n == 1);
     /* The count follows the comment's state. */
-    CHECK(db_comment_update(db, id1, 1, COMMENT_APPROVED, "b", false, 600) == DB_OK);
+    CHECK(db_comment_update(db, id1, 1, COMMENT_APPROVED, "b", false, 600) ==
+          DB_OK);
     CHECK(db_flagged_count(db, "a1", COMMENT_PENDING, &n) == DB_OK && n == 0);
     CHECK(db_flagged_count(db, "a1", COMMENT_APPROVED, &n) == DB_OK && n == 1);
 
-    struct comment_query q = {.article = "a1", .status = COMMENT_PENDING, .limit = 10,
+    struct comment_query q = {.article = "a1",
+                              .status = COMMENT_PENDING,
+                              .limit = 10,
                               .flagged = COMMENT_FLAGS_UNFLAGGED};
     struct seen s = {0};
 
-    CHECK(db_comment_list(db, &q, list_ids, &s) == DB_OK && s.n == 1 && s.ids[0] == id2);
-    q = (struct comment_query){.status = COMMENT_APPROVED, .limit = 10,
-                               .flagged = COMMENT_FLAGS_FLAGGED, .newest_first = true};
+    CHECK(db_comment_list(db, &q, list_ids, &s) == DB_OK && s.n == 1 &&
+          s.ids[0] == id2);
+    q = (struct comment_query){.status = COMMENT_APPROVED,
+                               .limit = 10,
+                               .flagged = COMMENT_FLAGS_FLAGGED,
+                               .newest_first = true};
     memset(&s, 0, sizeof s);
-    CHECK(db_comment_list(db, &q, list_ids, &s) == DB_OK && s.n == 1 && s.ids[0] == id1);
+    CHECK(db_comment_list(db, &q, list_ids, &s) == DB_OK && s.n == 1 &&
+          s.ids[0] == id1);
     q.status = COMMENT_PENDING;
     memset(&s, 0, sizeof s);
     CHECK(db_comment_list(db, &q, list_ids, &s) == DB_OK && s.n == 0);
@@ -131,8 +143,11 @@ test_flags_and_articles(struct db *db)
 static void
 test_erase(struct db *db)
 {
-    struct comment_new in = {.article = "a2", .author = "Thảo", .body = "riêng tư",
-                             .email = "t@example.vn", .created_at = 900};
+    struct comment_new in = {.article = "a2",
+                             .author = "Thảo",
+                             .body = "riêng tư",
+                             .email = "t@example.vn",
+                             .created_at = 900};
     struct fingerprint f = {.hash = 42, .article = "a2"};
     struct seen s = {0};
     int64_t id, other;
@@ -144,12 +159,13 @@ test_erase(struct db *db)
     f.comment_id = id + 100;
     CHECK(db_fingerprint_same_article(db, &f, &other) == DB_OK && other == id);
     f.comment_id = id;
-    CHECK(db_history_add(db, id, "rejected", "alice", 901, "email t@example.vn") == DB_OK);
+    CHECK(db_history_add(db, id, "rejected", "alice", 901,
+                         "email t@example.vn") == DB_OK);
     CHECK(db_comment_erased(db, id, &erased) == DB_OK && !erased);
-    CHECK(db_comment_erase(db, id, 7, 950) == DB_CONFLICT);        /* stale version */
+    CHECK(db_comment_erase(db, id, 7, 950) == DB_CONFLICT); /* stale version */
     CHECK(db_comment_erase(db, id, 1, 950) == DB_OK);
     CHECK(db_comment_erased(db, id, &erased) == DB_OK && erased);
-    CHECK(db_comment_erase(db, id, 2, 960) == DB_CONFLICT);        /* once */
+    CHECK(db_comment_erase(db, id, 2, 960) == DB_CONFLICT); /* once */
     CHECK(db_comment_get(db, id, read_comment, &s) == DB_OK);
     CHECK_STR(s.text, "||||rejected");
     CHECK(db_history_list(db, id, read_reason, &s) == DB_OK && s.n == 0);
@@ -164,27 +180,32 @@ test_outbox(struct db *db)
 {
     /* Comment 1 has two events, comment 2 one; the second event of comment
      * 1 must wait for the first, whatever its own time. */
-    struct outbox_record r = {.event_id = "e1", .comment_id = 1, .webhook = "http://a",
-                              .body = "{}", .created_at = 1, .next_at = 5000};
+    struct outbox_record r = {.event_id = "e1",
+                              .comment_id = 1,
+                              .webhook = "http://a",
+                              .body = "{}",
+                              .created_at = 1,
+                              .next_at = 5000};
     struct seen s = {0};
     int64_t n, next;
 
-    CHECK(db_outbox_add(db, &r) == DB_OK);                  /* id 1: not due before 5000 */
+    CHECK(db_outbox_add(db, &r) == DB_OK); /* id 1: not due before 5000 */
     r.event_id = "e2";
     r.next_at = 0;
-    CHECK(db_outbox_add(db, &r) == DB_OK);                  /* id 2: due, but behind id 1 */
+    CHECK(db_outbox_add(db, &r) == DB_OK); /* id 2: due, but behind id 1 */
     r.event_id = "e3";
     r.comment_id = 2;
-    CHECK(db_outbox_add(db, &r) == DB_OK);                  /* id 3: due */
+    CHECK(db_outbox_add(db, &r) == DB_OK); /* id 3: due */
     r.event_id = "e4";
     r.comment_id = 1;
     r.webhook = "http://b";
-    CHECK(db_outbox_add(db, &r) == DB_OK);                  /* id 4: another receiver */
+    CHECK(db_outbox_add(db, &r) == DB_OK); /* id 4: another receiver */
     CHECK(db_outbox_due(db, 1000, 10, collect_due, &s) == DB_OK);
     CHECK(s.n == 2 && s.ids[0] == 3 && s.ids[1] == 4);
     memset(&s, 0, sizeof s);
     CHECK(db_outbox_due(db, 6000, 10, collect_due, &s) == DB_OK);
-    CHECK(s.n == 3 && s.ids[0] == 3 && s.ids[1] == 4 && s.ids[2] == 1);   /* by time */
+    CHECK(s.n == 3 && s.ids[0] == 3 && s.ids[1] == 4 &&
+          s.ids[2] == 1); /* by time */
     CHECK(db_outbox_delete(db, 1) == DB_OK);
     memset(&s, 0, sizeof s);
     CHECK(db_outbox_due(db, 1000, 10, collect_due, &s) == DB_OK && s.n == 3);

@@ -33,7 +33,7 @@ test_table(void)
     CHECK(a >= 0 && added);
     CHECK(hashmap_add(&m, "an", 2, &added) == a && !added);
     CHECK(hashmap_find(&m, "an", 2) == a);
-    CHECK(hashmap_find(&m, "ant", 2) == a);         /* only the first n bytes */
+    CHECK(hashmap_find(&m, "ant", 2) == a); /* only the first n bytes */
     CHECK(hashmap_find(&m, "a", 1) == -1);
     CHECK_STR(hashmap_key(&m, (unsigned)a), "an");
     b = hashmap_add(&m, "ba", 2, &added);
@@ -75,7 +75,8 @@ test_window(void)
         size_t len = (size_t)snprintf(k, sizeof k, "k%d", i);
         unsigned home = hashmap_window_slot(&m, k, len, 0);
 
-        if ((home == first || home == ((first + 1) & 63)) && keys[home][0] == '\0' &&
+        if ((home == first || home == ((first + 1) & 63)) &&
+            keys[home][0] == '\0' &&
             hashmap_add(&m, k, len, &added) == (int)home)
             n++;
     }

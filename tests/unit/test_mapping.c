@@ -10,10 +10,18 @@ int
 main(void)
 {
     struct comment_record c = {
-        .id = 42, .article = "a1", .parent_id = 0, .author = "Thu Thảo",
-        .email = "thao@example.vn", .body = "<script>alert(1)</script>", .original_body = "x",
-        .status = COMMENT_APPROVED, .created_at = 1497008134, .published_at = 0,
-        .edited = true, .version = 3,
+        .id = 42,
+        .article = "a1",
+        .parent_id = 0,
+        .author = "Thu Thảo",
+        .email = "thao@example.vn",
+        .body = "<script>alert(1)</script>",
+        .original_body = "x",
+        .status = COMMENT_APPROVED,
+        .created_at = 1497008134,
+        .published_at = 0,
+        .edited = true,
+        .version = 3,
     };
     json_t *o = json_map_comment(&c);
     char buf[32], cur[CURSOR_MAX];
@@ -21,15 +29,18 @@ main(void)
 
     CHECK(json_integer_value(json_object_get(o, "id")) == 42);
     CHECK(json_is_null(json_object_get(o, "parent_id")));
-    CHECK_STR(json_string_value(json_object_get(o, "created_at")), "2017-06-09T11:35:34Z");
+    CHECK_STR(json_string_value(json_object_get(o, "created_at")),
+              "2017-06-09T11:35:34Z");
     CHECK(json_is_null(json_object_get(o, "published_at")));
     CHECK(json_is_true(json_object_get(o, "edited")));
-    CHECK_STR(json_string_value(json_object_get(o, "body")), "<script>alert(1)</script>");
+    CHECK_STR(json_string_value(json_object_get(o, "body")),
+              "<script>alert(1)</script>");
     CHECK(json_array_size(json_object_get(o, "attachments")) == 0);
     CHECK(!json_object_get(o, "email"));
     CHECK(!json_object_get(o, "original_body"));
     json_map_add_moderation(o, &c);
-    CHECK_STR(json_string_value(json_object_get(o, "email")), "thao@example.vn");
+    CHECK_STR(json_string_value(json_object_get(o, "email")),
+              "thao@example.vn");
     CHECK(json_integer_value(json_object_get(o, "version")) == 3);
     CHECK(json_is_array(json_object_get(o, "history")));
     json_decref(o);
@@ -39,10 +50,14 @@ main(void)
     CHECK(json_integer_value(json_object_get(o, "parent_id")) == 7);
     json_decref(o);
 
-    struct attachment_record a = {.id = 9, .filename = "ảnh.png", .content_type = "image/png",
-                                  .size = 100, .sha256 = "x"};
+    struct attachment_record a = {.id = 9,
+                                  .filename = "ảnh.png",
+                                  .content_type = "image/png",
+                                  .size = 100,
+                                  .sha256 = "x"};
     o = json_map_attachment(&a);
-    CHECK_STR(json_string_value(json_object_get(o, "url")), "/api/v1/attachments/9");
+    CHECK_STR(json_string_value(json_object_get(o, "url")),
+              "/api/v1/attachments/9");
     CHECK(!json_object_get(o, "sha256"));
     json_decref(o);
 
@@ -56,21 +71,26 @@ main(void)
 
     cursor_encode(false, 123, cur);
     CHECK(cursor_decode(cur, false, &id) == 0 && id == 123);
-    CHECK(cursor_decode(cur, true, &id) == -1);     /* made for the other order */
+    CHECK(cursor_decode(cur, true, &id) == -1); /* made for the other order */
     cursor_encode(true, 5, cur);
     CHECK(cursor_decode(cur, true, &id) == 0 && id == 5);
     CHECK(cursor_decode("", false, &id) == -1);
     CHECK(cursor_decode("!!!", false, &id) == -1);
     CHECK(cursor_decode("djE6YTow", false, &id) == -1);   /* "v1:a:0" */
     CHECK(cursor_decode("djE6YTotMQ", false, &id) == -1); /* "v1:a:-1" */
-    CHECK(cursor_decode("djE6ZDo1AGp1bms", true, &id) == -1);    /* "v1:d:5\0junk" */
+    CHECK(cursor_decode("djE6ZDo1AGp1bms", true, &id) ==
+          -1); /* "v1:d:5\0junk" */
 
     o = api_error_json(API_E_MISSING_DIACRITICS, API_LANG_VI, "body");
-    CHECK_STR(json_string_value(json_object_get(json_object_get(o, "error"), "code")),
-              "missing_diacritics");
-    CHECK_STR(json_string_value(json_object_get(json_object_get(o, "error"), "message")),
+    CHECK_STR(
+        json_string_value(json_object_get(json_object_get(o, "error"), "code")),
+        "missing_diacritics");
+    CHECK_STR(json_string_value(
+                  json_object_get(json_object_get(o, "error"), "message")),
               "Vui lòng gõ tiếng Việt có dấu.");
-    CHECK_STR(json_string_value(json_object_get(json_object_get(o, "error"), "field")), "body");
+    CHECK_STR(json_string_value(
+                  json_object_get(json_object_get(o, "error"), "field")),
+              "body");
     json_decref(o);
     o = api_error_json(API_E_NOT_FOUND, API_LANG_EN, NULL);
     CHECK(!json_object_get(json_object_get(o, "error"), "field"));

@@ -11,7 +11,7 @@
 struct seen {
     char out[4096];
     size_t len;
-    int stop_at_part;           /* 0: never */
+    int stop_at_part; /* 0: never */
     int parts;
 };
 
@@ -112,7 +112,8 @@ boundary(const char *ct)
     return multipart_boundary(ct, b) == 0 ? b : "(bad)";
 }
 
-#define PART(disp, data) "--XyZ\r\nContent-Disposition: " disp "\r\n\r\n" data "\r\n"
+#define PART(disp, data)                                                       \
+    "--XyZ\r\nContent-Disposition: " disp "\r\n\r\n" data "\r\n"
 #define END "--XyZ--\r\n"
 
 int
@@ -124,11 +125,15 @@ main(void)
     /* boundaries */
     CHECK_STR(boundary("multipart/form-data; boundary=XyZ"), "XyZ");
     CHECK_STR(boundary("multipart/form-data; boundary=\"XyZ\""), "XyZ");
-    CHECK_STR(boundary("multipart/form-data; boundary=\"a b:c\"; charset=utf-8"), "a b:c");
+    CHECK_STR(
+        boundary("multipart/form-data; boundary=\"a b:c\"; charset=utf-8"),
+        "a b:c");
     CHECK_STR(boundary("Multipart/Form-Data;BOUNDARY=XyZ"), "XyZ");
-    CHECK_STR(boundary("multipart/form-data; charset=utf-8; boundary=XyZ;"), "XyZ");
+    CHECK_STR(boundary("multipart/form-data; charset=utf-8; boundary=XyZ;"),
+              "XyZ");
     CHECK_STR(boundary("multipart/form-data ; boundary = XyZ"), "XyZ");
-    CHECK_STR(boundary("multipart/form-data; boundary=\"x\\\"y\""), "(bad)");   /* '"' */
+    CHECK_STR(boundary("multipart/form-data; boundary=\"x\\\"y\""),
+              "(bad)"); /* '"' */
     CHECK_STR(boundary("multipart/form-data; boundary=\"\""), "(bad)");
     CHECK_STR(boundary("multipart/form-data; boundary="), "(bad)");
     CHECK_STR(boundary("multipart/form-data; boundary=\"ends \""), "(bad)");
@@ -147,70 +152,97 @@ main(void)
     CHECK_STR(boundary(big), "(bad)");
 
     /* parts, fed in pieces of every size */
-    same_in_pieces("XyZ", PART("form-data; name=\"author\"", "Thu") PART("form-data; name=body",
-                                                                       "Hay.") END,
+    same_in_pieces("XyZ",
+                   PART("form-data; name=\"author\"", "Thu")
+                       PART("form-data; name=body", "Hay.") END,
                    MULTIPART_OK, "author|-|=Thu;body|-|=Hay.;");
+    same_in_pieces(
+        "XyZ",
+        "preamble\r\n--XyZ  \r\nCONTENT-DISPOSITION: FORM-DATA; NAME=attachment; "
+        "FILENAME=a.jpg\r\ncontent-type: image/jpeg\r\n\r\n\xff\xd8\r\n--XyY\r\n--XyZ--",
+        MULTIPART_OK, "attachment|a.jpg|image/jpeg=\xff\xd8\r\n--XyY;");
+    same_in_pieces(
+        "XyZ", PART("form-data;name=\"a\";filename=\"q\\\"\\\\.txt\"", "") END,
+        MULTIPART_OK, "a|q\"\\.txt|=;");
     same_in_pieces("XyZ",
-                   "preamble\r\n--XyZ  \r\nCONTENT-DISPOSITION: FORM-DATA; NAME=attachment; "
-                   "FILENAME=a.jpg\r\ncontent-type: image/jpeg\r\n\r\n\xff\xd8\r\n--XyY\r\n--XyZ--",
-                   MULTIPART_OK, "attachment|a.jpg|image/jpeg=\xff\xd8\r\n--XyY;");
-    same_in_pieces("XyZ", PART("form-data;name=\"a\";filename=\"q\\\"\\\\.txt\"", "") END,
-                   MULTIPART_OK, "a|q\"\\.txt|=;");
-    same_in_pieces("XyZ", PART("form-data; name=a; filename=\"C:\\x\\y.png\"", "") END,
+                   PART("form-data; name=a; filename=\"C:\\x\\y.png\"", "") END,
                    MULTIPART_OK, "a|C:\\x\\y.png|=;");
-    same_in_pieces("XyZ",
-                   PART("form-data; name=\"f\"; filename*=UTF-8''%E1%BA%A2nh%20m%E1%BB%9Bi.jpg",
-                        "x") END,
-                   MULTIPART_OK, "f|\xe1\xba\xa2nh m\xe1\xbb\x9bi.jpg|=x;");
+    same_in_pieces(
+        "XyZ",
+        PART(
+            "form-data; name=\"f\"; filename*=UTF-8''%E1%BA%A2nh%20m%E1%BB%9Bi.jpg",
+            "x") END,
+        MULTIPART_OK, "f|\xe1\xba\xa2nh m\xe1\xbb\x9bi.jpg|=x;");
     same_in_pieces("XyZ",
                    PART("form-data; name=f; filename=\"plain.jpg\"; "
                         "filename*=iso-8859-1'vi'%E9.jpg",
                         "") END,
                    MULTIPART_OK, "f|\xc3\xa9.jpg|=;");
-    same_in_pieces("XyZ",
-                   "--XyZ\r\nContent-Disposition: form-data;\r\n name=\"folded\"\r\n\r\nv\r\n" END,
-                   MULTIPART_OK, "folded|-|=v;");
-    same_in_pieces("XyZ", PART("form-data; name=\"x\"; other=\"a;b\"", "") END "epilogue",
-                   MULTIPART_OK, "x|-|=;");
-    same_in_pieces("XyZ", PART("form-data; name=\"x\"", "\r\n\r\n--Xy") END, MULTIPART_OK,
-                   "x|-|=\r\n\r\n--Xy;");
+    same_in_pieces(
+        "XyZ",
+        "--XyZ\r\nContent-Disposition: form-data;\r\n name=\"folded\"\r\n\r\nv\r\n" END,
+        MULTIPART_OK, "folded|-|=v;");
+    same_in_pieces(
+        "XyZ", PART("form-data; name=\"x\"; other=\"a;b\"", "") END "epilogue",
+        MULTIPART_OK, "x|-|=;");
+    same_in_pieces("XyZ", PART("form-data; name=\"x\"", "\r\n\r\n--Xy") END,
+                   MULTIPART_OK, "x|-|=\r\n\r\n--Xy;");
     same_in_pieces("XyZ", END, MULTIPART_OK, "");
-    same_in_pieces("XyZ", "--XyZ\r\nContent-Disposition: form-data; name=t\r\n"
-                          "Content-Transfer-Encoding: 8bit\r\n\r\nv\r\n" END,
+    same_in_pieces("XyZ",
+                   "--XyZ\r\nContent-Disposition: form-data; name=t\r\n"
+                   "Content-Transfer-Encoding: 8bit\r\n\r\nv\r\n" END,
                    MULTIPART_OK, "t|-|=v;");
 
     /* refusals */
-    same_in_pieces("XyZ", PART("form-data; name=\"x\"", "cut short"), MULTIPART_BAD, NULL);
+    same_in_pieces("XyZ", PART("form-data; name=\"x\"", "cut short"),
+                   MULTIPART_BAD, NULL);
     same_in_pieces("XyZ", "no boundary at all", MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", "--XyZ\r\n\r\nno headers\r\n" END, MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", "--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n" END, MULTIPART_BAD,
+    same_in_pieces("XyZ", "--XyZ\r\n\r\nno headers\r\n" END, MULTIPART_BAD,
                    NULL);
+    same_in_pieces("XyZ", "--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n" END,
+                   MULTIPART_BAD, NULL);
     same_in_pieces("XyZ", PART("form-data", "") END, MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", PART("form-data; filename=\"a\"", "") END, MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", PART("attachment; name=\"a\"", "") END, MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", PART("form-datax; name=\"a\"", "") END, MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", PART("form-data; name=\"a\"; name=\"b\"", "") END, MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", PART("form-data; name=a; filename=x; FILENAME=y", "") END, MULTIPART_BAD,
-                   NULL);
-    same_in_pieces("XyZ", PART("form-data; name=\"a", "") END, MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", PART("form-data; name=a b", "") END, MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", PART("form-data; name=", "") END, MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", PART("form-data; name=a; filename*=KOI8-R''%E1", "") END, MULTIPART_BAD,
-                   NULL);
-    same_in_pieces("XyZ", PART("form-data; name=a; filename*=UTF-8''%C3", "") END, MULTIPART_BAD,
-                   NULL);
-    same_in_pieces("XyZ", PART("form-data; name=a; filename*=UTF-8''%ZZ", "") END, MULTIPART_BAD,
-                   NULL);
-    same_in_pieces("XyZ", PART("form-data; name=a; filename*=UTF-8''a%00b", "") END,
+    same_in_pieces("XyZ", PART("form-data; filename=\"a\"", "") END,
                    MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", PART("form-data; name=a; filename*=UTF-8'a", "") END, MULTIPART_BAD,
+    same_in_pieces("XyZ", PART("attachment; name=\"a\"", "") END, MULTIPART_BAD,
                    NULL);
-    same_in_pieces("XyZ", "--XyZ\r\nContent-Disposition: form-data; name=t\r\n"
-                          "Content-Transfer-Encoding: base64\r\n\r\nv\r\n" END,
+    same_in_pieces("XyZ", PART("form-datax; name=\"a\"", "") END, MULTIPART_BAD,
+                   NULL);
+    same_in_pieces("XyZ", PART("form-data; name=\"a\"; name=\"b\"", "") END,
                    MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", "--XyZ\r\nContent-Disposition : form-data; name=t\r\n\r\nv\r\n" END,
+    same_in_pieces("XyZ",
+                   PART("form-data; name=a; filename=x; FILENAME=y", "") END,
                    MULTIPART_BAD, NULL);
-    same_in_pieces("XyZ", "--XyZ\r\nno colon\r\n\r\nv\r\n" END, MULTIPART_BAD, NULL);
+    same_in_pieces("XyZ", PART("form-data; name=\"a", "") END, MULTIPART_BAD,
+                   NULL);
+    same_in_pieces("XyZ", PART("form-data; name=a b", "") END, MULTIPART_BAD,
+                   NULL);
+    same_in_pieces("XyZ", PART("form-data; name=", "") END, MULTIPART_BAD,
+                   NULL);
+    same_in_pieces("XyZ",
+                   PART("form-data; name=a; filename*=KOI8-R''%E1", "") END,
+                   MULTIPART_BAD, NULL);
+    same_in_pieces("XyZ",
+                   PART("form-data; name=a; filename*=UTF-8''%C3", "") END,
+                   MULTIPART_BAD, NULL);
+    same_in_pieces("XyZ",
+                   PART("form-data; name=a; filename*=UTF-8''%ZZ", "") END,
+                   MULTIPART_BAD, NULL);
+    same_in_pieces("XyZ",
+                   PART("form-data; name=a; filename*=UTF-8''a%00b", "") END,
+                   MULTIPART_BAD, NULL);
+    same_in_pieces("XyZ", PART("form-data; name=a; filename*=UTF-8'a", "") END,
+                   MULTIPART_BAD, NULL);
+    same_in_pieces("XyZ",
+                   "--XyZ\r\nContent-Disposition: form-data; name=t\r\n"
+                   "Content-Transfer-Encoding: base64\r\n\r\nv\r\n" END,
+                   MULTIPART_BAD, NULL);
+    same_in_pieces(
+        "XyZ",
+        "--XyZ\r\nContent-Disposition : form-data; name=t\r\n\r\nv\r\n" END,
+        MULTIPART_BAD, NULL);
+    same_in_pieces("XyZ", "--XyZ\r\nno colon\r\n\r\nv\r\n" END, MULTIPART_BAD,
+                   NULL);
     same_in_pieces("XyZ", "--XyZ junk\r\n" END, MULTIPART_BAD, NULL);
     same_in_pieces("XyZ", "--XyZ-x\r\n" END, MULTIPART_BAD, NULL);
 
@@ -221,17 +253,19 @@ main(void)
 
         memset(body + n, 'p', MULTIPART_HEADERS_MAX);
         n += MULTIPART_HEADERS_MAX;
-        snprintf(body + n, sizeof body - n,
-                 "\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--");
+        snprintf(
+            body + n, sizeof body - n,
+            "\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--");
         CHECK(parse("XyZ", body, 0, &s) == MULTIPART_BAD);
         CHECK(parse("XyZ", body, 1000, &s) == MULTIPART_BAD);
     }
 
     /* a large part streams through a fixed buffer */
     {
-        size_t n = (size_t)snprintf(big, sizeof big,
-                                    "--XyZ\r\nContent-Disposition: form-data; name=f; "
-                                    "filename=big\r\n\r\n");
+        size_t n =
+            (size_t)snprintf(big, sizeof big,
+                             "--XyZ\r\nContent-Disposition: form-data; name=f; "
+                             "filename=big\r\n\r\n");
         struct seen *many = calloc(1, sizeof *many);
 
         memset(big + n, 'z', 60000);
@@ -243,8 +277,10 @@ main(void)
 
     /* a callback can stop the parser */
     s.stop_at_part = 2;
-    CHECK(parse("XyZ", PART("form-data; name=a", "1") PART("form-data; name=b", "2") END, 0, &s) ==
-          MULTIPART_STOPPED);
+    CHECK(parse("XyZ",
+                PART("form-data; name=a", "1") PART("form-data; name=b", "2")
+                    END,
+                0, &s) == MULTIPART_STOPPED);
     CHECK_STR(s.out, "a|-|=1;");
     return check_report();
 }

@@ -12,7 +12,9 @@
 static char
 verdict1(const char *pattern, bool ignore_marks, const char *text)
 {
-    struct rule_spec spec = {.id = 1, .pattern = pattern, .reject = true,
+    struct rule_spec spec = {.id = 1,
+                             .pattern = pattern,
+                             .reject = true,
                              .ignore_marks = ignore_marks};
     struct rule_set *set = rules_compile(&spec, 1);
     struct rule_verdict v = {0};
@@ -59,7 +61,7 @@ test_patterns(void)
     CHECK(clean("  Đồ \t  ngu  ", "Đồ ngu") == API_OK);
     CHECK(clean("ngu*", "ngu*") == API_OK);
     CHECK(clean("đồ ngu*", "đồ ngu*") == API_OK);
-    CHECK(clean("ngu\xcc\x89", "ngủ") == API_OK);        /* NFD in, NFC stored */
+    CHECK(clean("ngu\xcc\x89", "ngủ") == API_OK); /* NFD in, NFC stored */
     CHECK(clean("covid19", "covid19") == API_OK);
     CHECK(clean("", NULL) == API_E_EMPTY);
     CHECK(clean("   \n ", NULL) == API_E_EMPTY);
@@ -71,7 +73,9 @@ test_patterns(void)
     CHECK(clean("ngu* lắm", NULL) == API_E_INVALID_FIELD);
     CHECK(clean("đồ-ngu", NULL) == API_E_INVALID_FIELD);
     CHECK(clean("ngu!", NULL) == API_E_INVALID_FIELD);
-    CHECK(clean("a\x01" "b", NULL) == API_E_INVALID_FIELD);
+    CHECK(clean("a\x01"
+                "b",
+                NULL) == API_E_INVALID_FIELD);
     CHECK(clean("zero\xe2\x80\x8bwidth", NULL) == API_E_INVALID_FIELD);
     CHECK(clean("\xff", NULL) == API_E_BAD_UTF8);
     memset(long_pattern, 'a', 101);
@@ -92,7 +96,7 @@ test_words(void)
     CHECK(matches("ngu", "NGU quá"));
     CHECK(!matches("ngu", "Nguyễn Văn An"));
     CHECK(!matches("ngu", "nguồn tin"));
-    CHECK(!matches("ngu", "đông ngũ"));         /* marks must match */
+    CHECK(!matches("ngu", "đông ngũ")); /* marks must match */
     CHECK(!matches("ngu", "angu"));
     CHECK(!matches("ngu", "ngu1"));
     CHECK(matches("ngu", "(ngu)"));
@@ -115,7 +119,7 @@ test_phrases(void)
     CHECK(matches("đồ ngu", "Đúng là đồ ngu!"));
     CHECK(matches("đồ ngu", "đồ   ngu"));
     CHECK(matches("đồ ngu", "đồ\n\tngu"));
-    CHECK(matches("đồ ngu", "đồ\xc2\xa0ngu"));   /* no-break space */
+    CHECK(matches("đồ ngu", "đồ\xc2\xa0ngu")); /* no-break space */
     CHECK(!matches("đồ ngu", "đồ, ngu"));
     CHECK(!matches("đồ ngu", "đồ - ngu"));
     CHECK(!matches("đồ ngu", "đồ ngủ"));
@@ -151,7 +155,8 @@ test_marks(void)
     CHECK(matches_bare("do ngu", "đồ ngu"));
     CHECK(matches_bare("do ngu", "ĐỒ NGỦ"));
     CHECK(matches_bare("dot", "đốt"));
-    CHECK(matches_bare("đồ ngu", "do ngu"));     /* the pattern loses its marks too */
+    CHECK(
+        matches_bare("đồ ngu", "do ngu")); /* the pattern loses its marks too */
     CHECK(matches_bare("ngu*", "nguyễn"));
     CHECK(matches_bare("nguyen*", "Nguyễn"));
     CHECK(matches_bare("dot", "đột kích"));
@@ -179,7 +184,7 @@ test_sets(void)
     CHECK(set != NULL);
     if (!set)
         return;
-    CHECK(rules_count(set) == 6);      /* the invalid one is left out */
+    CHECK(rules_count(set) == 6); /* the invalid one is left out */
     CHECK(rules_match(set, t1, strlen(t1), &v) == 0);
     CHECK(!v.reject && v.n_holds == 2);
     CHECK_STR(rules_pattern(set, v.holds[0]), "lừa đảo");
@@ -203,8 +208,8 @@ test_sets(void)
     };
     set = rules_compile(same, 2);
     memset(&v, 0, sizeof v);
-    CHECK(set && rules_match(set, "rất xấu", strlen("rất xấu"), &v) == 0 && v.reject &&
-          v.reject_id == 2);
+    CHECK(set && rules_match(set, "rất xấu", strlen("rất xấu"), &v) == 0 &&
+          v.reject && v.reject_id == 2);
     rules_release(set);
 
     /* A phrase's walk that fails inside the next word must not hide that
@@ -215,13 +220,15 @@ test_sets(void)
     };
     set = rules_compile(overlap, 2);
     memset(&v, 0, sizeof v);
-    CHECK(set && rules_match(set, "đồ ngu", strlen("đồ ngu"), &v) == 0 && v.reject);
+    CHECK(set && rules_match(set, "đồ ngu", strlen("đồ ngu"), &v) == 0 &&
+          v.reject);
     rules_release(set);
 
     /* An empty set matches nothing. */
     set = rules_compile(NULL, 0);
     memset(&v, 0, sizeof v);
-    CHECK(set && rules_match(set, "ngu", 3, &v) == 0 && !v.reject && v.n_holds == 0);
+    CHECK(set && rules_match(set, "ngu", 3, &v) == 0 && !v.reject &&
+          v.n_holds == 0);
     rules_release(set);
 }
 
@@ -240,7 +247,10 @@ test_fold(void)
     CHECK(e.len == strlen("đồ ngu") && memcmp(e.data, "đồ ngu", e.len) == 0);
     CHECK(b.len == 6 && memcmp(b.data, "do ngu", 6) == 0);
     CHECK(fold_words("a, b c", 6, &e, NULL) == 0);
-    CHECK(e.len == 5 && memcmp(e.data, "a\x1f" "b c", 5) == 0);
+    CHECK(e.len == 5 && memcmp(e.data,
+                               "a\x1f"
+                               "b c",
+                               5) == 0);
     CHECK(fold_words("  ...  ", 7, &e, &b) == 0 && e.len == 0 && b.len == 0);
     CHECK(fold_words("Straße", strlen("Straße"), &e, NULL) == 0);
     CHECK(e.len == 7 && memcmp(e.data, "strasse", 7) == 0);

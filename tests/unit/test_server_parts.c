@@ -26,10 +26,10 @@ xff(const char *const *lines, size_t n)
     return out;
 }
 
-#define XFF(want, ...)                                                        \
-    do {                                                                      \
-        const char *lines_[] = {__VA_ARGS__};                                 \
-        CHECK_STR(xff(lines_, sizeof lines_ / sizeof lines_[0]), want);       \
+#define XFF(want, ...)                                                         \
+    do {                                                                       \
+        const char *lines_[] = {__VA_ARGS__};                                  \
+        CHECK_STR(xff(lines_, sizeof lines_ / sizeof lines_[0]), want);        \
     } while (0)
 
 /* framing_fault() of the given lengths and codings (NULL-terminated lists). */
@@ -88,8 +88,10 @@ check_framing(void)
     CHECK(framing_head_fits(FRAMING_HEAD_BUDGET - 640, 10, 0));
     CHECK(!framing_head_fits(FRAMING_HEAD_BUDGET - 639, 10, 0));
     CHECK(!framing_head_fits(20000, 10, 4000));
-    CHECK(!framing_head_fits(100, FRAMING_HEAD_BUDGET / FRAMING_VALUE_COST + 1, 0));
-    CHECK(!framing_head_fits(SIZE_MAX, 1, 0) && !framing_head_fits(1, 1, SIZE_MAX));
+    CHECK(!framing_head_fits(100, FRAMING_HEAD_BUDGET / FRAMING_VALUE_COST + 1,
+                             0));
+    CHECK(!framing_head_fits(SIZE_MAX, 1, 0) &&
+          !framing_head_fits(1, 1, SIZE_MAX));
     CHECK(FRAMING_HEAD_BUDGET < HTTP_POOL_BYTES);
 }
 
@@ -109,12 +111,13 @@ check_deadlines(void)
     /* 10 MiB at 8 KiB/s: 1280 s, never cut */
     for (uint64_t t = 0; t <= 1280; t += 10)
         CHECK(!watch_deadline_passed(WATCH_BODY, t * 1000, t * 8192, 30, 4096));
-    CHECK(!watch_deadline_passed(WATCH_BODY, 3600000, 0, 30, 0));  /* rate off */
+    CHECK(!watch_deadline_passed(WATCH_BODY, 3600000, 0, 30, 0)); /* rate off */
     CHECK(!watch_deadline_passed(WATCH_NONE, 3600000, 0, 30, 4096));
     CHECK(!watch_deadline_passed(WATCH_EXPIRED, 3600000, 0, 30, 4096));
     /* a connection without deadlines */
-    CHECK(watch_headers(NULL) && watch_body(NULL, API_LANG_VI) && watch_body_bytes(NULL, 1) &&
-          watch_none(NULL) && !watch_expired(NULL));
+    CHECK(watch_headers(NULL) && watch_body(NULL, API_LANG_VI) &&
+          watch_body_bytes(NULL, 1) && watch_none(NULL) &&
+          !watch_expired(NULL));
 }
 
 static void
@@ -131,7 +134,7 @@ check_forwarded(void)
     /* trusted proxies are skipped from the right, across lines */
     XFF("203.0.113.5", "6.6.6.6, 203.0.113.5, 10.0.0.1", "10.0.0.2");
     XFF("203.0.113.5", "203.0.113.5,10.0.0.1,2001:db8::2");
-    XFF("10.0.0.1", "10.0.0.1, 10.0.0.2");          /* all trusted: the leftmost */
+    XFF("10.0.0.1", "10.0.0.1, 10.0.0.2"); /* all trusted: the leftmost */
     /* empty members, white space, ports, brackets, canonical output */
     XFF("203.0.113.9", " , 203.0.113.9 ,\t, ");
     XFF("203.0.113.9", "203.0.113.9:4711");
@@ -147,7 +150,8 @@ check_forwarded(void)
     XFF("10.0.0.2", "_hidden, 10.0.0.2");
     XFF("-", "");
     XFF("-", " , ");
-    CHECK(forwarded_client(NULL, 0, proxies, 0, (char[FORWARDED_ADDR_MAX]){0}) == -1);
+    CHECK(forwarded_client(NULL, 0, proxies, 0,
+                           (char[FORWARDED_ADDR_MAX]){0}) == -1);
 
     cfg_parse_ip("127.0.0.1", &proxies[0]);
     inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
@@ -191,9 +195,11 @@ test_commands(void)
     CHECK(parse_cmd(CFG_TOKEN, &cfg, 3, t2) == CFG_USAGE);
     CHECK(parse_cmd(CFG_TOKEN, &cfg, 3, t3) == CFG_USAGE);
     CHECK(parse_cmd(CFG_CHECK_TEXT, &cfg, 4, c1) == CFG_OK);
-    CHECK(cfg.check_field == TEXT_FIELD_AUTHOR && cfg.api.text_policy == TEXT_POLICY_VIETNAMESE);
+    CHECK(cfg.check_field == TEXT_FIELD_AUTHOR &&
+          cfg.api.text_policy == TEXT_POLICY_VIETNAMESE);
     CHECK(parse_cmd(CFG_CHECK_TEXT, &cfg, 0, NULL) == CFG_OK);
-    CHECK(cfg.check_field == TEXT_FIELD_BODY && cfg.api.text_policy == TEXT_POLICY_ANY);
+    CHECK(cfg.check_field == TEXT_FIELD_BODY &&
+          cfg.api.text_policy == TEXT_POLICY_ANY);
     CHECK(parse_cmd(CFG_CHECK_TEXT, &cfg, 2, c2) == CFG_USAGE);
     CHECK(parse_cmd(CFG_CHECK_TEXT, &cfg, 2, c3) == CFG_USAGE);
     CHECK(parse_cmd(CFG_SERVE, &cfg, 1, s1) == CFG_USAGE);
@@ -210,10 +216,13 @@ main(void)
     CHECK(parse(&cfg, 0, NULL) == CFG_OK);
     CHECK(cfg.rate_limit == 10 && cfg.max_connections_per_address == 0);
     CHECK_STR(cfg.db_path, "./data/ykien.db");
-    CHECK(cfg.api.max_attachment_bytes == 10485760 && cfg.api.max_attachments == 3);
+    CHECK(cfg.api.max_attachment_bytes == 10485760 &&
+          cfg.api.max_attachments == 3);
 
-    char *a1[] = {"--listen", "0.0.0.0:9000", "--data", "/srv/yk", "--rate-limit", "0",
-                  "--trusted-proxy", "10.0.0.1", "--text-policy", "vietnamese"};
+    char *a1[] = {"--listen",        "0.0.0.0:9000", "--data",
+                  "/srv/yk",         "--rate-limit", "0",
+                  "--trusted-proxy", "10.0.0.1",     "--text-policy",
+                  "vietnamese"};
     CHECK(parse(&cfg, 10, a1) == CFG_OK);
     CHECK(cfg.rate_limit == 0 && cfg.n_proxies == 1);
     CHECK_STR(cfg.db_path, "/srv/yk/ykien.db");
@@ -236,16 +245,19 @@ main(void)
     CHECK(parse(&cfg, 2, a8) == CFG_OK && cfg.page_cache_bytes == 0);
     char *a9[] = {"--page-cache-mb", "x"};
     CHECK(parse(&cfg, 2, a9) == CFG_USAGE);
-    CHECK(parse(&cfg, 0, NULL) == CFG_OK && cfg.page_cache_bytes == 16u * 1024 * 1024);
+    CHECK(parse(&cfg, 0, NULL) == CFG_OK &&
+          cfg.page_cache_bytes == 16u * 1024 * 1024);
     CHECK(cfg.min_body_rate == 4096 && cfg.timeout_seconds == 30);
     char *a10[] = {"--min-body-rate", "0", "--timeout", "5"};
-    CHECK(parse(&cfg, 4, a10) == CFG_OK && cfg.min_body_rate == 0 && cfg.timeout_seconds == 5);
+    CHECK(parse(&cfg, 4, a10) == CFG_OK && cfg.min_body_rate == 0 &&
+          cfg.timeout_seconds == 5);
     char *a11[] = {"--min-body-rate", "fast"};
     CHECK(parse(&cfg, 2, a11) == CFG_USAGE);
 
     test_commands();
 
-    CHECK(cfg_parse_listen("[::1]:8080", &ss, &len) == 0 && ss.ss_family == AF_INET6);
+    CHECK(cfg_parse_listen("[::1]:8080", &ss, &len) == 0 &&
+          ss.ss_family == AF_INET6);
     CHECK(cfg_parse_listen(":8080", &ss, &len) == 0 && ss.ss_family == AF_INET);
     CHECK(cfg_parse_listen("127.0.0.1:0", &ss, &len) == 0);
     CHECK(cfg_parse_listen("127.0.0.1:65536", &ss, &len) == -1);
@@ -262,7 +274,7 @@ main(void)
     CHECK(ratelimit_take(rl, "1.2.3.4", t) == 0);
     unsigned wait = ratelimit_take(rl, "1.2.3.4", t);
     CHECK(wait >= 19 && wait <= 20);
-    CHECK(ratelimit_take(rl, "5.6.7.8", t) == 0);       /* others are not affected */
+    CHECK(ratelimit_take(rl, "5.6.7.8", t) == 0); /* others are not affected */
     CHECK(ratelimit_take(rl, "1.2.3.4", t + 20000) == 0);
     CHECK(ratelimit_take(rl, "1.2.3.4", t + 20000) > 0);
     CHECK(ratelimit_take(rl, "1.2.3.4", t + 3600000) == 0);
@@ -271,7 +283,8 @@ main(void)
     for (int i = 0; i < 100000; i++) {
         char addr[32];
 
-        snprintf(addr, sizeof addr, "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+        snprintf(addr, sizeof addr, "10.%d.%d.%d", i >> 16, (i >> 8) & 255,
+                 i & 255);
         refused += ratelimit_take(rl, addr, t + 7200000) > 0;
     }
     CHECK(refused == 0);

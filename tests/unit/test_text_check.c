@@ -46,8 +46,9 @@ accepted_as(const char *s, enum text_field field, enum text_policy policy)
     int ok = v.outcome == TEXT_ACCEPT && v.suggestion == NULL;
 
     if (!ok)
-        fprintf(stderr, "  expected accept: \"%s\" (got %s%s%s)\n", s, outcome_name(v.outcome),
-                v.suggestion ? " → " : "", v.suggestion ? v.suggestion : "");
+        fprintf(stderr, "  expected accept: \"%s\" (got %s%s%s)\n", s,
+                outcome_name(v.outcome), v.suggestion ? " → " : "",
+                v.suggestion ? v.suggestion : "");
     text_verdict_clear(&v);
     return ok;
 }
@@ -64,10 +65,12 @@ refused_as(const char *s, enum text_field field, const char *want)
 {
     struct text_verdict v = run(s, field, TEXT_POLICY_ANY);
     int ok = v.outcome == TEXT_MISSING_DIACRITICS &&
-             (want ? v.suggestion && strcmp(v.suggestion, want) == 0 : v.suggestion == NULL);
+             (want ? v.suggestion && strcmp(v.suggestion, want) == 0
+                   : v.suggestion == NULL);
 
     if (!ok)
-        fprintf(stderr, "  expected refusal: \"%s\" → \"%s\" (got %s, \"%s\")\n", s,
+        fprintf(stderr,
+                "  expected refusal: \"%s\" → \"%s\" (got %s, \"%s\")\n", s,
                 want ? want : "(none)", outcome_name(v.outcome),
                 v.suggestion ? v.suggestion : "(none)");
     text_verdict_clear(&v);
@@ -102,11 +105,11 @@ test_syllables(void)
     /* bare forms that are syllables as they stand, and ones that need marks */
     CHECK(vi_plain_check("khong", 5, &need) && !need);
     CHECK(vi_plain_check("hay", 3, &need) && !need);
-    CHECK(vi_plain_check("cac", 3, &need) && need);       /* stop coda needs a tone */
-    CHECK(vi_plain_check("duoc", 4, &need) && need);      /* uo before c is uô/ươ */
+    CHECK(vi_plain_check("cac", 3, &need) && need); /* stop coda needs a tone */
+    CHECK(vi_plain_check("duoc", 4, &need) && need); /* uo before c is uô/ươ */
     CHECK(vi_plain_check("nguoi", 5, &need) && need);
     CHECK(vi_plain_check("quyen", 5, &need) && need);
-    CHECK(vi_plain_check("gi", 2, &need) && !need);       /* gi + i */
+    CHECK(vi_plain_check("gi", 2, &need) && !need); /* gi + i */
     CHECK(vi_plain_check("nghieng", 7, &need) && need);
     /* spelling rules: c/k, g/gh, ng/ngh, no p or f onset, no "ing" */
     CHECK(vi_plain_check("ke", 2, &need));
@@ -126,11 +129,15 @@ test_unaccented(void)
 {
     CHECK(refused("Bai viet rat hay, cam on tac gia nhieu lam", NULL));
     CHECK(refused("Toi khong dong y voi y kien cua ban ve van de nay.", NULL));
-    CHECK(refused("Gia xang tang lien tuc thi nguoi dan lam sao song noi?", NULL));
+    CHECK(refused("Gia xang tang lien tuc thi nguoi dan lam sao song noi?",
+                  NULL));
     CHECK(refused("BAI VIET NAY QUA DAI VA KHONG CO THONG TIN GI MOI", NULL));
-    CHECK(refused("Chuc mung doi tuyen, tran dau hom qua that tuyet voi 😍", NULL));
+    CHECK(refused("Chuc mung doi tuyen, tran dau hom qua that tuyet voi 😍",
+                  NULL));
     /* a URL and an @handle do not rescue it */
-    CHECK(refused("@minh_anh ban doc bai nay chua: https://example.vn/tin-moi.html", NULL));
+    CHECK(refused(
+        "@minh_anh ban doc bai nay chua: https://example.vn/tin-moi.html",
+        NULL));
 }
 
 static void
@@ -159,8 +166,9 @@ test_telex(void)
     CHECK(refused("VIEETJ NAM VOO DDICHJ", "VIỆT NAM VÔ ĐỊCH"));
     CHECK(refused("Ddaf Nawngx ddepj quas", "Đà Nẵng đẹp quá"));
     /* everything that is not a Telex word is kept byte for byte */
-    CHECK(refused("Xin chaof cacs banj 😀, xem https://example.com/a?b=1 nhes!  #tin_moi @admin 2024",
-                  "Xin chào các bạn 😀, xem https://example.com/a?b=1 nhé!  #tin_moi @admin 2024"));
+    CHECK(refused(
+        "Xin chaof cacs banj 😀, xem https://example.com/a?b=1 nhes!  #tin_moi @admin 2024",
+        "Xin chào các bạn 😀, xem https://example.com/a?b=1 nhé!  #tin_moi @admin 2024"));
     CHECK(refused("Tooi ddang duwngf iPhone 15\tvaf\nMacBook, ddepj lawms!!!",
                   "Tôi đang dừng iPhone 15\tvà\nMacBook, đẹp lắm!!!"));
     /* "max" is English and Telex: among raw keystrokes it is "mã" */
@@ -175,7 +183,8 @@ test_english_in_telex(void)
     /* English words whose Telex reading nobody means: always kept */
     CHECK(refused("Title is: Tooi ddi hocj", "Title is: Tôi đi học"));
     CHECK(refused("xem ref nayf", "xem ref này"));
-    CHECK(refused("Tooi ddax ddocj bafi nafy, it is good", "Tôi đã đọc bài này, it is good"));
+    CHECK(refused("Tooi ddax ddocj bafi nafy, it is good",
+                  "Tôi đã đọc bài này, it is good"));
     CHECK(refused("Bafi vieets nafy hay, but the title is wrong",
                   "Bài viết này hay, but the title is wrong"));
     CHECK(refused("Tooi ddi xe bus ddeens truwowngf vaf lafm bafi test",
@@ -186,14 +195,17 @@ test_english_in_telex(void)
     CHECK(accepted("ref"));
     /* English words that spell a common syllable are restored among
      * Vietnamese ("teen" tên, "max" mã, "As" Á) */
-    CHECK(refused("Max looix: khoong tifm thaays teen file", "Mã lỗi: không tìm thấy tên file"));
+    CHECK(refused("Max looix: khoong tifm thaays teen file",
+                  "Mã lỗi: không tìm thấy tên file"));
     CHECK(refused("Ddoong Nam As vaf chaau As", "Đông Nam Á và châu Á"));
     CHECK(refused("Thuwr nghieemj: max laf gif", "Thử nghiệm: mã là gì"));
     /* ... but not when their only Vietnamese neighbour is past a clause
      * break and English stands beside them */
-    CHECK(refused("If you see this, xin goij laij cho tooi", "If you see this, xin gọi lại cho tôi"));
+    CHECK(refused("If you see this, xin goij laij cho tooi",
+                  "If you see this, xin gọi lại cho tôi"));
     CHECK(refused("Title max: Tooi ddi hocj", "Title max: Tôi đi học"));
-    CHECK(refused("Bafi test nafy: this nghieemj khos", "Bài test này: thí nghiệm khó"));
+    CHECK(refused("Bafi test nafy: this nghieemj khos",
+                  "Bài test này: thí nghiệm khó"));
 }
 
 static void
@@ -205,13 +217,15 @@ test_vni(void)
     /* digits at the end of the word */
     CHECK(refused("Viet65 Nam", "Việt Nam"));
     CHECK(refused("duong972 pho61", "đường phố"));
-    CHECK(refused("tho72i tie61t ho6m nay d9e5p qua1", "thời tiết hôm nay đẹp quá"));
+    CHECK(refused("tho72i tie61t ho6m nay d9e5p qua1",
+                  "thời tiết hôm nay đẹp quá"));
     CHECK(refused("ngu7o72i lu7u gia1 tri5", "người lưu giá trị"));
     CHECK(refused("luu7 y1 hoa2 thuy3", "lưu ý hòa thủy"));
     CHECK(refused("d9a8ng nha65p tha2nh co6ng", "đăng nhập thành công"));
     CHECK(refused("VIE65T NAM", "VIỆT NAM"));
     /* codes with digits are left alone */
-    CHECK(refused("Xin cha2o, file mp3 va2 h264 o73 d9a6y", "Xin chào, file mp3 và h264 ở đây"));
+    CHECK(refused("Xin cha2o, file mp3 va2 h264 o73 d9a6y",
+                  "Xin chào, file mp3 và h264 ở đây"));
 }
 
 static void
@@ -233,11 +247,14 @@ test_accented(void)
     CHECK(accepted("Hoà bình, thuỷ thủ, khoẻ mạnh, hoá đơn."));
     CHECK(accepted("Hòa bình, thủy thủ, khỏe mạnh, hóa đơn."));
     /* precomposed ê/ô + combining tone ("Unicode tổ hợp") */
-    CHECK(accepted("Vi\xc3\xaa\xcc\xa3t Nam l\xc3\xa0 qu\xc3\xaa h\xc6\xb0\xc6\xa1ng t\xc3\xb4i"));
+    CHECK(accepted(
+        "Vi\xc3\xaa\xcc\xa3t Nam l\xc3\xa0 qu\xc3\xaa h\xc6\xb0\xc6\xa1ng t\xc3\xb4i"));
     /* mixed with English, brands, URLs, e-mail, hashtags, emoji, numbers */
-    CHECK(accepted("Mình vừa mua iPhone 15 Pro Max ở https://shop.example.vn, giá 30 triệu 😍 #apple @tgdd"));
+    CHECK(accepted(
+        "Mình vừa mua iPhone 15 Pro Max ở https://shop.example.vn, giá 30 triệu 😍 #apple @tgdd"));
     CHECK(accepted("Gửi email cho tôi qua ten.nguoi@example.com nhé, thanks!"));
-    CHECK(accepted("Deadline là thứ Sáu, team mình cần review code và deploy lên server."));
+    CHECK(accepted(
+        "Deadline là thứ Sáu, team mình cần review code và deploy lên server."));
     CHECK(accepted("Samsung Galaxy S24 Ultra có camera 200MP, pin 5000mAh."));
     /* partly stripped: the IME was on, marks were missed */
     CHECK(accepted("Bài viết rat hay, cảm ơn tac giả nhieu."));
@@ -291,7 +308,8 @@ static void
 test_author(void)
 {
     CHECK(accepted_as("Nguyen Van An", TEXT_FIELD_AUTHOR, TEXT_POLICY_ANY));
-    CHECK(accepted_as("Tran Thi Thuy Duong", TEXT_FIELD_AUTHOR, TEXT_POLICY_ANY));
+    CHECK(
+        accepted_as("Tran Thi Thuy Duong", TEXT_FIELD_AUTHOR, TEXT_POLICY_ANY));
     CHECK(accepted_as("Thu Thảo", TEXT_FIELD_AUTHOR, TEXT_POLICY_ANY));
     CHECK(accepted_as("Lee Soo Man", TEXT_FIELD_AUTHOR, TEXT_POLICY_ANY));
     CHECK(accepted_as("John Smith", TEXT_FIELD_AUTHOR, TEXT_POLICY_VIETNAMESE));
@@ -312,13 +330,16 @@ test_policy(void)
     v = run("thanks", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE);
     CHECK(v.outcome == TEXT_NOT_VIETNAMESE);
     text_verdict_clear(&v);
-    CHECK(accepted_as("Bài viết rất hay", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE));
-    CHECK(accepted_as("Mình thích bài này, great job!", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE));
+    CHECK(accepted_as("Bài viết rất hay", TEXT_FIELD_BODY,
+                      TEXT_POLICY_VIETNAMESE));
+    CHECK(accepted_as("Mình thích bài này, great job!", TEXT_FIELD_BODY,
+                      TEXT_POLICY_VIETNAMESE));
     CHECK(accepted_as("😀", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE));
     CHECK(accepted_as("ok", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE));
     CHECK(accepted_as("cam on", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE));
     /* the diacritics rule still applies under this policy */
-    v = run("Bai viet rat hay, cam on tac gia nhieu lam", TEXT_FIELD_BODY, TEXT_POLICY_VIETNAMESE);
+    v = run("Bai viet rat hay, cam on tac gia nhieu lam", TEXT_FIELD_BODY,
+            TEXT_POLICY_VIETNAMESE);
     CHECK(v.outcome == TEXT_MISSING_DIACRITICS);
     text_verdict_clear(&v);
 }
@@ -342,8 +363,10 @@ test_edges(void)
     /* a lone combining mark, and marks on consonants */
     CHECK(accepted("\xcc\x81 b\xcc\x81"));
     /* len is honoured: no reading past it */
-    CHECK(text_check("Xin chaof cacs banj", 9, TEXT_FIELD_BODY, TEXT_POLICY_ANY, &v) == 0);
-    CHECK(v.outcome == TEXT_MISSING_DIACRITICS && v.suggestion && strcmp(v.suggestion, "Xin chào") == 0);
+    CHECK(text_check("Xin chaof cacs banj", 9, TEXT_FIELD_BODY, TEXT_POLICY_ANY,
+                     &v) == 0);
+    CHECK(v.outcome == TEXT_MISSING_DIACRITICS && v.suggestion &&
+          strcmp(v.suggestion, "Xin chào") == 0);
     text_verdict_clear(&v);
 }
 

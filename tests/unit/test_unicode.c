@@ -47,16 +47,16 @@ main(void)
     CHECK(res == UNI_CONTROL);
     clean("a\x1b[31m", 6, &res, &chars);
     CHECK(res == UNI_CONTROL);
-    clean("a\xc2\x85", 3, &res, &chars);    /* U+0085 is C1 */
+    clean("a\xc2\x85", 3, &res, &chars); /* U+0085 is C1 */
     CHECK(res == UNI_CONTROL);
     clean("a\x7f", 2, &res, &chars);
     CHECK(res == UNI_CONTROL);
 
-    clean("\xc0\xaf", 2, &res, &chars);     /* overlong '/' */
+    clean("\xc0\xaf", 2, &res, &chars); /* overlong '/' */
     CHECK(res == UNI_BAD_UTF8);
     clean("\xed\xa0\x80", 3, &res, &chars); /* a surrogate */
     CHECK(res == UNI_BAD_UTF8);
-    clean("B\xe0i", 3, &res, &chars);       /* truncated sequence */
+    clean("B\xe0i", 3, &res, &chars); /* truncated sequence */
     CHECK(res == UNI_BAD_UTF8);
     clean("\xf4\x90\x80\x80", 4, &res, &chars); /* above U+10FFFF */
     CHECK(res == UNI_BAD_UTF8);

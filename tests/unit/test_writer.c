@@ -15,13 +15,14 @@
 
 enum { CLIENTS = 4, ROUNDS = 60, ANSWER_MS = 2000 };
 
-static const char json_body[] = "{\"author\": \"Thu\", \"body\": \"Bài viết rất hay.\"}";
+static const char json_body[] =
+    "{\"author\": \"Thu\", \"body\": \"Bài viết rất hay.\"}";
 
 /* A client that submits one comment at a time and waits for its answer. */
 struct client {
     struct writer *w;
     const struct api_config *cfg;
-    struct db *db;                  /* reads the stored comment back */
+    struct db *db; /* reads the stored comment back */
     atomic_bool *stop;
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -45,8 +46,12 @@ static struct comment_job *
 new_job(const struct api_config *cfg, struct db *db)
 {
     struct api_call call = {
-        .cfg = cfg, .db = db, .article = "writer-test", .body = json_body,
-        .body_len = sizeof json_body - 1, .client_addr = "127.0.0.1",
+        .cfg = cfg,
+        .db = db,
+        .article = "writer-test",
+        .body = json_body,
+        .body_len = sizeof json_body - 1,
+        .client_addr = "127.0.0.1",
     };
     struct comment_job *job = NULL;
 
@@ -66,7 +71,8 @@ wait_answer(struct client *c)
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += ANSWER_MS / 1000;
     pthread_mutex_lock(&c->lock);
-    while (!c->answered && pthread_cond_timedwait(&c->cond, &c->lock, &until) == 0)
+    while (!c->answered &&
+           pthread_cond_timedwait(&c->cond, &c->lock, &until) == 0)
         ;
     ok = c->answered;
     pthread_mutex_unlock(&c->lock);
@@ -93,7 +99,7 @@ client_main(void *arg)
         c->item = (struct writer_item){.job = job, .done = on_done, .arg = c};
         writer_submit(c->w, &c->item);
         if (!wait_answer(c)) {
-            c->hung++;      /* the job stays queued: leaked on purpose */
+            c->hung++; /* the job stays queued: leaked on purpose */
             break;
         }
         api_comment_finish(&answer, job);
@@ -113,8 +119,11 @@ main(void)
     char dir[] = "/tmp/ykien-writer-XXXXXX";
     char path[256], err[256];
     struct api_config cfg = {
-        .max_author_chars = 100, .max_body_chars = 5000, .text_policy = TEXT_POLICY_ANY,
-        .max_attachment_bytes = 1024, .max_attachments = 3,
+        .max_author_chars = 100,
+        .max_body_chars = 5000,
+        .text_policy = TEXT_POLICY_ANY,
+        .max_attachment_bytes = 1024,
+        .max_attachments = 3,
     };
     struct db *db, *readers[CLIENTS];
     int stored = 0, refused = 0, hung = 0;
@@ -138,7 +147,8 @@ main(void)
         if (!w)
             break;
         for (int i = 0; i < CLIENTS; i++) {
-            clients[i] = (struct client){.w = w, .cfg = &cfg, .db = readers[i], .stop = &stop};
+            clients[i] = (struct client){
+                .w = w, .cfg = &cfg, .db = readers[i], .stop = &stop};
             pthread_mutex_init(&clients[i].lock, NULL);
             pthread_cond_init(&clients[i].cond, NULL);
             pthread_create(&threads[i], NULL, client_main, &clients[i]);
@@ -155,7 +165,7 @@ main(void)
             pthread_cond_destroy(&clients[i].cond);
         }
         if (hung == 0)
-            writer_free(w);     /* else a hung item still points into it */
+            writer_free(w); /* else a hung item still points into it */
     }
     for (int i = 0; i < CLIENTS; i++)
         db_close(readers[i]);
