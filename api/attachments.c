@@ -167,7 +167,8 @@ attachment_sweep(const struct api_config *cfg, struct db *db)
 }
 
 int
-attachment_release(const struct api_config *cfg, struct db *db, const char *sha256)
+attachment_release(const struct api_config *cfg, struct db *db,
+                   const char *sha256)
 {
     (void)cfg;
     return db_blob_release(db, sha256) == DB_OK ? 0 : -1;

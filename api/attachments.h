@@ -24,7 +24,8 @@ char *attachment_disposition(const char *filename);
  * it any more (db_blob_release()); call it inside the transaction that
  * deleted the rows, so that no upload can be sharing it meanwhile.  0, or
  * -1 on a storage error. */
-int attachment_release(const struct api_config *cfg, struct db *db, const char *sha256);
+int attachment_release(const struct api_config *cfg, struct db *db,
+                       const char *sha256);
 /* Start-up sweep: removes staged uploads left by a crash, and stored
  * contents that no attachment row refers to (db_blob_sweep()). */
 int attachment_sweep(const struct api_config *cfg, struct db *db);

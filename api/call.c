@@ -21,14 +21,19 @@ api_fail(struct api_call *c, enum api_error e, const char *field)
 void
 api_fail_db(struct api_call *c, enum db_status st)
 {
-    api_fail(c, st == DB_BUSY ? API_E_UNAVAILABLE
-              : st == DB_NOT_FOUND ? API_E_NOT_FOUND : API_E_INTERNAL, NULL);
+    api_fail(c,
+             st == DB_BUSY        ? API_E_UNAVAILABLE
+             : st == DB_NOT_FOUND ? API_E_NOT_FOUND
+                                  : API_E_INTERNAL,
+             NULL);
 }
 
 void
 api_fail_storage(struct api_call *c)
 {
-    api_fail(c, c->db && db_health(c->db) == DB_OK ? API_E_INTERNAL : API_E_UNAVAILABLE,
+    api_fail(c,
+             c->db && db_health(c->db) == DB_OK ? API_E_INTERNAL
+                                                : API_E_UNAVAILABLE,
              NULL);
 }
 

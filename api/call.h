@@ -64,7 +64,7 @@ struct comment_form {
 struct db_blob;
 
 struct api_file {
-    struct db_blob *blob;           /* NULL: no file; else owned by the call */
+    struct db_blob *blob; /* NULL: no file; else owned by the call */
     int64_t size;
     const char *content_type;
     char *disposition; /* Content-Disposition value, owned */

@@ -21,7 +21,8 @@ slot_of(const char *article)
 uint64_t
 freshness_of(const char *article)
 {
-    return atomic_load_explicit(&generation[slot_of(article)], memory_order_acquire) +
+    return atomic_load_explicit(&generation[slot_of(article)],
+                                memory_order_acquire) +
            atomic_load_explicit(&epoch, memory_order_acquire);
 }
 

@@ -52,7 +52,8 @@ api_queue(struct api_call *c)
     if (present_list_params(c, &p) != 0)
         return;
     if ((st = db_comment_count(c->db, article, q.status, &total)) != DB_OK ||
-        (flagged && (st = db_flagged_count(c->db, article, q.status, &n_flagged)) != DB_OK)) {
+        (flagged && (st = db_flagged_count(c->db, article, q.status,
+                                           &n_flagged)) != DB_OK)) {
         api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
         return;
     }
@@ -257,16 +258,21 @@ moderation_apply(struct api_call *c, const struct moderation_request *r,
     }
     if (st != DB_OK)
         goto fail;
-    if (changes_body && (st = screening_store_flags(c->db, c->id, r->screening)) != DB_OK)
+    if (changes_body &&
+        (st = screening_store_flags(c->db, c->id, r->screening)) != DB_OK)
         goto fail;
     if (changes_body && r->action != ACTION_EDIT &&
-        ((st = db_history_add(c->db, c->id, "edited", c->moderator, now, NULL)) != DB_OK ||
-         (st = outbox_record(c->db, c->cfg, c->id, "comment.edited", now)) != DB_OK))
+        ((st = db_history_add(c->db, c->id, "edited", c->moderator, now,
+                              NULL)) != DB_OK ||
+         (st = outbox_record(c->db, c->cfg, c->id, "comment.edited", now)) !=
+             DB_OK))
         goto fail;
-    st = db_history_add(c->db, c->id, action_word[r->action], c->moderator, now, r->reason);
+    st = db_history_add(c->db, c->id, action_word[r->action], c->moderator, now,
+                        r->reason);
     if (st != DB_OK)
         goto fail;
-    if ((st = outbox_record(c->db, c->cfg, c->id, action_event[r->action], now)) != DB_OK)
+    if ((st = outbox_record(c->db, c->cfg, c->id, action_event[r->action],
+                            now)) != DB_OK)
         goto fail;
     /* Other processes sharing the database drop their pages of this
      * article when it commits; this one bumps its own after the commit. */

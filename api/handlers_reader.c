@@ -325,7 +325,8 @@ insert_one(struct db *db, void *arg)
      * answer, and nothing more is stored (its staged files are dropped
      * with the request). */
     if (job->in.post_key) {
-        st = db_post_key_find(db, job->in.post_key, job->in.post_key_since, &job->id);
+        st = db_post_key_find(db, job->in.post_key, job->in.post_key_since,
+                              &job->id);
         if (st != DB_NOT_FOUND) {
             job->result = st;
             return st;
@@ -396,13 +397,15 @@ api_comment_finish(struct api_call *c, struct comment_job *job)
      * another process sharing the database): the comment stored under it
      * is the answer, as when the look-up finds it. */
     if (job->result == DB_CONFLICT && job->in.post_key &&
-        db_post_key_find(c->db, job->in.post_key, job->in.post_key_since, &job->id) == DB_OK)
+        db_post_key_find(c->db, job->in.post_key, job->in.post_key_since,
+                         &job->id) == DB_OK)
         job->result = DB_OK;
     if (job->result != DB_OK) {
         api_fail_db(c, job->result == DB_NOT_FOUND ? DB_ERROR : job->result);
         return;
     }
-    snprintf(c->location, sizeof c->location, "/api/v1/comments/%lld", (long long)job->id);
+    snprintf(c->location, sizeof c->location, "/api/v1/comments/%lld",
+             (long long)job->id);
     st = db_comment_get(c->db, job->id, print_created, c);
     if (st != DB_OK)
         api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
@@ -422,11 +425,13 @@ api_comment_list(struct api_call *c)
     }
     if (present_list_params(c, &p) != 0)
         return;
-    if ((st = db_comment_count(c->db, c->article, COMMENT_APPROVED, &total)) != DB_OK) {
+    if ((st = db_comment_count(c->db, c->article, COMMENT_APPROVED, &total)) !=
+        DB_OK) {
         api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
         return;
     }
-    if (article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL), &state) != 0) {
+    if (article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL),
+                           &state) != 0) {
         api_fail_storage(c);
         return;
     }
@@ -489,7 +494,8 @@ api_counts(struct api_call *c)
             api_fail(c, API_E_BAD_QUERY, "article");
             goto fail;
         }
-        if ((st = db_comment_count(c->db, article, COMMENT_APPROVED, &total)) != DB_OK) {
+        if ((st = db_comment_count(c->db, article, COMMENT_APPROVED, &total)) !=
+            DB_OK) {
             api_fail_db(c, st == DB_NOT_FOUND ? DB_ERROR : st);
             goto fail;
         }

@@ -118,8 +118,9 @@ api_article_show(struct api_call *c)
 static int
 set_state_work(struct api_call *c, void *arg)
 {
-    enum db_status st = db_article_set_state(c->db, c->article, *(const char *)arg != '\0',
-                                             c->moderator, (int64_t)time(NULL));
+    enum db_status st =
+        db_article_set_state(c->db, c->article, *(const char *)arg != '\0',
+                             c->moderator, (int64_t)time(NULL));
 
     /* Other processes sharing the database drop the article's pages. */
     if (st == DB_OK && (st = db_changed(c->db, c->article)) == DB_OK)
@@ -399,7 +400,10 @@ bulk_work(struct api_call *c, void *arg)
     json_array_foreach(b->ids, i, id)
     {
         struct api_call item = {
-            .cfg = c->cfg, .db = c->db, .lang = c->lang, .moderator = c->moderator,
+            .cfg = c->cfg,
+            .db = c->db,
+            .lang = c->lang,
+            .moderator = c->moderator,
             .id = json_integer_value(id),
         };
         struct moderation_request req = {

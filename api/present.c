@@ -99,7 +99,7 @@ struct list_walk {
     int seen;
     int64_t last_id;
     bool more;
-    int64_t ids[DB_LIST_MANY];  /* of the comments in array, in its order */
+    int64_t ids[DB_LIST_MANY]; /* of the comments in array, in its order */
 };
 
 static int
@@ -158,11 +158,14 @@ complete_page(struct list_walk *w)
 {
     enum db_status st;
 
-    st = db_attachment_list_many(w->db, w->ids, (size_t)w->seen, add_page_attachment, w);
+    st = db_attachment_list_many(w->db, w->ids, (size_t)w->seen,
+                                 add_page_attachment, w);
     if (st == DB_OK && w->moderation)
-        st = db_history_list_many(w->db, w->ids, (size_t)w->seen, add_page_history, w);
+        st = db_history_list_many(w->db, w->ids, (size_t)w->seen,
+                                  add_page_history, w);
     for (int i = 0; st == DB_OK && w->moderation && i < w->seen; i++) {
-        json_t *flags = json_object_get(json_array_get(w->array, (size_t)i), "flags");
+        json_t *flags =
+            json_object_get(json_array_get(w->array, (size_t)i), "flags");
 
         st = db_flag_list(w->db, w->ids[i], add_flag, flags);
     }

@@ -62,7 +62,8 @@ screening_article_open(struct api_call *c)
 {
     struct article_state st;
 
-    if (article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL), &st) != 0) {
+    if (article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL),
+                           &st) != 0) {
         api_fail_storage(c);
         return -1;
     }

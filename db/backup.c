@@ -15,8 +15,9 @@ db_backup(struct db *db, const char *dest_path, char *err, size_t err_len)
     int rc = -1, step, fd;
 
     if (db_shared(db)) {
-        snprintf(err, err_len, "backup copies a SQLite database; on PostgreSQL "
-                               "use pg_dump");
+        snprintf(err, err_len,
+                 "backup copies a SQLite database; on PostgreSQL "
+                 "use pg_dump");
         return -1;
     }
     if (sqlite3_open_v2(dest_path, &dest,
@@ -72,8 +73,8 @@ db_integrity_check(struct db *db, char *err, size_t err_len)
 
     if (db_shared(db))
         return 0; /* PostgreSQL checks its own pages (data checksums) */
-    if (sqlite3_prepare_v2(sq(db)->conn, "PRAGMA integrity_check", -1, &st, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v2(sq(db)->conn, "PRAGMA integrity_check", -1, &st,
+                           NULL) != SQLITE_OK) {
         snprintf(err, err_len, "%s", sqlite3_errmsg(sq(db)->conn));
         goto out;
     }

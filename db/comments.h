@@ -46,8 +46,8 @@ struct comment_new {
     const char *body;
     const char *client_addr;
     int64_t created_at;
-    const char *post_key;       /* Idempotency-Key, or NULL */
-    int64_t post_key_since;     /* a stored key older than this is free again */
+    const char *post_key;   /* Idempotency-Key, or NULL */
+    int64_t post_key_since; /* a stored key older than this is free again */
 };
 
 /* Which comments a list takes by their flags (see db/tools.h). */
@@ -92,7 +92,8 @@ typedef int (*attachment_fn)(const struct attachment_record *a, void *arg);
 /* Inserts a pending comment and its "created" history entry (and its
  * post_key, when given: DB_CONFLICT if that key is taken since
  * post_key_since, as when another process stored it a moment ago). */
-enum db_status db_comment_insert(struct db *db, const struct comment_new *in, int64_t *id);
+enum db_status db_comment_insert(struct db *db, const struct comment_new *in,
+                                 int64_t *id);
 /* The comment stored under an Idempotency-Key at or after since, or
  * DB_NOT_FOUND. */
 enum db_status db_post_key_find(struct db *db, const char *key, int64_t since,
@@ -114,26 +115,30 @@ enum db_status db_comment_update(struct db *db, int64_t id,
                                  enum comment_status status, const char *body,
                                  bool edited, int64_t published_at);
 
-enum db_status db_history_add(struct db *db, int64_t comment_id, const char *action,
-                              const char *moderator, int64_t at, const char *reason);
-enum db_status db_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg);
+enum db_status db_history_add(struct db *db, int64_t comment_id,
+                              const char *action, const char *moderator,
+                              int64_t at, const char *reason);
+enum db_status db_history_list(struct db *db, int64_t comment_id, history_fn fn,
+                               void *arg);
 /* The history of each of n comments (a page of a list: at most
  * DB_LIST_MANY), in one query where the backend can: by comment, then in
  * order. */
 enum { DB_LIST_MANY = 128 };
-enum db_status db_history_list_many(struct db *db, const int64_t *comment_ids, size_t n,
-                                    history_fn fn, void *arg);
+enum db_status db_history_list_many(struct db *db, const int64_t *comment_ids,
+                                    size_t n, history_fn fn, void *arg);
 
 enum db_status db_attachment_insert(struct db *db,
                                     const struct attachment_record *a,
                                     int64_t *id);
-enum db_status db_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn,
-                                  void *arg);
+enum db_status db_attachment_list(struct db *db, int64_t comment_id,
+                                  attachment_fn fn, void *arg);
 /* The attachments of each of n comments (at most DB_LIST_MANY), as
  * db_history_list_many(). */
-enum db_status db_attachment_list_many(struct db *db, const int64_t *comment_ids, size_t n,
+enum db_status db_attachment_list_many(struct db *db,
+                                       const int64_t *comment_ids, size_t n,
                                        attachment_fn fn, void *arg);
 /* Calls fn once with attachment id, comment_status filled in. */
-enum db_status db_attachment_get(struct db *db, int64_t id, attachment_fn fn, void *arg);
+enum db_status db_attachment_get(struct db *db, int64_t id, attachment_fn fn,
+                                 void *arg);
 
 #endif

@@ -46,7 +46,7 @@ insert_with_id(struct db *db, sqlite3_stmt *st, int64_t id, int64_t *out)
     enum db_status rc;
 
     bind_id(st, 1, id);
-    rc = step_done(st);
+    rc = db_step_done(st);
     if (rc == DB_OK && sqlite3_changes(sq(db)->conn) == 0) {
         sqlite3_reset(st);
         sqlite3_bind_null(st, 1);
@@ -310,7 +310,8 @@ db_import_open(struct db *db, struct db_import **out)
      * amount, whatever the size of the file (64 MiB). */
     if (sqlite3_exec(sq(db)->conn, "PRAGMA cache_size = -65536", NULL, NULL,
                      NULL) != SQLITE_OK ||
-        sqlite3_exec(sq(db)->conn, staging_tables, NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(sq(db)->conn, staging_tables, NULL, NULL, NULL) !=
+            SQLITE_OK)
         goto fail;
     for (int i = 0; i < IMP_COUNT; i++) {
         if (sqlite3_prepare_v3(sq(db)->conn, import_sql[i], -1,

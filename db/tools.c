@@ -23,7 +23,8 @@ enum db_status
 db_article_set_state(struct db *db, const char *article, bool closed,
                      const char *moderator, int64_t now)
 {
-    DB_PG_HANDS_OVER(db, pg_article_set_state(db, article, closed, moderator, now));
+    DB_PG_HANDS_OVER(db,
+                     pg_article_set_state(db, article, closed, moderator, now));
     sqlite3_stmt *st = sq(db)->stmt[STMT_ARTICLE_STATE_SET];
     enum db_status rc;
 
@@ -214,7 +215,8 @@ enum db_status
 db_checkpoint_truncate(struct db *db)
 {
     DB_SQLITE_ONLY(db);
-    int rc = sqlite3_wal_checkpoint_v2(sq(db)->conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    int rc = sqlite3_wal_checkpoint_v2(sq(db)->conn, NULL,
+                                       SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 
     if (rc == SQLITE_OK)
         return DB_OK;

@@ -148,8 +148,8 @@ set_listen(struct config *cfg, const struct option *opt, const char *val)
 static int
 set_db(struct config *cfg, const struct option *opt, const char *val)
 {
-    if (strncmp(val, "postgresql://", 13) != 0 && strncmp(val, "postgres://", 11) != 0 &&
-        !strchr(val, '='))
+    if (strncmp(val, "postgresql://", 13) != 0 &&
+        strncmp(val, "postgres://", 11) != 0 && !strchr(val, '='))
         return -1;
     cfg->db.url = val;
     return 0;
@@ -549,7 +549,8 @@ parse_argv(enum cfg_command cmd, int argc, char **argv, struct config *cfg,
         const char *env = getenv("YKIEN_DB");
 
         if (env && env[0] && set_db(cfg, NULL, env) != 0) {
-            snprintf(err, err_len, "invalid YKIEN_DB: not a PostgreSQL connection string");
+            snprintf(err, err_len,
+                     "invalid YKIEN_DB: not a PostgreSQL connection string");
             return CFG_USAGE;
         }
     }

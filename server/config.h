@@ -45,9 +45,9 @@ struct config {
     struct sockaddr_storage addr;
     socklen_t addr_len;
     char data_dir[4096];
-    char db_path[4200];                 /* SQLite's file, when db.url is NULL */
-    struct db_target db;                /* where the data is: --db, YKIEN_DB, or SQLite */
-    unsigned rate_limit;                /* new comments per address per minute; 0: off */
+    char db_path[4200];  /* SQLite's file, when db.url is NULL */
+    struct db_target db; /* where the data is: --db, YKIEN_DB, or SQLite */
+    unsigned rate_limit; /* new comments per address per minute; 0: off */
     struct sockaddr_storage proxies[CFG_MAX_PROXIES];
     int n_proxies;
     unsigned max_connections;

@@ -183,8 +183,8 @@ http_start(const struct config *cfg, char *err, size_t err_len)
     s->rl = ratelimit_new(cfg->rate_limit);
     s->cache = cfg->page_cache_bytes ? cache_new(cfg->page_cache_bytes) : NULL;
     s->watch = db_watch_start(&cfg->db, on_changed, s, err, err_len);
-    s->writer = s->watch ? writer_start(&cfg->db, &cfg->api, err, err_len)
-                         : NULL;
+    s->writer =
+        s->watch ? writer_start(&cfg->db, &cfg->api, err, err_len) : NULL;
     s->watchdog = s->writer ? watchdog_start(cfg->timeout_seconds,
                                              cfg->min_body_rate, err, err_len)
                             : NULL;

@@ -161,8 +161,9 @@ cmd_serve(int argc, char **argv)
         webhook_stop(sender);
         return 1;
     }
-    log_info("ykien %s listening on %s (port %u), data in %s", YKIEN_VERSION, cfg.listen,
-             http_port(srv), cfg.db.url ? "PostgreSQL" : cfg.data_dir);
+    log_info("ykien %s listening on %s (port %u), data in %s", YKIEN_VERSION,
+             cfg.listen, http_port(srv),
+             cfg.db.url ? "PostgreSQL" : cfg.data_dir);
     sigwait(&stop, &sig);
     log_info("stopping on signal %d: finishing requests in flight", sig);
     http_stop(srv, STOP_WAIT_SECONDS);

@@ -13,7 +13,7 @@ enum { ADDRESS_SLOTS = 1 << 14, PROBE = 8, ADDR_MAX = 64 };
 struct ratelimit {
     pthread_mutex_t lock;
     unsigned per_minute;
-    uint64_t interval_ms;   /* 60 s / N */
+    uint64_t interval_ms; /* 60 s / N */
     struct hashmap addresses;
     char keys[ADDRESS_SLOTS][ADDR_MAX];
     uint64_t tat_ms[ADDRESS_SLOTS]; /* theoretical arrival time of the next
@@ -31,7 +31,8 @@ ratelimit_new(unsigned per_minute)
     if (!rl)
         return NULL;
     pthread_mutex_init(&rl->lock, NULL);
-    hashmap_init(&rl->addresses, &rl->keys[0][0], ADDRESS_SLOTS, ADDR_MAX, PROBE);
+    hashmap_init(&rl->addresses, &rl->keys[0][0], ADDRESS_SLOTS, ADDR_MAX,
+                 PROBE);
     rl->per_minute = per_minute;
     rl->interval_ms = 60000 / per_minute;
     if (rl->interval_ms == 0)
@@ -113,7 +114,8 @@ ratelimit_take_scaled(struct ratelimit *rl, const char *address,
 }
 
 void
-ratelimit_shape(unsigned per_minute, unsigned factor, uint64_t *interval_ms, uint64_t *burst_ms)
+ratelimit_shape(unsigned per_minute, unsigned factor, uint64_t *interval_ms,
+                uint64_t *burst_ms)
 {
     uint64_t base = per_minute ? 60000 / per_minute : 60000;
 

@@ -26,8 +26,9 @@ unsigned ratelimit_take_scaled(struct ratelimit *rl, const char *address,
  * shared by several processes, db/shared.h): the interval between requests
  * and the burst allowed ahead, in milliseconds, for factor times
  * per_minute; and the key of address's bucket for that factor. */
-void ratelimit_shape(unsigned per_minute, unsigned factor, uint64_t *interval_ms,
-                     uint64_t *burst_ms);
-void ratelimit_key(const char *address, unsigned factor, char *key, size_t key_len);
+void ratelimit_shape(unsigned per_minute, unsigned factor,
+                     uint64_t *interval_ms, uint64_t *burst_ms);
+void ratelimit_key(const char *address, unsigned factor, char *key,
+                   size_t key_len);
 
 #endif

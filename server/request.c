@@ -258,14 +258,17 @@ rate_limit_wait(struct request *r, const struct route *route, struct db *db)
         char key[CLIENT_MAX + 16];
         unsigned wait = 0;
 
-        ratelimit_shape(r->srv->cfg->rate_limit, factor, &interval_ms, &burst_ms);
+        ratelimit_shape(r->srv->cfg->rate_limit, factor, &interval_ms,
+                        &burst_ms);
         ratelimit_key(r->client, factor, key, sizeof key);
-        return db_rate_take(db, key, interval_ms, burst_ms, &wait) == DB_OK ? wait : 0;
+        return db_rate_take(db, key, interval_ms, burst_ms, &wait) == DB_OK
+                   ? wait
+                   : 0;
     }
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ratelimit_take_scaled(
-        r->srv->rl, r->client, factor,
-        (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+    return ratelimit_take_scaled(r->srv->rl, r->client, factor,
+                                 (uint64_t)ts.tv_sec * 1000u +
+                                     (uint64_t)ts.tv_nsec / 1000000u);
 }
 
 static enum MHD_Result
@@ -323,8 +326,9 @@ on_first_call(struct request *r, struct MHD_Connection *conn)
 
         if (authz || route->auth == ROUTE_MODERATOR) {
             db = daemon_db(s);
-            token = db ? auth_check(db, authz, r->moderator, sizeof r->moderator)
-                       : AUTH_UNAVAILABLE;
+            token =
+                db ? auth_check(db, authz, r->moderator, sizeof r->moderator)
+                   : AUTH_UNAVAILABLE;
             if (token != AUTH_OK)
                 return refuse_token(r, conn, token, route->name);
         }

@@ -79,8 +79,8 @@ writer_main(void *arg)
 }
 
 struct writer *
-writer_start(const struct db_target *db, const struct api_config *cfg, char *err,
-             size_t err_len)
+writer_start(const struct db_target *db, const struct api_config *cfg,
+             char *err, size_t err_len)
 {
     struct writer *w = calloc(1, sizeof *w);
 

@@ -22,7 +22,8 @@ struct writer_item {
 };
 
 /* NULL with a reason in err on failure. */
-struct writer *writer_start(const struct db_target *db, const struct api_config *cfg, char *err,
+struct writer *writer_start(const struct db_target *db,
+                            const struct api_config *cfg, char *err,
                             size_t err_len);
 /* Queues item->job (still owned by the caller); item->done(item->arg) runs
  * on the writer's thread once the job's batch committed or failed. */

@@ -36,20 +36,6 @@ db_read_comment(sqlite3_stmt *st, struct comment_record *c)
     c->version = sqlite3_column_int64(st, 11);
 }
 
-static enum db_status
-step_done(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-
-    if (rc == SQLITE_DONE)
-        return DB_OK;
-    if ((rc & 0xff) == SQLITE_BUSY)
-        return DB_BUSY;
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return DB_CONFLICT;
-    return DB_ERROR;
-}
-
 enum db_status
 sq_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
 {
@@ -65,7 +51,7 @@ sq_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
     db_bind_text(st, 5, in->body);
     sqlite3_bind_int64(st, 6, in->created_at);
     db_bind_text(st, 7, in->client_addr);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     if (rc != DB_OK)
         return rc;
@@ -75,7 +61,7 @@ sq_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
         db_bind_text(st, 1, in->post_key);
         sqlite3_bind_int64(st, 2, *id);
         sqlite3_bind_int64(st, 3, in->created_at);
-        rc = step_done(st);
+        rc = db_step_done(st);
         db_stmt_done(st);
         if (rc != DB_OK)
             return rc;
@@ -161,16 +147,19 @@ list_by_flags(const struct comment_query *q)
 }
 
 enum db_status
-sq_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, void *arg)
+sq_comment_list(struct db *db, const struct comment_query *q, comment_fn fn,
+                void *arg)
 {
     enum sq_stmt which;
     sqlite3_stmt *st;
     int64_t after = q->after_id;
 
     if (q->article)
-        which = q->newest_first ? STMT_COMMENT_LIST_ARTICLE_DESC : STMT_COMMENT_LIST_ARTICLE_ASC;
+        which = q->newest_first ? STMT_COMMENT_LIST_ARTICLE_DESC
+                                : STMT_COMMENT_LIST_ARTICLE_ASC;
     else
-        which = q->newest_first ? STMT_COMMENT_LIST_STATUS_DESC : STMT_COMMENT_LIST_STATUS_ASC;
+        which = q->newest_first ? STMT_COMMENT_LIST_STATUS_DESC
+                                : STMT_COMMENT_LIST_STATUS_ASC;
     if (q->flagged != COMMENT_FLAGS_ANY)
         which = list_by_flags(q);
     if (q->newest_first && after <= 0)
@@ -185,7 +174,8 @@ sq_comment_list(struct db *db, const struct comment_query *q, comment_fn fn, voi
 }
 
 enum db_status
-sq_comment_count(struct db *db, const char *article, enum comment_status status, int64_t *n)
+sq_comment_count(struct db *db, const char *article, enum comment_status status,
+                 int64_t *n)
 {
     sqlite3_stmt *st = sq(db)->stmt[STMT_COMMENT_COUNT];
     enum db_status rc = DB_OK;
@@ -220,7 +210,7 @@ sq_comment_update(struct db *db, int64_t id, int64_t expected_version,
     sqlite3_bind_int(st, 5, edited);
     if (published_at > 0)
         sqlite3_bind_int64(st, 6, published_at);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     if (rc == DB_OK && sqlite3_changes(sq(db)->conn) == 0)
         rc = DB_CONFLICT;
@@ -240,7 +230,7 @@ sq_history_add(struct db *db, int64_t comment_id, const char *action,
     db_bind_text(st, 3, moderator);
     sqlite3_bind_int64(st, 4, at);
     db_bind_text(st, 5, reason);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     return rc;
 }
@@ -283,7 +273,8 @@ bind_positive(sqlite3_stmt *st, int idx, int64_t v)
 }
 
 enum db_status
-sq_attachment_insert(struct db *db, const struct attachment_record *a, int64_t *id)
+sq_attachment_insert(struct db *db, const struct attachment_record *a,
+                     int64_t *id)
 {
     sqlite3_stmt *st = sq(db)->stmt[STMT_ATTACHMENT_INSERT];
     enum db_status rc;
@@ -296,7 +287,7 @@ sq_attachment_insert(struct db *db, const struct attachment_record *a, int64_t *
     db_bind_text(st, 5, a->sha256);
     bind_positive(st, 6, a->width);
     bind_positive(st, 7, a->height);
-    rc = step_done(st);
+    rc = db_step_done(st);
     db_stmt_done(st);
     if (rc == DB_OK)
         *id = sqlite3_last_insert_rowid(sq(db)->conn);
@@ -304,7 +295,8 @@ sq_attachment_insert(struct db *db, const struct attachment_record *a, int64_t *
 }
 
 static enum db_status
-walk_attachments(sqlite3_stmt *st, bool with_status, attachment_fn fn, void *arg)
+walk_attachments(sqlite3_stmt *st, bool with_status, attachment_fn fn,
+                 void *arg)
 {
     enum db_status rc = DB_OK;
     int rows = 0;
@@ -318,9 +310,10 @@ walk_attachments(sqlite3_stmt *st, bool with_status, attachment_fn fn, void *arg
             .content_type = db_col_text(st, 3),
             .size = sqlite3_column_int64(st, 4),
             .sha256 = db_col_text(st, 5),
-            .width = sqlite3_column_int64(st, 6),   /* NULL reads as 0 */
+            .width = sqlite3_column_int64(st, 6), /* NULL reads as 0 */
             .height = sqlite3_column_int64(st, 7),
-            .comment_status = with_status ? status_of(db_col_text(st, 8)) : COMMENT_PENDING,
+            .comment_status =
+                with_status ? status_of(db_col_text(st, 8)) : COMMENT_PENDING,
         };
         rows++;
         if (fn(&a, arg) != 0) {
@@ -337,7 +330,8 @@ walk_attachments(sqlite3_stmt *st, bool with_status, attachment_fn fn, void *arg
 }
 
 enum db_status
-sq_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn, void *arg)
+sq_attachment_list(struct db *db, int64_t comment_id, attachment_fn fn,
+                   void *arg)
 {
     sqlite3_stmt *st = sq(db)->stmt[STMT_ATTACHMENT_LIST];
 
@@ -371,8 +365,8 @@ sq_attachment_sha_in_use(struct db *db, const char *sha256)
 /* In the process, a query per comment costs what one query for all would:
  * the single-comment statements, in turn. */
 enum db_status
-sq_history_list_many(struct db *db, const int64_t *comment_ids, size_t n, history_fn fn,
-                     void *arg)
+sq_history_list_many(struct db *db, const int64_t *comment_ids, size_t n,
+                     history_fn fn, void *arg)
 {
     enum db_status st = DB_OK;
 

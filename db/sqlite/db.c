@@ -63,7 +63,8 @@ user_version(struct db *db, int *out)
     sqlite3_stmt *st = NULL;
     int rc = -1;
 
-    if (sqlite3_prepare_v2(sq(db)->conn, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(sq(db)->conn, "PRAGMA user_version", -1, &st,
+                           NULL) != SQLITE_OK)
         goto out;
     if (sqlite3_step(st) != SQLITE_ROW)
         goto out;
@@ -94,8 +95,9 @@ transaction(struct db *db, db_work_fn work, void *arg)
 {
     enum db_status st = DB_BUSY;
 
-    assert(sqlite3_get_autocommit(sq(db)->conn));   /* transactions do not nest */
-    for (int attempt = 0; attempt < DB_TRANSACTION_ATTEMPTS && st == DB_BUSY; attempt++) {
+    assert(sqlite3_get_autocommit(sq(db)->conn)); /* transactions do not nest */
+    for (int attempt = 0; attempt < DB_TRANSACTION_ATTEMPTS && st == DB_BUSY;
+         attempt++) {
         st = status_of(exec(db, "BEGIN IMMEDIATE"));
         if (st != DB_OK)
             continue;
@@ -111,7 +113,8 @@ transaction(struct db *db, db_work_fn work, void *arg)
 static enum db_status
 savepoint(struct db *db, db_work_fn work, void *arg)
 {
-    assert(!sqlite3_get_autocommit(sq(db)->conn));  /* inside a transaction's work */
+    assert(!sqlite3_get_autocommit(
+        sq(db)->conn)); /* inside a transaction's work */
     if (exec(db, "SAVEPOINT item") != SQLITE_OK)
         return DB_ERROR;
     if (work(db, arg) != DB_OK && exec(db, "ROLLBACK TO item") != SQLITE_OK)
@@ -121,10 +124,10 @@ savepoint(struct db *db, db_work_fn work, void *arg)
 
 /* One step of migrate(): the transaction's work. */
 struct migration {
-    int version;        /* the schema version found */
-    int applied;        /* the migration applied, or -1: none was pending */
-    char why[256];      /* SQLite's message when it failed (the rollback
-                         * that follows replaces the connection's own) */
+    int version;   /* the schema version found */
+    int applied;   /* the migration applied, or -1: none was pending */
+    char why[256]; /* SQLite's message when it failed (the rollback
+                    * that follows replaces the connection's own) */
 };
 
 /* Runs sql; on failure keeps SQLite's message in m->why. */
@@ -179,7 +182,8 @@ migrate(struct db *db, char *err, size_t err_len)
         case DB_CONFLICT:
             snprintf(err, err_len,
                      "database schema version %d is newer than this ykien "
-                     "knows (%d): upgrade ykien", m.version, db_migration_count);
+                     "knows (%d): upgrade ykien",
+                     m.version, db_migration_count);
             return -1;
         case DB_BUSY:
             snprintf(err, err_len, "the database stayed locked: %s",
@@ -212,7 +216,8 @@ make_files_dir(struct sq_db *s, const char *path, char *err, size_t err_len)
     snprintf(copy, sizeof copy, "%s", path);
     snprintf(s->files_dir, sizeof s->files_dir, "%s/files", dirname(copy));
     if (mkdir(s->files_dir, 0750) != 0 && errno != EEXIST) {
-        snprintf(err, err_len, "cannot create %s: %s", s->files_dir, strerror(errno));
+        snprintf(err, err_len, "cannot create %s: %s", s->files_dir,
+                 strerror(errno));
         return -1;
     }
     return 0;
@@ -223,7 +228,8 @@ db_sqlite_open(const char *path, struct db **out, char *err, size_t err_len)
 {
     struct sq_db *s = calloc(1, sizeof *s);
     struct db *db = &s->base;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
     if (!s) {
         snprintf(err, err_len, "out of memory");
@@ -249,14 +255,16 @@ db_sqlite_open(const char *path, struct db **out, char *err, size_t err_len)
         /* Deleted and overwritten content is zeroed, not left in free
          * space: an erased reader's text must not stay in the file. */
         exec(db, "PRAGMA secure_delete = ON") != SQLITE_OK) {
-        snprintf(err, err_len, "cannot set up %s: %s", path, sqlite3_errmsg(s->conn));
+        snprintf(err, err_len, "cannot set up %s: %s", path,
+                 sqlite3_errmsg(s->conn));
         goto fail;
     }
     if (migrate(db, err, err_len) != 0)
         goto fail;
     for (int i = 0; i < STMT_COUNT; i++) {
-        if (sqlite3_prepare_v3(s->conn, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &s->stmt[i], NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(s->conn, stmt_sql[i], -1,
+                               SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+                               NULL) != SQLITE_OK) {
             snprintf(err, err_len, "cannot prepare statement %d: %s", i,
                      sqlite3_errmsg(s->conn));
             goto fail;

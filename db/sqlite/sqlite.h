@@ -68,9 +68,10 @@ enum db_status sq_attachment_insert(struct db *db,
                                     int64_t *id);
 enum db_status sq_attachment_list(struct db *db, int64_t comment_id,
                                   attachment_fn fn, void *arg);
-enum db_status sq_history_list_many(struct db *db, const int64_t *comment_ids, size_t n,
-                                    history_fn fn, void *arg);
-enum db_status sq_attachment_list_many(struct db *db, const int64_t *comment_ids, size_t n,
+enum db_status sq_history_list_many(struct db *db, const int64_t *comment_ids,
+                                    size_t n, history_fn fn, void *arg);
+enum db_status sq_attachment_list_many(struct db *db,
+                                       const int64_t *comment_ids, size_t n,
                                        attachment_fn fn, void *arg);
 enum db_status sq_attachment_get(struct db *db, int64_t id, attachment_fn fn,
                                  void *arg);

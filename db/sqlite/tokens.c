@@ -8,7 +8,7 @@
  * retries like every write. */
 struct token_write {
     const char *name;
-    const unsigned char *hash;      /* NULL for a revocation */
+    const unsigned char *hash; /* NULL for a revocation */
     int64_t now;
 };
 
@@ -41,8 +41,8 @@ token_add(struct db *db, void *arg)
 }
 
 enum db_status
-sq_token_add(struct db *db, const char *name, const unsigned char hash[TOKEN_HASH_BYTES],
-             int64_t now)
+sq_token_add(struct db *db, const char *name,
+             const unsigned char hash[TOKEN_HASH_BYTES], int64_t now)
 {
     struct token_write w = {.name = name, .hash = hash, .now = now};
 
@@ -50,8 +50,9 @@ sq_token_add(struct db *db, const char *name, const unsigned char hash[TOKEN_HAS
 }
 
 enum db_status
-sq_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES], char *name_buf,
-              size_t name_len, unsigned char stored_hash[TOKEN_HASH_BYTES])
+sq_token_find(struct db *db, const unsigned char hash[TOKEN_HASH_BYTES],
+              char *name_buf, size_t name_len,
+              unsigned char stored_hash[TOKEN_HASH_BYTES])
 {
     sqlite3_stmt *st = sq(db)->stmt[STMT_TOKEN_FIND];
     enum db_status rc = DB_NOT_FOUND;

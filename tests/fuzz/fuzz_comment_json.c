@@ -94,7 +94,12 @@ prepare_once(const struct api_config *cfg, enum api_lang lang, const char *body,
              size_t len)
 {
     struct api_call c = {
-        .cfg = cfg, .db = db, .lang = lang, .article = "fz", .body = body, .body_len = len,
+        .cfg = cfg,
+        .db = db,
+        .lang = lang,
+        .article = "fz",
+        .body = body,
+        .body_len = len,
         .client_addr = "127.0.0.1",
     };
     struct comment_job *job =

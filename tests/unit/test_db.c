@@ -156,7 +156,8 @@ exercise(struct db *db)
     int64_t id1, id2, id3, n;
     struct seen s;
 
-    struct comment_new in = {.article = "a1", .author = "A", .body = "one", .created_at = 100};
+    struct comment_new in = {
+        .article = "a1", .author = "A", .body = "one", .created_at = 100};
     CHECK(insert(db, &in, &id1) == DB_OK);
     in.body = "two";
     CHECK(insert(db, &in, &id2) == DB_OK);
