@@ -18,8 +18,7 @@ PostgreSQL: with YKIEN_TEST_PG set to a libpq key=value connection string
 of a maintenance database that may create databases (scripts/pg-cluster
 prints one), every Daemon gets a database of its own, created with psql
 before the daemon starts and dropped after it stops, and is run with
-`--db` naming it beside `--data` (as ../shared/acceptance/harness.py
-does).  `d.db_args` is what a command-line call needs to reach the same
+`--db` naming it beside `--data`.  `d.db_args` is what a command-line call needs to reach the same
 storage; `d.pg` is true then.  Daemon(share=other) runs a second daemon on
 the first one's database (its own data folder and port): any number of
 ykien processes on one PostgreSQL.
