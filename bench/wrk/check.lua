@@ -2,8 +2,9 @@
 -- good when its status is 2xx and, with EXPECT_BYTES set, its body is
 -- exactly that long (a short or truncated page is a failure).
 --   EXPECT_BYTES  body length every reply must have (default: not checked)
--- Ends with one machine-readable line:
+-- Ends with the RESULT line (result.lua):
 --   RESULT {"requests":..,"rps":..,"p50_ms":..,...,"app_ok":N,"app_fail":N}
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "result.lua")
 local expect = tonumber(os.getenv("EXPECT_BYTES") or "")
 local threads = {}
 function setup(thread)
@@ -28,15 +29,5 @@ function done(summary, latency, requests)
     app_ok = app_ok + (t:get("ok") or 0)
     app_fail = app_fail + (t:get("fail") or 0)
   end
-  local secs = summary.duration / 1e6
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests":%d,"seconds":%.2f,"rps":%.1f,"bytes":%d,' ..
-    '"lat_mean_ms":%.3f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,' ..
-    '"err_connect":%d,"err_read":%d,"err_write":%d,"err_status":%d,"err_timeout":%d,' ..
-    '"app_ok":%d,"app_fail":%d}\n',
-    summary.requests, secs, summary.requests / secs, summary.bytes,
-    latency.mean / 1000, latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000,
-    e.connect, e.read, e.write, e.status, e.timeout, app_ok, app_fail))
+  write_result(summary, latency, app_ok, app_fail)
 end

@@ -2,8 +2,9 @@
 --   LIST_PATH     the list to read     (default /api/v1/articles/a0/comments?limit=50)
 --   POST_PATH     where to post        (default /api/v1/articles/bench-mix/comments)
 --   EXPECT_BYTES  body length of every list reply (default: not checked)
--- Ends with the RESULT line of check.lua; app_fail counts every reply that
+-- Ends with the RESULT line of result.lua; app_fail counts every reply that
 -- is neither a list of the expected length nor a 201 with the new comment.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "result.lua")
 local list_path = os.getenv("LIST_PATH") or "/api/v1/articles/a0/comments?limit=50"
 local post_path = os.getenv("POST_PATH") or "/api/v1/articles/bench-mix/comments"
 local expect = tonumber(os.getenv("EXPECT_BYTES") or "")
@@ -46,15 +47,5 @@ function done(summary, latency, requests)
     ok = ok + (t:get("post_ok") or 0)
     fail = fail + (t:get("bad") or 0)
   end
-  local secs = summary.duration / 1e6
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests":%d,"seconds":%.2f,"rps":%.1f,"bytes":%d,' ..
-    '"lat_mean_ms":%.3f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,' ..
-    '"err_connect":%d,"err_read":%d,"err_write":%d,"err_status":%d,"err_timeout":%d,' ..
-    '"app_ok":%d,"app_fail":%d}\n',
-    summary.requests, secs, summary.requests / secs, summary.bytes,
-    latency.mean / 1000, latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000,
-    e.connect, e.read, e.write, e.status, e.timeout, ok, fail))
+  write_result(summary, latency, ok, fail)
 end
