@@ -408,6 +408,16 @@ telex_strong(unsigned f, char tone_key)
     return 0;
 }
 
+/* Whether the only capitals of a mixed-case word are a leading "DD", the
+ * Telex keys of a capital Đ typed with Shift held ("DDaay": Đây), which
+ * is no brand's inner capital. */
+static int
+telex_dd_capital(const struct token *t)
+{
+    return t->upper == 2 && t->ascii_len >= 3 && t->ascii[0] == 'D' &&
+           t->ascii[1] == 'D';
+}
+
 static void
 classify(const struct token *t, int text_upper, struct word_class *c)
 {
@@ -443,7 +453,7 @@ classify(const struct token *t, int text_upper, struct word_class *c)
     }
     /* "iPhone", "YouTube": brands; "HTML", "CPU": acronyms, unless the
      * whole text is in capitals */
-    if (t->inner_upper && t->lower > 0)
+    if (t->inner_upper && t->lower > 0 && !telex_dd_capital(t))
         return;
     if (t->upper >= 2 && t->lower == 0 && !text_upper)
         return;

@@ -122,6 +122,15 @@ test_syllables(void)
     CHECK(!vi_plain_check("fan", 3, &need));
     CHECK(vi_plain_check("the", 3, &need));
     CHECK(!vi_plain_check("table", 5, &need));
+    /* labials take no glide, but for the loan "buýt"; "tuýt", "huýt",
+     * "quýt" are regular */
+    CHECK(vi_plain_check("buyt", 4, &need) && need);
+    CHECK(vi_plain_check("tuyt", 4, &need) && need);
+    CHECK(vi_plain_check("huyt", 4, &need) && need);
+    CHECK(vi_plain_check("quyt", 4, &need) && need);
+    CHECK(!vi_plain_check("buy", 3, &need));
+    CHECK(!vi_plain_check("muyt", 4, &need));
+    CHECK(!vi_plain_check("buyn", 4, &need));
 }
 
 static void
@@ -165,6 +174,12 @@ test_telex(void)
     /* case */
     CHECK(refused("VIEETJ NAM VOO DDICHJ", "VIỆT NAM VÔ ĐỊCH"));
     CHECK(refused("Ddaf Nawngx ddepj quas", "Đà Nẵng đẹp quá"));
+    /* a capital Đ typed with Shift held is no brand's inner capital */
+    CHECK(refused("DDaay laf tin mowis", "Đây là tin mới"));
+    CHECK(refused("DDuwowngf nafy DDepj", "Đường này Đẹp"));
+    /* the loan "buýt" and its regular kin */
+    CHECK(refused("ddi xe buyts", "đi xe buýt"));
+    CHECK(refused("huyts saos, awn quyts", "huýt sáo, ăn quýt"));
     /* everything that is not a Telex word is kept byte for byte */
     CHECK(refused(
         "Xin chaof cacs banj 😀, xem https://example.com/a?b=1 nhes!  #tin_moi @admin 2024",
