@@ -111,7 +111,11 @@ static const char kept_words[] =
 static const char neutral_words[] =
     "ok okay oke oki okie lol lmao haha hihi hehe huhu hic kk kkk wow omg xd "
     "ha hah hm hmm uh um umm ah aha yay yep nope thx tks ty pls plz co2 so2 "
-    "no2 vs ";
+    "no2 vs "
+    /* chat shorthand for Vietnamese words ("ko" không, "dc" được, "ntn" như
+     * thế nào, "mk" mình, "mn" mọi người, "cx" cũng), and units */
+    "ko kg khg dc dk ntn mk mik mn mng bn ng ngta trc cx nx ae ace ck vk bt "
+    "sdt dt fb ib cmt hn sg tp tphcm hcm vn km cm mm ml mg kw kwh mb gb ghz ";
 
 enum {
     W_EN = 1,
@@ -540,6 +544,10 @@ struct tally {
     /* twice the Vietnamese and the English weight of the words written in
      * lower case, which are no names */
     int lower_vi2, lower_en2;
+    /* stripped syllables written as names, Capitalised inside a sentence
+     * ("met Kim Jong Un in Ha Noi"): counted apart, as above, so that
+     * judge_body() can leave them out where the text has lower-case words */
+    int name, name_need, name_en, name_shared;
 };
 
 struct walk {
@@ -557,6 +565,7 @@ struct walk {
      * right-hand neighbour: see restore_pending() */
     int prev_vi, prev_other; /* the word before: Vietnamese; clearly not */
     size_t prev_end;         /* where it ended */
+    int words;               /* words seen so far */
     int have_pend;
     int pend_left_vi, pend_left_other, pend_left_break;
     struct token pend_tok;
@@ -669,12 +678,34 @@ build_suggestion(struct walk *wk, const struct token *t,
     wk->prev_end = t->end;
 }
 
+/* Whether text[from..to), the gap before a word, begins a sentence, a
+ * quotation or a parenthesis, where any word may be capitalised. */
+static int
+sentence_break(const char *text, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (text[i] != '\0' && (strchr(".!?:;([{\"-\n", text[i]) ||
+                                (unsigned char)text[i] >= 0x80))
+            return 1;
+    return 0;
+}
+
+/* Whether a word is written as a name: a capital, then lower case. */
+static int
+is_capitalised(const struct token *t)
+{
+    return t->upper == 1 && t->lower > 0 && t->w.len > 0 && t->w.upper[0];
+}
+
 static void
 take_token(struct walk *wk, const struct token *t)
 {
     struct word_class c;
     struct tally *ty = &wk->t;
+    int name = is_capitalised(t) && wk->words > 0 &&
+               !sentence_break(wk->text, wk->prev_end, t->start);
 
+    wk->words++;
     classify(t, wk->text_upper, &c);
     build_suggestion(wk, t, &c);
     if (t->upper == 0 && t->letters > 0) {
@@ -704,6 +735,12 @@ take_token(struct walk *wk, const struct token *t)
         ty->other++;
         break;
     case WK_PLAIN:
+        if (name) {
+            ty->name++;
+            ty->name_need += !c.english && c.needs_mark;
+            ty->name_en += c.english;
+            ty->name_shared += c.shared;
+        }
         if (c.english) {
             ty->plain_en++;
             ty->plain_shared += c.shared;
@@ -907,10 +944,35 @@ enum judgement { J_ACCEPT, J_UNACCENTED, J_RAW, J_NOT_VIETNAMESE };
  * Vietnamese words as English or other ones.  Words that are common in both
  * languages ("the", "can", "ban") count half to each side. */
 #define VI_SHARE_MIN 0.5
+/* The same share when no word needs marks but some word is clearly not
+ * Vietnamese: every Vietnamese-looking word is then a syllable as typed
+ * ("pho", "banh mi", "Ha Noi"), the way dishes and names stand in English
+ * text, so they must make three quarters. */
+#define VI_SHARE_MIN_BARE 0.75
+
+/* The tally without the words written as names, where the words in lower
+ * case are at least as much English as Vietnamese: there capitals mark
+ * names ("met Kim Jong Un in Ha Noi"), while Vietnamese keeps its own
+ * capitalised names ("Tieng Bo Dao Nha") among lower-case Vietnamese. */
+static struct tally
+without_names(const struct tally *in)
+{
+    struct tally t = *in;
+
+    if (t.lower_en2 == 0 || t.lower_en2 < t.lower_vi2)
+        return t;
+    t.plain -= t.name - t.name_en;
+    t.plain_need -= t.name_need;
+    t.plain_en -= t.name_en;
+    t.plain_shared -= t.name_shared;
+    return t;
+}
 
 static enum judgement
-judge_body(const struct tally *t, enum text_policy policy)
+judge_body(const struct tally *all, enum text_policy policy)
 {
+    struct tally named = without_names(all);
+    const struct tally *t = &named;
     int vn_look = t->plain + t->plain_en + t->raw + t->raw_en;
     int need = t->plain_need + t->raw;
     int clear_other = t->other + t->foreign;
@@ -942,8 +1004,10 @@ judge_body(const struct tally *t, enum text_policy policy)
             t->lower_vi2 + t->lower_en2 < 6 ||
             t->lower_vi2 >= VI_SHARE_MIN * (t->lower_vi2 + t->lower_en2);
 
-        if (t->plain + t->raw >= 2 && vi >= VI_SHARE_MIN * (vi + en) &&
-            lower_ok)
+        double share =
+            need == 0 && clear_other > 0 ? VI_SHARE_MIN_BARE : VI_SHARE_MIN;
+
+        if (t->plain + t->raw >= 2 && vi >= share * (vi + en) && lower_ok)
             j = t->raw >= 2 && t->raw * 3 >= need ? J_RAW : J_UNACCENTED;
     }
     if (j != J_ACCEPT || policy != TEXT_POLICY_VIETNAMESE || t->accented > 0)
@@ -999,6 +1063,9 @@ text_check(const char *text, size_t len, enum text_field field,
             wk.t.accented, wk.t.foreign, wk.t.other, wk.t.plain,
             wk.t.plain_need, wk.t.plain_en, wk.t.plain_shared, wk.t.raw,
             wk.t.raw_strong, wk.t.raw_en);
+    fprintf(stderr, "lvi2=%d len2=%d name=%d nneed=%d nen=%d nsh=%d\n",
+            wk.t.lower_vi2, wk.t.lower_en2, wk.t.name, wk.t.name_need,
+            wk.t.name_en, wk.t.name_shared);
 #endif
     j = field == TEXT_FIELD_AUTHOR ? judge_author(&wk.t)
                                    : judge_body(&wk.t, policy);

@@ -7,7 +7,13 @@
  * What is refused (TEXT_MISSING_DIACRITICS):
  *  - Vietnamese with (almost) no marks: fewer than 20 % of the words that
  *    show they need marks keep them.  Text where the writer clearly had the
- *    IME on and only missed some marks passes.
+ *    IME on and only missed some marks passes.  Where the lower-case
+ *    words are at least as much English as Vietnamese, capitalised words
+ *    inside a sentence are names and do not count ("met Kim Jong Un in Ha
+ *    Noi"); where no word needs marks but some word is clearly not
+ *    Vietnamese, Vietnamese must make three quarters ("We had banh mi
+ *    and ca phe").  Chat shorthand ("ko", "dc", "ntn") counts for neither
+ *    language.
  *  - Raw Telex ("Xin chaof cacs banj", "dduwowcj", "nhw") and VNI ("Xin
  *    cha2o ca1c ba5n", "Viet65").  Then `suggestion` holds the text with
  *    every raw word restored and every other byte (English words, URLs,

@@ -143,6 +143,11 @@ test_unaccented(void)
     CHECK(refused("BAI VIET NAY QUA DAI VA KHONG CO THONG TIN GI MOI", NULL));
     CHECK(refused("Chuc mung doi tuyen, tran dau hom qua that tuyet voi 😍",
                   NULL));
+    /* chat shorthand is no English */
+    CHECK(refused("Mk thay ko dc, dung co ma tin ntn", NULL));
+    CHECK(refused("Gia vang hom nay tang 500k/luong, ai mua thi nhanh len",
+                  NULL));
+    CHECK(accepted("Dc cái là giá rẻ, còn chất lượng ntn thì chưa biết."));
     /* a URL and an @handle do not rescue it */
     CHECK(refused(
         "@minh_anh ban doc bai nay chua: https://example.vn/tin-moi.html",
@@ -288,6 +293,14 @@ test_english(void)
     CHECK(accepted("Great article, thanks for sharing!"));
     /* Vietnamese names without marks in an English sentence */
     CHECK(accepted("Nguyen Van An and Tran Thi Mai are from Ha Noi."));
+    /* capitals inside a sentence among English are names, and dishes that
+     * are syllables as typed prove nothing */
+    CHECK(accepted("Donald Trump met Kim Jong Un in Ha Noi in 2019."));
+    CHECK(accepted("We had banh mi and ca phe sua da near the Old Quarter."));
+    /* ... while Vietnamese keeps its capitalised names */
+    CHECK(refused("Tieng Bo Dao Nha (don gian)", NULL));
+    CHECK(refused("Hom qua Nguyen Van Binh da gap ba Tran Thi Mai o Ha Noi",
+                  NULL));
     CHECK(accepted("Das ist ein sehr guter Artikel, danke schön."));
     CHECK(accepted("C'est un très bon article, merci beaucoup."));
     CHECK(accepted("这篇文章很好"));
