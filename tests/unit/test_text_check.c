@@ -226,6 +226,13 @@ test_english_in_telex(void)
     CHECK(refused("Title max: Tooi ddi hocj", "Title max: Tôi đi học"));
     CHECK(refused("Bafi test nafy: this nghieemj khos",
                   "Bài test này: thí nghiệm khó"));
+    /* a run of such words is restored as one, across numbers */
+    CHECK(refused("Buns char 35k mootj suaats", "Bún chả 35k một suất"));
+    /* ... but a name after a word of another language is a title */
+    CHECK(refused("Tooi mua iPhone 15 Pro Max gias 28 trieeuj",
+                  "Tôi mua iPhone 15 Pro Max giá 28 triệu"));
+    CHECK(refused("Tooi ddax xem phim Mad Max, hay lawms",
+                  "Tôi đã xem phim Mad Max, hay lắm"));
 }
 
 static void
