@@ -461,8 +461,9 @@ enum onset {
 };
 
 #define BIT(o) (1u << (o))
-/* Onsets before which a glide (o or u) is spelt: labials never take one,
- * and k, c, gh, ngh, gi never do (q spells /kw/). */
+/* Onsets before which a glide (o or u) is spelt: labials never take one
+ * (onset_takes() lets b have the loan "buýt", bus), and k, c, gh, ngh, gi
+ * never do (q spells /kw/). */
 static const unsigned glide_onsets =
     BIT(ON_NONE) | BIT(ON_CH) | BIT(ON_D) | BIT(ON_DD) | BIT(ON_H) |
     BIT(ON_KH) | BIT(ON_L) | BIT(ON_N) | BIT(ON_NG) | BIT(ON_NH) | BIT(ON_S) |
@@ -577,7 +578,8 @@ onset_takes(enum onset on, const struct rhyme *r, int absorbed)
         return ok;
     if ((r->cls & RH_GLIDE_O) && ((glide_onsets & BIT(on)) || on == ON_G))
         ok |= RH_GLIDE_O;
-    if ((r->cls & RH_GLIDE_U) && (glide_onsets & BIT(on)))
+    if ((r->cls & RH_GLIDE_U) &&
+        ((glide_onsets & BIT(on)) || (on == ON_B && strcmp(r->s, "uyt") == 0)))
         ok |= RH_GLIDE_U;
     return ok;
 }

@@ -111,13 +111,27 @@ static const char kept_words[] =
 static const char neutral_words[] =
     "ok okay oke oki okie lol lmao haha hihi hehe huhu hic kk kkk wow omg xd "
     "ha hah hm hmm uh um umm ah aha yay yep nope thx tks ty pls plz co2 so2 "
-    "no2 vs ";
+    "no2 vs "
+    /* chat shorthand for Vietnamese words ("ko" không, "dc" được, "ntn" như
+     * thế nào, "mk" mình, "mn" mọi người, "cx" cũng), and units */
+    "ko kg khg dc dk ntn mk mik mn mng bn ng ngta trc cx nx ae ace ck vk bt "
+    "sdt dt fb ib cmt hn sg tp tphcm hcm vn km cm mm ml mg kw kwh mb gb ghz ";
+
+/* English grammar words that are no Vietnamese syllable: two of them mark
+ * a sentence as English even when its other words are Vietnamese dishes
+ * and names ("We had banh mi and ca phe"); Vietnamese text borrows English
+ * nouns, not these. */
+static const char function_words[] =
+    "and of is are was were we you they she his her its our your their this "
+    "that these those with for from near have has had does did will would "
+    "could should about into been what when where which who ";
 
 enum {
     W_EN = 1,
     W_SHARED = 2,
     W_NEUTRAL = 4,
     W_KEEP = 8, /* kept as typed in a suggestion */
+    W_FUNCTION = 16,
 };
 
 #define WORD_SLOTS 4096
@@ -157,6 +171,7 @@ init_lists(void)
     add_words(shared_words, W_SHARED | W_EN);
     add_words(neutral_words, W_NEUTRAL);
     add_words(kept_words, W_KEEP | W_EN);
+    add_words(function_words, W_FUNCTION | W_EN);
 }
 
 static unsigned
@@ -285,6 +300,7 @@ struct word_class {
     int shared;     /* ...and a common Vietnamese syllable */
     int needs_mark; /* plain: no Vietnamese syllable is spelt like this bare */
     int strong;     /* raw: unambiguous keystrokes */
+    int function;   /* an English grammar word */
     struct vi_word restored;
     size_t sub_off, sub_len; /* bytes of the token that are the word, if
                               * not all of it (sub_len 0: all) */
@@ -408,6 +424,16 @@ telex_strong(unsigned f, char tone_key)
     return 0;
 }
 
+/* Whether the only capitals of a mixed-case word are a leading "DD", the
+ * Telex keys of a capital Đ typed with Shift held ("DDaay": Đây), which
+ * is no brand's inner capital. */
+static int
+telex_dd_capital(const struct token *t)
+{
+    return t->upper == 2 && t->ascii_len >= 3 && t->ascii[0] == 'D' &&
+           t->ascii[1] == 'D';
+}
+
 static void
 classify(const struct token *t, int text_upper, struct word_class *c)
 {
@@ -443,7 +469,7 @@ classify(const struct token *t, int text_upper, struct word_class *c)
     }
     /* "iPhone", "YouTube": brands; "HTML", "CPU": acronyms, unless the
      * whole text is in capitals */
-    if (t->inner_upper && t->lower > 0)
+    if (t->inner_upper && t->lower > 0 && !telex_dd_capital(t))
         return;
     if (t->upper >= 2 && t->lower == 0 && !text_upper)
         return;
@@ -502,6 +528,7 @@ classify(const struct token *t, int text_upper, struct word_class *c)
     c->english = (fl & W_EN) != 0;
     c->keep = (fl & W_KEEP) != 0;
     c->shared = (fl & W_SHARED) != 0;
+    c->function = (fl & W_FUNCTION) != 0;
     if (vi_plain_check(lw, n, &c->needs_mark)) {
         c->kind = WK_PLAIN;
         return;
@@ -530,6 +557,19 @@ struct tally {
     /* twice the Vietnamese and the English weight of the words written in
      * lower case, which are no names */
     int lower_vi2, lower_en2;
+    /* stripped syllables written as names, Capitalised inside a sentence
+     * ("met Kim Jong Un in Ha Noi"): counted apart, as above, so that
+     * judge_body() can leave them out where the text has lower-case words */
+    int name, name_need, name_en, name_shared;
+    int function; /* English grammar words */
+};
+
+/* Longest run of words that wait for their right-hand neighbour. */
+#define PEND_MAX 4
+
+struct pending {
+    struct token tok;
+    struct word_class c;
 };
 
 struct walk {
@@ -543,14 +583,15 @@ struct walk {
     size_t out_len;
     size_t copied; /* input bytes up to here are already out */
     int oom;
-    /* an English word that is also raw input ("max": mã) waits for its
-     * right-hand neighbour: see restore_pending() */
+    /* English words that are also raw input ("max": mã), one or a run of
+     * them ("Buns char": bún chả), wait for the first word after them that
+     * is not one: see restore_pending() */
     int prev_vi, prev_other; /* the word before: Vietnamese; clearly not */
     size_t prev_end;         /* where it ended */
-    int have_pend;
-    int pend_left_vi, pend_left_other, pend_left_break;
-    struct token pend_tok;
-    struct word_class pend_c;
+    int words;               /* words seen so far */
+    int npend;
+    int pend_left_vi, pend_left_other, pend_left_break, pend_brand;
+    struct pending pend[PEND_MAX];
 };
 
 static void
@@ -597,11 +638,12 @@ clause_break(const char *text, size_t from, size_t to)
     return 0;
 }
 
-/* Whether the pending English word that is also raw input is restored,
- * given its right-hand neighbour (none at the end of the text): when a
- * neighbour is Vietnamese, unless that neighbour is beyond a clause break
+/* Whether the waiting English words that are also raw input are restored,
+ * given the run's right-hand neighbour (none at the end of the text): when
+ * a neighbour is Vietnamese, unless that neighbour is beyond a clause break
  * and an English word stands next to it within its clause ("If you see
- * this, xin gọi lại" keeps "this"). */
+ * this, xin gọi lại" keeps "this"), and never when the run is a name
+ * after a word of another language. */
 static int
 restore_pending(const struct walk *wk, int right_vi, int right_other,
                 int right_break)
@@ -613,18 +655,38 @@ restore_pending(const struct walk *wk, int right_vi, int right_other,
     int other_near = (wk->pend_left_other && !wk->pend_left_break) ||
                      (right_other && !right_break);
 
-    return vi_near || (vi_far && !other_near);
+    return !wk->pend_brand && (vi_near || (vi_far && !other_near));
 }
 
+/* Settles the waiting run given its right-hand neighbour; returns whether
+ * it was restored. */
+static int
+settle_pending(struct walk *wk, int right_vi, int right_other, int right_break)
+{
+    int restore = restore_pending(wk, right_vi, right_other, right_break);
+
+    if (restore)
+        for (int i = 0; i < wk->npend; i++)
+            emit_restored(wk, &wk->pend[i].tok, &wk->pend[i].c);
+    wk->npend = 0;
+    return restore;
+}
+
+/* name: the word is capitalised inside a sentence. */
 static void
 build_suggestion(struct walk *wk, const struct token *t,
-                 const struct word_class *c)
+                 const struct word_class *c, int name)
 {
     /* a kept word is English here, and copied as typed like any other */
     int raw = (c->kind == WK_TELEX || c->kind == WK_VNI) && !c->keep;
     int vi = is_vi_word(c), other = is_other_word(c);
-    int brk = clause_break(wk->text, wk->prev_end, t->start);
+    int brk;
 
+    /* numbers, codes and interjections belong to no language: the words
+     * around them are each other's neighbours ("Buns char 35k mootj") */
+    if (c->kind == WK_NEUTRAL)
+        return;
+    brk = clause_break(wk->text, wk->prev_end, t->start);
     if (raw && !wk->out && !wk->oom) {
         /* a restored letter is at most 3 bytes and takes at least one
          * input byte */
@@ -634,29 +696,57 @@ build_suggestion(struct walk *wk, const struct token *t,
     if (wk->out) {
         int left_vi = wk->prev_vi, left_other = wk->prev_other;
 
-        if (wk->have_pend) {
+        if (wk->npend > 0 && raw && c->english && !brk &&
+            wk->npend < PEND_MAX) {
+            /* the run goes on: its neighbours decide for all of it */
+            wk->pend[wk->npend].tok = *t;
+            wk->pend[wk->npend].c = *c;
+            wk->npend++;
+            goto out;
+        }
+        if (wk->npend > 0) {
             /* a restored word is Vietnamese context for the next one:
              * "moo tar" after Vietnamese is "mô tả" */
-            left_vi = restore_pending(wk, vi, other, brk);
+            left_vi = settle_pending(wk, vi, other, brk);
             left_other = !left_vi;
-            if (left_vi)
-                emit_restored(wk, &wk->pend_tok, &wk->pend_c);
-            wk->have_pend = 0;
         }
         if (raw && !c->english) {
             emit_restored(wk, t, c);
         } else if (raw) {
-            wk->pend_tok = *t;
-            wk->pend_c = *c;
+            wk->pend[0].tok = *t;
+            wk->pend[0].c = *c;
+            wk->npend = 1;
             wk->pend_left_vi = left_vi;
             wk->pend_left_other = left_other;
             wk->pend_left_break = brk;
-            wk->have_pend = 1;
+            /* a name right after a word of another language is part of a
+             * brand or title: "iPhone 15 Pro Max", "Mad Max" */
+            wk->pend_brand = name && left_other && !brk;
         }
     }
+out:
     wk->prev_vi = vi;
     wk->prev_other = other;
     wk->prev_end = t->end;
+}
+
+/* Whether text[from..to), the gap before a word, begins a sentence, a
+ * quotation or a parenthesis, where any word may be capitalised. */
+static int
+sentence_break(const char *text, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (text[i] != '\0' && (strchr(".!?:;([{\"-\n", text[i]) ||
+                                (unsigned char)text[i] >= 0x80))
+            return 1;
+    return 0;
+}
+
+/* Whether a word is written as a name: a capital, then lower case. */
+static int
+is_capitalised(const struct token *t)
+{
+    return t->upper == 1 && t->lower > 0 && t->w.len > 0 && t->w.upper[0];
 }
 
 static void
@@ -664,9 +754,12 @@ take_token(struct walk *wk, const struct token *t)
 {
     struct word_class c;
     struct tally *ty = &wk->t;
+    int name = is_capitalised(t) && wk->words > 0 &&
+               !sentence_break(wk->text, wk->prev_end, t->start);
 
+    wk->words++;
     classify(t, wk->text_upper, &c);
-    build_suggestion(wk, t, &c);
+    build_suggestion(wk, t, &c, name);
     if (t->upper == 0 && t->letters > 0) {
         int raw = c.kind == WK_TELEX || c.kind == WK_VNI;
 
@@ -681,6 +774,7 @@ take_token(struct walk *wk, const struct token *t)
                 ty->lower_en2 += 2;
         }
     }
+    ty->function += c.function;
     switch (c.kind) {
     case WK_NEUTRAL:
         break;
@@ -694,6 +788,12 @@ take_token(struct walk *wk, const struct token *t)
         ty->other++;
         break;
     case WK_PLAIN:
+        if (name) {
+            ty->name++;
+            ty->name_need += !c.english && c.needs_mark;
+            ty->name_en += c.english;
+            ty->name_shared += c.shared;
+        }
         if (c.english) {
             ty->plain_en++;
             ty->plain_shared += c.shared;
@@ -897,10 +997,35 @@ enum judgement { J_ACCEPT, J_UNACCENTED, J_RAW, J_NOT_VIETNAMESE };
  * Vietnamese words as English or other ones.  Words that are common in both
  * languages ("the", "can", "ban") count half to each side. */
 #define VI_SHARE_MIN 0.5
+/* The same share when no word needs marks and English grammar words are
+ * there: every Vietnamese-looking word is then a syllable as typed ("pho",
+ * "banh mi", "Ha Noi"), the way dishes and names stand in English text, so
+ * they must make three quarters. */
+#define VI_SHARE_MIN_BARE 0.75
+
+/* The tally without the words written as names, where the words in lower
+ * case are at least as much English as Vietnamese: there capitals mark
+ * names ("met Kim Jong Un in Ha Noi"), while Vietnamese keeps its own
+ * capitalised names ("Tieng Bo Dao Nha") among lower-case Vietnamese. */
+static struct tally
+without_names(const struct tally *in)
+{
+    struct tally t = *in;
+
+    if (t.lower_en2 == 0 || t.lower_en2 < t.lower_vi2)
+        return t;
+    t.plain -= t.name - t.name_en;
+    t.plain_need -= t.name_need;
+    t.plain_en -= t.name_en;
+    t.plain_shared -= t.name_shared;
+    return t;
+}
 
 static enum judgement
-judge_body(const struct tally *t, enum text_policy policy)
+judge_body(const struct tally *all, enum text_policy policy)
 {
+    struct tally named = without_names(all);
+    const struct tally *t = &named;
     int vn_look = t->plain + t->plain_en + t->raw + t->raw_en;
     int need = t->plain_need + t->raw;
     int clear_other = t->other + t->foreign;
@@ -932,8 +1057,10 @@ judge_body(const struct tally *t, enum text_policy policy)
             t->lower_vi2 + t->lower_en2 < 6 ||
             t->lower_vi2 >= VI_SHARE_MIN * (t->lower_vi2 + t->lower_en2);
 
-        if (t->plain + t->raw >= 2 && vi >= VI_SHARE_MIN * (vi + en) &&
-            lower_ok)
+        double share =
+            need == 0 && t->function >= 2 ? VI_SHARE_MIN_BARE : VI_SHARE_MIN;
+
+        if (t->plain + t->raw >= 2 && vi >= share * (vi + en) && lower_ok)
             j = t->raw >= 2 && t->raw * 3 >= need ? J_RAW : J_UNACCENTED;
     }
     if (j != J_ACCEPT || policy != TEXT_POLICY_VIETNAMESE || t->accented > 0)
@@ -989,6 +1116,9 @@ text_check(const char *text, size_t len, enum text_field field,
             wk.t.accented, wk.t.foreign, wk.t.other, wk.t.plain,
             wk.t.plain_need, wk.t.plain_en, wk.t.plain_shared, wk.t.raw,
             wk.t.raw_strong, wk.t.raw_en);
+    fprintf(stderr, "lvi2=%d len2=%d name=%d nneed=%d nen=%d nsh=%d\n",
+            wk.t.lower_vi2, wk.t.lower_en2, wk.t.name, wk.t.name_need,
+            wk.t.name_en, wk.t.name_shared);
 #endif
     j = field == TEXT_FIELD_AUTHOR ? judge_author(&wk.t)
                                    : judge_body(&wk.t, policy);
@@ -1005,8 +1135,8 @@ text_check(const char *text, size_t len, enum text_field field,
     }
     if (!wk.out)
         goto out; /* cannot happen: refusing as raw means a raw word */
-    if (wk.have_pend && restore_pending(&wk, 0, 0, 0))
-        emit_restored(&wk, &wk.pend_tok, &wk.pend_c);
+    if (wk.npend > 0)
+        settle_pending(&wk, 0, 0, 0);
     memcpy(wk.out + wk.out_len, text + wk.copied, len - wk.copied);
     wk.out_len += len - wk.copied;
     wk.out[wk.out_len] = 0;

@@ -7,14 +7,22 @@
  * What is refused (TEXT_MISSING_DIACRITICS):
  *  - Vietnamese with (almost) no marks: fewer than 20 % of the words that
  *    show they need marks keep them.  Text where the writer clearly had the
- *    IME on and only missed some marks passes.
+ *    IME on and only missed some marks passes.  Where the lower-case
+ *    words are at least as much English as Vietnamese, capitalised words
+ *    inside a sentence are names and do not count ("met Kim Jong Un in Ha
+ *    Noi"); where no word needs marks but two English grammar words are
+ *    there, Vietnamese must make three quarters ("We had banh mi and ca
+ *    phe").  Chat shorthand ("ko", "dc", "ntn") counts for neither
+ *    language.
  *  - Raw Telex ("Xin chaof cacs banj", "dduwowcj", "nhw") and VNI ("Xin
  *    cha2o ca1c ba5n", "Viet65").  Then `suggestion` holds the text with
  *    every raw word restored and every other byte (English words, URLs,
  *    numbers, emoji, spacing) unchanged.  A word that is English and
  *    Telex keys at once is restored only among Vietnamese ("max" mã,
- *    "teen" tên), and not when its only Vietnamese neighbour is past a
- *    clause break with English beside it; English words whose Telex
+ *    "teen" tên; a run of them as one, "Buns char 35k" "Bún chả 35k"),
+ *    and not when its only Vietnamese neighbour is past a clause break
+ *    with English beside it, nor as a capitalised name right after a word
+ *    of another language ("iPhone 15 Pro Max"); English words whose Telex
  *    reading nobody means stay as typed ("Title is: Tôi đi học", "xem
  *    ref này").  Tones are written in the traditional placement ("hóa",
  *    "thủy", "khỏe"), as in the site's corpus of accented text; both

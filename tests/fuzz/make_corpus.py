@@ -248,6 +248,11 @@ def text_check():
         "numbers": "1234 5678 90",
         "uppercase-telex": "XIN CHAOF CACS BANJ",
         "long-word": "a" * 300,
+        "telex-capital-dd": "DDaay laf xe buyts",
+        "telex-run": "Buns char 35k mootj, max teen moo tar",
+        "telex-title": "Tooi mua iPhone 15 Pro Max gias 28 trieeuj",
+        "english-names": "Donald Trump met Kim Jong Un in Ha Noi in 2019.",
+        "shorthand": "Mk thay ko dc, dung co ma tin ntn",
     }
     for name, text in texts.items():
         write(t, name, text)

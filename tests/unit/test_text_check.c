@@ -122,6 +122,15 @@ test_syllables(void)
     CHECK(!vi_plain_check("fan", 3, &need));
     CHECK(vi_plain_check("the", 3, &need));
     CHECK(!vi_plain_check("table", 5, &need));
+    /* labials take no glide, but for the loan "buýt"; "tuýt", "huýt",
+     * "quýt" are regular */
+    CHECK(vi_plain_check("buyt", 4, &need) && need);
+    CHECK(vi_plain_check("tuyt", 4, &need) && need);
+    CHECK(vi_plain_check("huyt", 4, &need) && need);
+    CHECK(vi_plain_check("quyt", 4, &need) && need);
+    CHECK(!vi_plain_check("buy", 3, &need));
+    CHECK(!vi_plain_check("muyt", 4, &need));
+    CHECK(!vi_plain_check("buyn", 4, &need));
 }
 
 static void
@@ -134,6 +143,11 @@ test_unaccented(void)
     CHECK(refused("BAI VIET NAY QUA DAI VA KHONG CO THONG TIN GI MOI", NULL));
     CHECK(refused("Chuc mung doi tuyen, tran dau hom qua that tuyet voi 😍",
                   NULL));
+    /* chat shorthand is no English */
+    CHECK(refused("Mk thay ko dc, dung co ma tin ntn", NULL));
+    CHECK(refused("Gia vang hom nay tang 500k/luong, ai mua thi nhanh len",
+                  NULL));
+    CHECK(accepted("Dc cái là giá rẻ, còn chất lượng ntn thì chưa biết."));
     /* a URL and an @handle do not rescue it */
     CHECK(refused(
         "@minh_anh ban doc bai nay chua: https://example.vn/tin-moi.html",
@@ -165,6 +179,12 @@ test_telex(void)
     /* case */
     CHECK(refused("VIEETJ NAM VOO DDICHJ", "VIỆT NAM VÔ ĐỊCH"));
     CHECK(refused("Ddaf Nawngx ddepj quas", "Đà Nẵng đẹp quá"));
+    /* a capital Đ typed with Shift held is no brand's inner capital */
+    CHECK(refused("DDaay laf tin mowis", "Đây là tin mới"));
+    CHECK(refused("DDuwowngf nafy DDepj", "Đường này Đẹp"));
+    /* the loan "buýt" and its regular kin */
+    CHECK(refused("ddi xe buyts", "đi xe buýt"));
+    CHECK(refused("huyts saos, awn quyts", "huýt sáo, ăn quýt"));
     /* everything that is not a Telex word is kept byte for byte */
     CHECK(refused(
         "Xin chaof cacs banj 😀, xem https://example.com/a?b=1 nhes!  #tin_moi @admin 2024",
@@ -206,6 +226,13 @@ test_english_in_telex(void)
     CHECK(refused("Title max: Tooi ddi hocj", "Title max: Tôi đi học"));
     CHECK(refused("Bafi test nafy: this nghieemj khos",
                   "Bài test này: thí nghiệm khó"));
+    /* a run of such words is restored as one, across numbers */
+    CHECK(refused("Buns char 35k mootj suaats", "Bún chả 35k một suất"));
+    /* ... but a name after a word of another language is a title */
+    CHECK(refused("Tooi mua iPhone 15 Pro Max gias 28 trieeuj",
+                  "Tôi mua iPhone 15 Pro Max giá 28 triệu"));
+    CHECK(refused("Tooi ddax xem phim Mad Max, hay lawms",
+                  "Tôi đã xem phim Mad Max, hay lắm"));
 }
 
 static void
@@ -273,6 +300,14 @@ test_english(void)
     CHECK(accepted("Great article, thanks for sharing!"));
     /* Vietnamese names without marks in an English sentence */
     CHECK(accepted("Nguyen Van An and Tran Thi Mai are from Ha Noi."));
+    /* capitals inside a sentence among English are names, and dishes that
+     * are syllables as typed prove nothing */
+    CHECK(accepted("Donald Trump met Kim Jong Un in Ha Noi in 2019."));
+    CHECK(accepted("We had banh mi and ca phe sua da near the Old Quarter."));
+    /* ... while Vietnamese keeps its capitalised names */
+    CHECK(refused("Tieng Bo Dao Nha (don gian)", NULL));
+    CHECK(refused("Hom qua Nguyen Van Binh da gap ba Tran Thi Mai o Ha Noi",
+                  NULL));
     CHECK(accepted("Das ist ein sehr guter Artikel, danke schön."));
     CHECK(accepted("C'est un très bon article, merci beaucoup."));
     CHECK(accepted("这篇文章很好"));
