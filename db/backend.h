@@ -1,6 +1,7 @@
 /* What a storage backend provides: one table of functions, one entry per
  * public call of the headers of db/, which the public calls dispatch to
- * (db/db.c, db/comments.c, db/tokens.c, db/blobs.c, db/shared.c).  Shared by
+ * (db/db.c, db/comments.c, db/tokens.c, db/blobs.c, db/shared.c,
+ * db/imports.c, db/backup.c).  Shared by
  * the files of db/ only.
  *
  * A backend's connection starts with a struct db (its first member), whose
@@ -19,6 +20,7 @@
 #include "db/blobs.h"
 #include "db/comments.h"
 #include "db/db.h"
+#include "db/imports.h"
 #include "db/shared.h"
 #include "db/tokens.h"
 
@@ -94,6 +96,34 @@ struct db_ops {
                                 uint64_t interval_ms, uint64_t burst_ms,
                                 unsigned *wait_s);
     enum db_status (*changed)(struct db *db, const char *article);
+
+    /* imports.h */
+    enum db_status (*import_comment)(struct db *db,
+                                     const struct import_comment *c,
+                                     int64_t *id);
+    enum db_status (*import_attachment)(struct db *db,
+                                        const struct attachment_record *a,
+                                        int64_t *id);
+    enum db_status (*import_same_comment)(struct db *db, int64_t id,
+                                          const char *article,
+                                          int64_t created_at,
+                                          const char *original_body);
+    enum db_status (*source_find)(struct db *db, const char *source,
+                                  const char *source_id, int64_t *comment_id);
+    enum db_status (*source_add)(struct db *db, const char *source,
+                                 const char *source_id, int64_t comment_id);
+    enum db_status (*source_list)(struct db *db, int64_t comment_id,
+                                  source_fn fn, void *arg);
+    enum db_status (*comment_walk)(struct db *db, int64_t after_id,
+                                   comment_fn fn, void *arg);
+    enum db_status (*attachment_shas)(struct db *db, sha_fn fn, void *arg);
+    enum db_status (*snapshot)(struct db *db, db_work_fn work, void *arg);
+    enum db_status (*import_open)(struct db *db, struct db_import **out);
+
+    /* backup.h: backup NULL where the backend has no copy of its own */
+    int (*backup)(struct db *db, const char *dest_path, char *err,
+                  size_t err_len);
+    int (*integrity_check)(struct db *db, char *err, size_t err_len);
 };
 
 struct db {
@@ -109,6 +139,31 @@ struct db_blob_ops {
 
 struct db_blob {
     const struct db_blob_ops *ops;
+};
+
+/* An import's staging area: the backend's starts with this; its calls are
+ * those of imports.h that take a struct db_import. */
+struct db_import_ops {
+    void (*close)(struct db_import *imp);
+    enum db_status (*finish)(struct db_import *imp);
+    enum db_status (*key_set)(struct db_import *imp, const char *key,
+                              int64_t comment_id);
+    enum db_status (*parent_note)(struct db_import *imp, int64_t comment_id,
+                                  const char *parent_key);
+    enum db_status (*resolve_parents)(struct db_import *imp, const char *source,
+                                      int64_t *linked, int64_t *missing);
+    enum db_status (*thread_set)(struct db_import *imp, const char *key,
+                                 const char *article);
+    enum db_status (*thread_get)(struct db_import *imp, const char *key,
+                                 char *buf, size_t len);
+    enum db_status (*orphan_add)(struct db_import *imp,
+                                 const struct import_orphan *o);
+    enum db_status (*orphan_walk)(struct db_import *imp, orphan_fn fn,
+                                  void *arg);
+};
+
+struct db_import {
+    const struct db_import_ops *ops;
 };
 
 /* The backends' tables and their connection makers. */

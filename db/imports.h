@@ -5,7 +5,10 @@
  * the files (XML, JSON) is ops/'s.
  *
  * Every write here is a step of a transaction's work (db_transaction).
- * Strings handed to callbacks are borrowed from SQLite for the call. */
+ * Strings handed to callbacks are borrowed from the backend for the call.
+ * On PostgreSQL an import may run while daemons serve the same database:
+ * ids kept from a file move the id sequences past them at once, and
+ * db_import_finish() tells the other processes at the commit. */
 #ifndef YKIEN_DB_IMPORTS_H
 #define YKIEN_DB_IMPORTS_H
 
@@ -68,7 +71,8 @@ typedef int (*sha_fn)(const char *sha256, void *arg);
 enum db_status db_attachment_shas(struct db *db, sha_fn fn, void *arg);
 
 /* Runs work in a read transaction: everything it reads is one snapshot,
- * while writers go on (WAL).  Returns what work returned. */
+ * while writers go on (SQLite's WAL; PostgreSQL's REPEATABLE READ READ
+ * ONLY).  Returns what work returned. */
 enum db_status db_snapshot(struct db *db, db_work_fn work, void *arg);
 
 /* ---- an import's staging area ---------------------------------------- */
@@ -80,6 +84,11 @@ struct db_import;
 
 enum db_status db_import_open(struct db *db, struct db_import **out);
 void db_import_close(struct db_import *imp);
+/* The last step of an import that went well, before its transaction
+ * commits: the counts of the comments it wrote are added where the backend
+ * defers them, and every process sharing the database is told that any
+ * page may have changed (db_changed). */
+enum db_status db_import_finish(struct db_import *imp);
 
 /* Keys are the source's own ids, unique within the import. */
 /* The comment a key of the file stands for (new or already there). */

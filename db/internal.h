@@ -1,5 +1,5 @@
 /* The SQLite side of the calls written before the storage interface was
- * split by backend (tools.c, rules.c, outbox.c, imports.c, backup.c): they
+ * split by backend (tools.c, rules.c, outbox.c): they
  * reach the connection as sq(db) and start with DB_SQLITE_ONLY(db), so
  * that on another backend they answer DB_ERROR naming the call (see
  * db_unsupported()) unless that backend has its own (then the call hands

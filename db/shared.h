@@ -20,7 +20,7 @@ enum db_status db_rate_take(struct db *db, const char *key,
 
 /* Inside a transaction's work: tells every process that shares the
  * database, once the transaction commits, that article's public pages
- * changed. */
+ * changed (every article's when article is NULL, as after an import). */
 enum db_status db_changed(struct db *db, const char *article);
 
 /* A thread that listens for db_changed() of other processes (this one's

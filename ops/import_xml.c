@@ -872,6 +872,8 @@ run_import(struct db *db, void *arg)
                                   &im->r->replies_linked,
                                   &im->r->replies_unlinked) != DB_OK)
         st = db_failed(im, "replies");
+    else if (db_import_finish(im->imp) != DB_OK)
+        st = db_failed(im, "the end of the import");
 out:
     xmlFreeTextReader(im->reader);
     im->reader = NULL;

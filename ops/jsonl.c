@@ -667,6 +667,8 @@ run_import(struct db *db, void *arg)
                            im->imp, EXPORT_SOURCE, &im->r->replies_linked,
                            &im->r->replies_unlinked) != DB_OK)
         st = DB_ERROR;
+    if (st == DB_OK && db_import_finish(im->imp) != DB_OK)
+        st = DB_ERROR;
     db_import_close(im->imp);
     im->imp = NULL;
     return st;

@@ -309,6 +309,21 @@ cmd_backup(int argc, char **argv)
         return rc;
     if (cfg.n_operands != 1)
         return usage_error(CFG_BACKUP, "%s", "missing DEST");
+    if (cfg.db.url) {
+        /* Attachments are rows of the database there: a dump is all of
+         * it.  The connection string is the operator's own; from the
+         * environment it is named, not printed. */
+        const char *env = getenv("YKIEN_DB");
+        bool from_env = env && strcmp(env, cfg.db.url) == 0;
+
+        fprintf(stderr,
+                "ykien: backup: the database is on PostgreSQL, which backs "
+                "itself up (attachments included): run pg_dump --format=custom "
+                "--file=%s/ykien.pgdump %s%s%s\n",
+                cfg.operand[0], from_env ? "\"$" : "'",
+                from_env ? "YKIEN_DB" : cfg.db.url, from_env ? "\"" : "'");
+        return 1;
+    }
     if (backup_run(cfg.data_dir, cfg.operand[0], &r, err, sizeof err) != 0) {
         fprintf(stderr, "ykien: backup: %s\n", err);
         return 1;

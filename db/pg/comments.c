@@ -20,8 +20,8 @@ status_of(const char *word)
     return s;
 }
 
-static void
-read_comment(const PGresult *r, int row, struct comment_record *c)
+void
+pg_read_comment(const PGresult *r, int row, struct comment_record *c)
 {
     c->id = pg_i64(r, row, 0);
     c->article = pg_str(r, row, 1);
@@ -111,7 +111,7 @@ walk_comments(PGresult *r, bool want_one, comment_fn fn, void *arg)
     for (int i = 0; i < rows; i++) {
         struct comment_record c;
 
-        read_comment(r, i, &c);
+        pg_read_comment(r, i, &c);
         if (fn(&c, arg) != 0) {
             st = DB_ERROR;
             break;

@@ -218,19 +218,18 @@ succeeded(const PGresult *r)
     return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 }
 
-enum db_status
-pg_run(struct pg_db *p, enum pg_stmt s, const struct pg_params *params,
-       bool binary_result, PGresult **res)
+/* Runs prepared statement name, or sql when name is NULL. */
+static enum db_status
+run(struct pg_db *p, const char *name, const char *sql,
+    const struct pg_params *params, bool binary_result, PGresult **res)
 {
     static const struct pg_params none;
     bool idle;
-    char name[16];
 
     if (res)
         *res = NULL;
     if (!params)
         params = &none;
-    stmt_name(s, name);
     for (int attempt = 0;; attempt++) {
         PGresult *r;
         enum db_status st;
@@ -238,9 +237,14 @@ pg_run(struct pg_db *p, enum pg_stmt s, const struct pg_params *params,
         if (!pg_ready(p))
             return DB_BUSY;
         idle = PQtransactionStatus(p->conn) == PQTRANS_IDLE;
-        r = PQexecPrepared(p->conn, name, params->n, params->value,
-                           params->length, params->format,
-                           binary_result ? 1 : 0);
+        if (name)
+            r = PQexecPrepared(p->conn, name, params->n, params->value,
+                               params->length, params->format,
+                               binary_result ? 1 : 0);
+        else
+            r = PQexecParams(p->conn, sql, params->n, NULL, params->value,
+                             params->length, params->format,
+                             binary_result ? 1 : 0);
         if (r && succeeded(r)) {
             if (res)
                 *res = r;
@@ -258,6 +262,23 @@ pg_run(struct pg_db *p, enum pg_stmt s, const struct pg_params *params,
         }
         return st;
     }
+}
+
+enum db_status
+pg_run(struct pg_db *p, enum pg_stmt s, const struct pg_params *params,
+       bool binary_result, PGresult **res)
+{
+    char name[16];
+
+    stmt_name(s, name);
+    return run(p, name, NULL, params, binary_result, res);
+}
+
+enum db_status
+pg_run_sql(struct pg_db *p, const char *sql, const struct pg_params *params,
+           PGresult **res)
+{
+    return run(p, NULL, sql, params, false, res);
 }
 
 enum db_status
@@ -543,4 +564,16 @@ const struct db_ops db_pg_ops = {
     .blob_sweep = pg_blob_sweep,
     .rate_take = pg_rate_take,
     .changed = pg_changed,
+    .import_comment = pg_import_comment,
+    .import_attachment = pg_import_attachment,
+    .import_same_comment = pg_import_same_comment,
+    .source_find = pg_source_find,
+    .source_add = pg_source_add,
+    .source_list = pg_source_list,
+    .comment_walk = pg_comment_walk,
+    .attachment_shas = pg_attachment_shas,
+    .snapshot = pg_snapshot,
+    .import_open = pg_import_open,
+    /* A copy of a PostgreSQL database is pg_dump's job (db_backup() says
+     * so), and the server checks its own pages: no integrity_check. */
 };

@@ -51,7 +51,7 @@ pg(struct db *db)
     assert(PQtransactionStatus(pg(db)->conn) == PQTRANS_INTRANS)
 
 /* Parameters of one statement. */
-enum { PG_PARAMS_MAX = 8 };
+enum { PG_PARAMS_MAX = 12 };
 struct pg_params {
     int n;
     const char *value[PG_PARAMS_MAX];
@@ -72,6 +72,11 @@ void pg_bytes(struct pg_params *p, const void *data, int len);
 enum db_status pg_run(struct pg_db *p, enum pg_stmt s,
                       const struct pg_params *params, bool binary_result,
                       PGresult **res);
+/* Runs sql, not prepared, with parameters (text results): for statements
+ * on tables that do not exist when the connection opens (an import's
+ * temporary tables).  Same outcomes as pg_run(). */
+enum db_status pg_run_sql(struct pg_db *p, const char *sql,
+                          const struct pg_params *params, PGresult **res);
 /* Runs plain SQL (no parameters), keeping the same rules. */
 enum db_status pg_exec(struct pg_db *p, const char *sql);
 /* A connection ready for statements: reopened if it was lost and the
@@ -114,6 +119,9 @@ enum db_status pg_attachment_list_many(struct db *db,
 enum db_status pg_attachment_get(struct db *db, int64_t id, attachment_fn fn,
                                  void *arg);
 
+/* Reads row of r, of COMMENT_COLUMNS (statements.def), into c. */
+void pg_read_comment(const PGresult *r, int row, struct comment_record *c);
+
 /* tokens.c */
 enum db_status pg_token_add(struct db *db, const char *name,
                             const unsigned char hash[TOKEN_HASH_BYTES],
@@ -138,6 +146,27 @@ enum db_status pg_rate_take(struct db *db, const char *key,
                             uint64_t interval_ms, uint64_t burst_ms,
                             unsigned *wait_s);
 enum db_status pg_changed(struct db *db, const char *article);
+
+/* imports.c */
+enum db_status pg_import_comment(struct db *db, const struct import_comment *c,
+                                 int64_t *id);
+enum db_status pg_import_attachment(struct db *db,
+                                    const struct attachment_record *a,
+                                    int64_t *id);
+enum db_status pg_import_same_comment(struct db *db, int64_t id,
+                                      const char *article, int64_t created_at,
+                                      const char *original_body);
+enum db_status pg_source_find(struct db *db, const char *source,
+                              const char *source_id, int64_t *comment_id);
+enum db_status pg_source_add(struct db *db, const char *source,
+                             const char *source_id, int64_t comment_id);
+enum db_status pg_source_list(struct db *db, int64_t comment_id, source_fn fn,
+                              void *arg);
+enum db_status pg_comment_walk(struct db *db, int64_t after_id, comment_fn fn,
+                               void *arg);
+enum db_status pg_attachment_shas(struct db *db, sha_fn fn, void *arg);
+enum db_status pg_snapshot(struct db *db, db_work_fn work, void *arg);
+enum db_status pg_import_open(struct db *db, struct db_import **out);
 
 /* Opens a libpq connection to url with ykien's defaults (connect timeout,
  * keepalives, application name), which url may override.  NULL, or a

@@ -78,7 +78,9 @@ pg_changed(struct db *db, const char *article)
     char payload[PROCESS_ID_LEN + 2 + 256];
 
     DB_ASSERT_IN_TRANSACTION(db);
-    snprintf(payload, sizeof payload, "%s %s", this_process(), article);
+    /* An empty article: every article (article ids are never empty). */
+    snprintf(payload, sizeof payload, "%s %s", this_process(),
+             article ? article : "");
     pg_text(&p, payload);
     return pg_run(pg(db), PG_CHANGED, &p, false, NULL);
 }
@@ -127,7 +129,9 @@ deliver(struct db_watch *w)
 
         if (strlen(from) > PROCESS_ID_LEN && from[PROCESS_ID_LEN] == ' ' &&
             strncmp(from, this_process(), PROCESS_ID_LEN) != 0)
-            w->changed(from + PROCESS_ID_LEN + 1, w->arg);
+            w->changed(from[PROCESS_ID_LEN + 1] ? from + PROCESS_ID_LEN + 1
+                                                : NULL,
+                       w->arg);
         PQfreemem(n);
     }
 }

@@ -89,30 +89,34 @@ sq_post_key_find(struct db *db, const char *key, int64_t since, int64_t *id)
     return rc;
 }
 
+/* A walk over rows of COMMENT_COLUMNS, for sq_each_row(). */
+struct comment_walk {
+    comment_fn fn;
+    void *arg;
+    int rows;
+};
+
+static int
+comment_row(sqlite3_stmt *st, void *arg)
+{
+    struct comment_walk *w = arg;
+    struct comment_record c;
+
+    db_read_comment(st, &c);
+    w->rows++;
+    return w->fn(&c, w->arg);
+}
+
 /* Steps st to the end, handing each row to fn; DB_NOT_FOUND when there was
  * no row and want_one is set. */
 static enum db_status
 walk_comments(sqlite3_stmt *st, bool want_one, comment_fn fn, void *arg)
 {
-    enum db_status rc = DB_OK;
-    int rows = 0;
-    int step;
+    struct comment_walk w = {.fn = fn, .arg = arg};
+    enum db_status rc = sq_each_row(st, comment_row, &w);
 
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct comment_record c;
-
-        db_read_comment(st, &c);
-        rows++;
-        if (fn(&c, arg) != 0) {
-            rc = DB_ERROR;
-            break;
-        }
-    }
-    if (rc == DB_OK && step != SQLITE_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK && want_one && rows == 0)
+    if (rc == DB_OK && want_one && w.rows == 0)
         rc = DB_NOT_FOUND;
-    db_stmt_done(st);
     return rc;
 }
 
@@ -235,31 +239,35 @@ sq_history_add(struct db *db, int64_t comment_id, const char *action,
     return rc;
 }
 
+struct history_walk {
+    int64_t comment_id;
+    history_fn fn;
+    void *arg;
+};
+
+static int
+history_row(sqlite3_stmt *st, void *arg)
+{
+    struct history_walk *w = arg;
+    struct history_record h = {
+        .comment_id = w->comment_id,
+        .action = db_col_text(st, 0),
+        .moderator = db_col_text(st, 1),
+        .at = sqlite3_column_int64(st, 2),
+        .reason = db_col_text(st, 3),
+    };
+
+    return w->fn(&h, w->arg);
+}
+
 enum db_status
 sq_history_list(struct db *db, int64_t comment_id, history_fn fn, void *arg)
 {
     sqlite3_stmt *st = sq(db)->stmt[STMT_HISTORY_LIST];
-    enum db_status rc = DB_OK;
-    int step;
+    struct history_walk w = {.comment_id = comment_id, .fn = fn, .arg = arg};
 
     sqlite3_bind_int64(st, 1, comment_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct history_record h = {
-            .comment_id = comment_id,
-            .action = db_col_text(st, 0),
-            .moderator = db_col_text(st, 1),
-            .at = sqlite3_column_int64(st, 2),
-            .reason = db_col_text(st, 3),
-        };
-        if (fn(&h, arg) != 0) {
-            rc = DB_ERROR;
-            break;
-        }
-    }
-    if (rc == DB_OK && step != SQLITE_DONE)
-        rc = DB_ERROR;
-    db_stmt_done(st);
-    return rc;
+    return sq_each_row(st, history_row, &w);
 }
 
 /* A positive number, or NULL for 0 ("not known"). */
@@ -294,38 +302,44 @@ sq_attachment_insert(struct db *db, const struct attachment_record *a,
     return rc;
 }
 
+struct attachment_walk {
+    bool with_status;
+    attachment_fn fn;
+    void *arg;
+    int rows;
+};
+
+static int
+attachment_row(sqlite3_stmt *st, void *arg)
+{
+    struct attachment_walk *w = arg;
+    struct attachment_record a = {
+        .id = sqlite3_column_int64(st, 0),
+        .comment_id = sqlite3_column_int64(st, 1),
+        .filename = db_col_text(st, 2),
+        .content_type = db_col_text(st, 3),
+        .size = sqlite3_column_int64(st, 4),
+        .sha256 = db_col_text(st, 5),
+        .width = sqlite3_column_int64(st, 6), /* NULL reads as 0 */
+        .height = sqlite3_column_int64(st, 7),
+        .comment_status =
+            w->with_status ? status_of(db_col_text(st, 8)) : COMMENT_PENDING,
+    };
+
+    w->rows++;
+    return w->fn(&a, w->arg);
+}
+
 static enum db_status
 walk_attachments(sqlite3_stmt *st, bool with_status, attachment_fn fn,
                  void *arg)
 {
-    enum db_status rc = DB_OK;
-    int rows = 0;
-    int step;
+    struct attachment_walk w = {
+        .with_status = with_status, .fn = fn, .arg = arg};
+    enum db_status rc = sq_each_row(st, attachment_row, &w);
 
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct attachment_record a = {
-            .id = sqlite3_column_int64(st, 0),
-            .comment_id = sqlite3_column_int64(st, 1),
-            .filename = db_col_text(st, 2),
-            .content_type = db_col_text(st, 3),
-            .size = sqlite3_column_int64(st, 4),
-            .sha256 = db_col_text(st, 5),
-            .width = sqlite3_column_int64(st, 6), /* NULL reads as 0 */
-            .height = sqlite3_column_int64(st, 7),
-            .comment_status =
-                with_status ? status_of(db_col_text(st, 8)) : COMMENT_PENDING,
-        };
-        rows++;
-        if (fn(&a, arg) != 0) {
-            rc = DB_ERROR;
-            break;
-        }
-    }
-    if (rc == DB_OK && step != SQLITE_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK && with_status && rows == 0)
+    if (rc == DB_OK && with_status && w.rows == 0)
         rc = DB_NOT_FOUND;
-    db_stmt_done(st);
     return rc;
 }
 

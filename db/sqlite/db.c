@@ -37,6 +37,24 @@ db_stmt_done(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
+enum db_status
+sq_each_row(sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *), void *arg)
+{
+    enum db_status rc = DB_OK;
+    int step;
+
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (row(st, arg) != 0) {
+            rc = DB_ERROR;
+            break;
+        }
+    }
+    if (rc == DB_OK && step != SQLITE_DONE)
+        rc = (step & 0xff) == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
+    db_stmt_done(st);
+    return rc;
+}
+
 int
 db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
@@ -338,4 +356,16 @@ const struct db_ops db_sqlite_ops = {
      * the freshness of pages, so there is nothing to tell anyone. */
     .rate_take = NULL,
     .changed = changed,
+    .import_comment = sq_import_comment,
+    .import_attachment = sq_import_attachment,
+    .import_same_comment = sq_import_same_comment,
+    .source_find = sq_source_find,
+    .source_add = sq_source_add,
+    .source_list = sq_source_list,
+    .comment_walk = sq_comment_walk,
+    .attachment_shas = sq_attachment_shas,
+    .snapshot = sq_snapshot,
+    .import_open = sq_import_open,
+    .backup = sq_backup,
+    .integrity_check = sq_integrity_check,
 };

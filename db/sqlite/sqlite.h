@@ -42,6 +42,12 @@ void db_stmt_done(sqlite3_stmt *st);
 int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Column as a C string (NULL for SQL NULL). */
 const char *db_col_text(sqlite3_stmt *st, int col);
+/* Steps st to its end, handing each row to row(st, arg): DB_OK, DB_BUSY,
+ * or DB_ERROR (a failed step, or row returned non-zero and the walk
+ * stopped there).  The statement is reset (and its bindings cleared) in
+ * every case. */
+enum db_status sq_each_row(sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
+                           void *arg);
 
 /* comments.c */
 enum db_status sq_comment_insert(struct db *db, const struct comment_new *in,
@@ -88,6 +94,31 @@ enum db_status sq_token_find(struct db *db,
                              unsigned char stored_hash[TOKEN_HASH_BYTES]);
 enum db_status sq_token_list(struct db *db, token_fn fn, void *arg);
 enum db_status sq_token_revoke(struct db *db, const char *name, int64_t now);
+
+/* imports.c */
+enum db_status sq_import_comment(struct db *db, const struct import_comment *c,
+                                 int64_t *id);
+enum db_status sq_import_attachment(struct db *db,
+                                    const struct attachment_record *a,
+                                    int64_t *id);
+enum db_status sq_import_same_comment(struct db *db, int64_t id,
+                                      const char *article, int64_t created_at,
+                                      const char *original_body);
+enum db_status sq_source_find(struct db *db, const char *source,
+                              const char *source_id, int64_t *comment_id);
+enum db_status sq_source_add(struct db *db, const char *source,
+                             const char *source_id, int64_t comment_id);
+enum db_status sq_source_list(struct db *db, int64_t comment_id, source_fn fn,
+                              void *arg);
+enum db_status sq_comment_walk(struct db *db, int64_t after_id, comment_fn fn,
+                               void *arg);
+enum db_status sq_attachment_shas(struct db *db, sha_fn fn, void *arg);
+enum db_status sq_snapshot(struct db *db, db_work_fn work, void *arg);
+enum db_status sq_import_open(struct db *db, struct db_import **out);
+
+/* backup.c */
+int sq_backup(struct db *db, const char *dest_path, char *err, size_t err_len);
+int sq_integrity_check(struct db *db, char *err, size_t err_len);
 
 /* files.c: the content store */
 enum db_status sq_blob_put(struct db *db, const char *sha256, char *path,

@@ -21,7 +21,8 @@ before the daemon starts and dropped after it stops, and is run with
 `--db` naming it beside `--data`.  `d.db_args` is what a command-line call needs to reach the same
 storage; `d.pg` is true then.  Daemon(share=other) runs a second daemon on
 the first one's database (its own data folder and port): any number of
-ykien processes on one PostgreSQL.
+ykien processes on one PostgreSQL.  Daemon(sqlite=True) stays on SQLite
+whatever YKIEN_TEST_PG says (a test that moves data between backends).
 
 The checks are assert statements: importing this module under `python3 -O`
 (which strips them) exits with an error instead of passing vacuously.
@@ -124,7 +125,8 @@ class Daemon:
     port, url, token, proc (the running Popen or None), log (its open log
     file), session (a requests.Session)."""
 
-    def __init__(self, binary, extra_args=(), token_name="acceptance", env=None, share=None):
+    def __init__(self, binary, extra_args=(), token_name="acceptance", env=None, share=None,
+                 sqlite=False):
         self.binary = os.path.abspath(binary)
         self.extra_args = list(extra_args)
         self.token_name = token_name
@@ -140,7 +142,7 @@ class Daemon:
         self.session = requests.Session()
         self.db_args = ["--data", self.data]
         self.stops = []         # (signal, exit status, exited in time) per stop()
-        self.pg_admin = os.environ.get("YKIEN_TEST_PG")
+        self.pg_admin = None if sqlite else os.environ.get("YKIEN_TEST_PG")
         self.pg = bool(self.pg_admin)
         self.pg_db = None       # the database this Daemon created (and drops)
         self.pg_url = None

@@ -23,9 +23,10 @@ import time
 
 import requests
 
+from harness import sanitizer_report
 from support import (ART, GOOD, MiB, Daemon, Tests, TOKEN_NAME, body_text, comments_url,
                      db_rows, expect, jexpect, mod_get, new_comment, post, post_multipart,
-                     random_png, sanitized, wait_until)
+                     random_png, sanitized, wait_until, walk)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PG_CLUSTER = os.path.join(HERE, "..", "..", "scripts", "pg-cluster")
@@ -403,6 +404,104 @@ def cache_invalidation_lag_across_processes(a):
               flush=True)
         assert p99 < 1.0, f"p99 lag {p99:.3f} s"
         finish(b)
+
+
+# ---- moving an SQLite installation to PostgreSQL ------------------------------
+
+DISQUS = os.path.join(HERE, "..", "import", "disqus.xml")
+
+
+def every_form(d):
+    """{id: moderation form} of every comment, read one by one."""
+    ids = []
+    for status in ("pending", "approved", "rejected"):
+        got, _, _ = walk(d, "/api/v1/moderation/queue", mod=True, limit=100,
+                         extra=f"status={status}")
+        ids += got
+    return {cid: jexpect(mod_get(d, cid), 200) for cid in ids}
+
+
+def public_pages(d, articles):
+    return {art: jexpect(d.get(comments_url(art) + "?limit=100"), 200) for art in articles}
+
+
+@tests.test
+def move_from_sqlite_with_export_and_import(a):
+    """`ykien export --data DIR | ykien import --db URL` into a's fresh
+    database while a serves: a then answers what the SQLite daemon
+    answered, and goes on with ids of its own."""
+    with Daemon(a.binary, extra_args=["--rate-limit", "0"], token_name=TOKEN_NAME,
+                sqlite=True) as src:
+        assert not src.pg
+        # Disqus comments (with their sources, replies, rejections) ...
+        src.stop()
+        r = subprocess.run([src.binary, "import-disqus", DISQUS, *src.db_args],
+                           capture_output=True, timeout=60)
+        assert r.returncode == 0 and b"imported 7 comments" in r.stdout, r.stderr
+        src.start()
+        # ... and comments of every status, with history, replies and an image
+        parent = new_comment(src, body_text(1))
+        jexpect(src.approve(parent, body=body_text(1) + " (đã sửa)"), 200)
+        photo = random_png(3000)
+        r = post_multipart(src, fields=[("author", "Thu Thảo"), ("body", body_text(2)),
+                                        ("parent_id", str(parent))],
+                           files=[("attachment", "ảnh.png", "image/png", photo)])
+        reply = jexpect(r, 201)["id"]
+        jexpect(src.approve(reply), 200)
+        flip = new_comment(src, body_text(3), article="bai-khac")
+        jexpect(src.reject(flip, reason="lạc đề"), 200)
+        jexpect(src.approve(flip), 200)
+        jexpect(src.reject(flip), 200)
+        new_comment(src, body_text(4), email="an@example.vn")
+        forms = every_form(src)
+        assert len(forms) == 11 and {f["status"] for f in forms.values()} == \
+            {"pending", "approved", "rejected"}
+        articles = sorted({f["article"] for f in forms.values()})
+        want_pages = public_pages(src, articles)
+        want_counts = jexpect(src.get("/api/v1/counts?" + "&".join(
+            f"article={x}" for x in articles)), 200)
+
+        # a serves the empty database and caches its pages
+        assert all(p["comments"] == [] for p in public_pages(a, articles).values())
+        t0 = time.perf_counter()
+        export = subprocess.Popen([src.binary, "export", *src.db_args],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        imp = subprocess.run([a.binary, "import", "--db", a.pg_url, "--data", a.data],
+                             stdin=export.stdout, capture_output=True, timeout=120)
+        export.stdout.close()
+        assert export.wait(timeout=60) == 0, export.stderr.read()
+        export.stderr.close()
+        assert imp.returncode == 0, imp.stderr
+        assert not sanitizer_report(imp.stderr.decode()) and \
+            b"imported 11 comments with 1 attachments, skipped 0, refused 0" in imp.stdout, \
+            imp.stdout
+        print(f"  moved 11 comments in {time.perf_counter() - t0:.2f} s", flush=True)
+
+        # the same pages on a, without a restart (its cache was dropped)
+        assert wait_until(lambda: public_pages(a, articles) == want_pages, timeout=2.0), \
+            (public_pages(a, articles), want_pages)
+        assert jexpect(a.get("/api/v1/counts?" + "&".join(
+            f"article={x}" for x in articles)), 200) == want_counts
+        got = every_form(a)
+        assert got == forms, [(k, got.get(k), forms[k]) for k in forms if got.get(k) != forms[k]]
+        for f in forms.values():
+            for x in f["attachments"]:
+                mine = a.get(x["url"], mod=True)
+                assert mine.status_code == 200 and mine.content == photo
+                assert mine.content == src.get(x["url"], mod=True).content
+        # the sources came along: importing the Disqus file again adds nothing
+        r = subprocess.run([a.binary, "import-disqus", DISQUS, *a.db_args],
+                           capture_output=True, timeout=60)
+        assert r.returncode == 0 and b"imported 0 comments, skipped 7" in r.stdout, r.stdout
+        # new comments get ids of their own, on a and on another process
+        fresh = new_comment(a, body_text(5))
+        assert fresh > max(forms), (fresh, max(forms))
+        with second(a) as b:
+            other = new_comment(b, body_text(6))
+            assert other > fresh
+            finish(b)
+        problems = src.finish()
+        assert not problems, "\n".join(problems)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ configuration file and YKIEN_* variables.
 
     /usr/bin/python3 tests/http/test_ops.py build/ykien [--only NAME]
 """
+import base64
 import json
 import os
 import shutil
@@ -17,7 +18,8 @@ import jsonschema
 import requests
 
 from openapi_check import DOC_PATH, check_response
-from support import (GOOD, TOKEN_NAME, Daemon, Tests, action, body_text, free_port, jexpect,
+from support import (GOOD, TOKEN_NAME, Daemon, Tests, action, body_text, db_rows, free_port,
+                     jexpect,
                      jpeg_bytes, mod_get, new_comment, nfc, nfd, png_bytes, post, post_multipart,
                      run_cli, wait_until)
 
@@ -63,11 +65,14 @@ def all_forms(d):
 
 
 def import_into(d, command, path, *extra, expect=0):
-    """Runs an import on the daemon's data folder with the daemon stopped
-    (one daemon per data folder: its page cache is in memory)."""
-    d.stop()
-    r = cli(d.binary, command, path, "--data", d.data, *extra, expect=expect)
-    d.start()
+    """Runs an import on the daemon's storage.  On SQLite with the daemon
+    stopped (one process per data folder: its page cache is in memory); on
+    PostgreSQL while it serves (the import tells it what changed)."""
+    if not d.pg:
+        d.stop()
+    r = cli(d.binary, command, path, *d.db_args, *extra, expect=expect)
+    if not d.pg:
+        d.start()
     return r.stdout.decode()
 
 
@@ -118,7 +123,7 @@ def openapi_check_catches_a_wrong_body(d):
 
 # ---- Disqus -------------------------------------------------------------------
 
-@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
+@tests.test
 def import_disqus(d):
     out = import_into(d, "import-disqus", DISQUS)
     assert "imported 7 comments, skipped 0, refused 4" in out, out
@@ -165,17 +170,17 @@ def import_disqus(d):
     assert len(all_forms(d)) == 7
 
 
-@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
+@tests.test
 def import_disqus_article_id_option(d):
     out = import_into(d, "import-disqus", DISQUS, "--article-id", "id")
     assert "imported 7 comments" in out and "thread without an <id>" in out, out
     arts = {c["article"] for c in all_forms(d).values()}
     assert arts == {"bai-2017-06", "ha-noi-mua-thu"}, arts
-    r = run_cli(d.binary, "import-disqus", DISQUS, "--data", d.data, "--article-id", "slug")
+    r = run_cli(d.binary, "import-disqus", DISQUS, *d.db_args, "--article-id", "slug")
     assert r.returncode == 2 and b"slug" in r.stderr, r.stderr
 
 
-@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
+@tests.test
 def import_disqus_malformed_imports_nothing(d):
     with open(DISQUS, "rb") as f:
         data = f.read()
@@ -185,35 +190,35 @@ def import_disqus_malformed_imports_nothing(d):
             f.write(data[:len(data) * 2 // 3])
         lines = data[:len(data) * 2 // 3].count(b"\n") + 1
         d.stop()
-        r = run_cli(d.binary, "import-disqus", cut, "--data", d.data)
+        r = run_cli(d.binary, "import-disqus", cut, *d.db_args)
         assert r.returncode == 1, r.returncode
         err = r.stderr.decode()
         assert f"cut.xml:{lines}:" in err and "nothing was imported" in err, err
         bad = os.path.join(tmp, "bad.xml")
         with open(bad, "wb") as f:
             f.write(data.replace(b"</post>", b"</pots>", 3))
-        r = run_cli(d.binary, "import-disqus", bad, "--data", d.data)
+        r = run_cli(d.binary, "import-disqus", bad, *d.db_args)
         assert r.returncode == 1 and b"bad.xml:" in r.stderr, r.stderr
-        r = run_cli(d.binary, "import-disqus", WORDPRESS, "--data", d.data)
+        r = run_cli(d.binary, "import-disqus", WORDPRESS, *d.db_args)
         assert r.returncode == 1 and b"not a Disqus export" in r.stderr, r.stderr
-        r = run_cli(d.binary, "import-disqus", os.path.join(tmp, "missing.xml"), "--data", d.data)
+        r = run_cli(d.binary, "import-disqus", os.path.join(tmp, "missing.xml"), *d.db_args)
         assert r.returncode == 1 and b"missing.xml" in r.stderr, r.stderr
         d.start()
     assert all_forms(d) == {}
 
 
-@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
+@tests.test
 def import_from_stdin(d):
     with open(DISQUS, "rb") as f:
         d.stop()
-        r = cli(d.binary, "import-disqus", "-", "--data", d.data, input=f.read())
+        r = cli(d.binary, "import-disqus", "-", *d.db_args, input=f.read())
         d.start()
     assert b"imported 7 comments" in r.stdout, r.stdout
 
 
 # ---- WordPress ----------------------------------------------------------------
 
-@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
+@tests.test
 def import_wordpress(d):
     out = import_into(d, "import-wordpress", WORDPRESS)
     assert "imported 6 comments, skipped 1, refused 1" in out, out
@@ -240,7 +245,7 @@ def import_wordpress(d):
     assert "imported 0 comments, skipped 7" in out, out
 
 
-@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
+@tests.test
 def import_wordpress_by_slug(d):
     out = import_into(d, "import-wordpress", WORDPRESS, "--article-id", "slug")
     assert "imported 6 comments" in out, out
@@ -268,11 +273,11 @@ def make_history(d):
     return a, b, c
 
 
-@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
+@tests.test
 def export_import_round_trip(d):
     a, b, c = make_history(d)
     before = all_forms(d)
-    r = cli(d.binary, "export", "--data", d.data)
+    r = cli(d.binary, "export", *d.db_args)
     lines = r.stdout.decode().splitlines()
     assert len(lines) == 4 and b"exported 4 comments" in r.stderr
     objs = [json.loads(line) for line in lines]
@@ -283,72 +288,94 @@ def export_import_round_trip(d):
     assert [o["id"] for o in objs] == sorted(before)
     att = objs[1]["attachments"]
     assert len(att) == 2 and all("data" in x for x in att), att
-    with TempDir() as tmp:
-        data2 = os.path.join(tmp, "data")
-        out = cli(d.binary, "import", "--data", data2, input=r.stdout).stdout.decode()
+    # into a fresh database of the same backend
+    with Daemon(d.binary, extra_args=["--rate-limit", "0"], token_name="copy") as d2:
+        if not d2.pg:
+            d2.stop()
+        out = cli(d.binary, "import", *d2.db_args, input=r.stdout).stdout.decode()
         assert "imported 4 comments with 2 attachments, skipped 0, refused 0" in out, out
-        out = cli(d.binary, "import", "--data", data2, input=r.stdout).stdout.decode()
+        out = cli(d.binary, "import", *d2.db_args, input=r.stdout).stdout.decode()
         assert "imported 0 comments, skipped 4" in out, out
-        again = cli(d.binary, "export", "--data", data2).stdout
+        again = cli(d.binary, "export", *d2.db_args).stdout
         assert again == r.stdout, "export of the import differs"
         # the copy serves the same moderation forms and the same files
-        with Daemon(d.binary, extra_args=["--rate-limit", "0"], token_name="copy") as d2:
-            d2.stop()
-            shutil.rmtree(d2.data)
-            shutil.copytree(data2, d2.data)
-            d2.token = cli(d.binary, "token", "add", "copy",
-                           "--data", d2.data).stdout.decode().strip()
+        if not d2.pg:
             d2.start()
-            assert all_forms(d2) == before
-            for x in before[b]["attachments"]:
-                got = d2.get(x["url"], mod=True)
-                want = d.get(x["url"], mod=True)
-                assert got.status_code == 200 and got.content == want.content
+        assert all_forms(d2) == before
+        for x in before[b]["attachments"]:
+            got = d2.get(x["url"], mod=True)
+            want = d.get(x["url"], mod=True)
+            assert got.status_code == 200 and got.content == want.content
+        # the ids kept do not collide with the next comment posted
+        fresh = new_comment(d2, "Bình luận mới sau khi nhập.")
+        assert fresh > max(before), (fresh, sorted(before))
     # importing the export into the database it came from adds nothing
-    out = cli(d.binary, "import", "--data", d.data, input=r.stdout).stdout.decode()
+    if not d.pg:
+        d.stop()
+    out = cli(d.binary, "import", *d.db_args, input=r.stdout).stdout.decode()
     assert "imported 0 comments, skipped 4" in out, out
+    if not d.pg:
+        d.start()
     assert all_forms(d) == before
 
 
-@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
+@tests.test
 def import_jsonl_into_a_database_with_other_comments(d):
     make_history(d)
-    export = cli(d.binary, "export", "--data", d.data).stdout
+    export = cli(d.binary, "export", *d.db_args).stdout
     with Daemon(d.binary, extra_args=["--rate-limit", "0"], token_name=TOKEN_NAME) as d2:
         new_comment(d2, "Một bình luận có sẵn ở nơi nhận.")
         new_comment(d2, "Bình luận thứ hai có sẵn ở nơi nhận.")
-        d2.stop()
-        out = cli(d.binary, "import", "-", "--data", d2.data, input=export).stdout.decode()
+        if not d2.pg:
+            d2.stop()
+        out = cli(d.binary, "import", "-", *d2.db_args, input=export).stdout.decode()
         assert "imported 4 comments" in out and "1 linked" in out, out
-        d2.start()
+        if not d2.pg:
+            d2.start()
         forms = all_forms(d2)
         assert len(forms) == 6
         reply = by_body(forms, body_text(2))
         parent = by_body(forms, body_text(1))
         assert reply["parent_id"] == parent["id"] and reply["id"] > 2
-        d2.stop()
-        out = cli(d.binary, "import", "--data", d2.data, input=export).stdout.decode()
+        # ids taken by the comments there went to the next free ones, and
+        # the next comment posted gets one of its own
+        assert len({c["id"] for c in forms.values()}) == 6
+        fresh = new_comment(d2, "Bình luận mới sau khi nhập.")
+        assert fresh not in forms, (fresh, sorted(forms))
+        if not d2.pg:
+            d2.stop()
+        out = cli(d.binary, "import", *d2.db_args, input=export).stdout.decode()
         assert "imported 0 comments, skipped 4" in out, out
 
 
-@tests.test(sqlite_only="import and export are written for SQLite so far (db/imports.c; db/README.md)")
+@tests.test
 def import_jsonl_malformed_imports_nothing(d):
     make_history(d)
-    export = cli(d.binary, "export", "--data", d.data).stdout.splitlines(keepends=True)
-    with TempDir() as tmp:
-        data2 = os.path.join(tmp, "data")
+    export = cli(d.binary, "export", *d.db_args).stdout.splitlines(keepends=True)
+    with Daemon(d.binary, extra_args=["--rate-limit", "0"], token_name=TOKEN_NAME) as d2:
+        if not d2.pg:
+            d2.stop()
         broken = b"".join(export[:2]) + export[2][:40] + b"\n" + b"".join(export[3:])
-        r = run_cli(d.binary, "import", "--data", data2, input=broken)
+        r = run_cli(d.binary, "import", *d2.db_args, input=broken)
         assert r.returncode == 1 and b"stdin:3:" in r.stderr, r.stderr
-        con = sqlite3.connect(os.path.join(data2, "ykien.db"))
-        assert con.execute("SELECT count(*) FROM comment").fetchone()[0] == 0
-        con.close()
+        assert db_rows(d2, "SELECT count(*) FROM comment")[0][0] == 0
+        assert db_rows(d2, "SELECT count(*) FROM comment_source")[0][0] == 0
         # a well-formed line with a bad member is refused alone
         obj = json.loads(export[0])
         obj["article"] = "không hợp lệ"
         lines = [json.dumps(obj).encode() + b"\n"] + export[1:]
-        out = cli(d.binary, "import", "--data", data2, input=b"".join(lines)).stdout.decode()
+        out = cli(d.binary, "import", *d2.db_args, input=b"".join(lines)).stdout.decode()
         assert "imported 3 comments" in out and "an invalid article id" in out, out
+        # a line refused by the database (an attachment of a type ykien
+        # does not store) takes back its comment alone
+        bad = dict(json.loads(export[1]), id=98, original_body="Một bình luận có tệp hỏng.")
+        bad["attachments"][0]["data"] = base64.b64encode(b"MZ not an image").decode()
+        bad["attachments"][0]["size"] = len(b"MZ not an image")
+        other = dict(json.loads(export[3]), id=99, original_body="Một bình luận khác hẳn.",
+                     body="Một bình luận khác hẳn.")
+        data = json.dumps(bad).encode() + b"\n" + json.dumps(other).encode() + b"\n"
+        out = cli(d.binary, "import", *d2.db_args, input=data).stdout.decode()
+        assert "imported 1 comments" in out and "refused 1" in out, out
 
 
 # ---- backup -------------------------------------------------------------------
@@ -434,6 +461,29 @@ def backup_refusals(d):
         r = run_cli(d.binary, "export", "--data", os.path.join(tmp, "none"))
         assert r.returncode == 1 and b"no database" in r.stderr, r.stderr
         assert not os.path.exists(os.path.join(tmp, "none"))
+
+
+@tests.test
+def backup_on_postgresql_names_pg_dump(d):
+    """backup copies SQLite's file; with a PostgreSQL database it says, in
+    one line and exit status 1, which pg_dump to run instead (the
+    connection string from YKIEN_DB is named, not printed)."""
+    import subprocess
+    url = "postgresql://ykien@db.example/ykien"
+    with TempDir() as tmp:
+        dest = os.path.join(tmp, "copy")
+        r = run_cli(d.binary, "backup", dest, "--db", url)
+        err = r.stderr.decode()
+        assert r.returncode == 1, (r.returncode, err)
+        assert err.count("\n") == 1 and err.startswith("ykien: backup: "), err
+        want = f"pg_dump --format=custom --file={dest}/ykien.pgdump '{url}'"
+        assert want in err, err
+        env = dict(os.environ, YKIEN_DB="postgresql://ykien:secret@db.example/ykien")
+        r = subprocess.run([d.binary, "backup", dest], env=env, capture_output=True,
+                           timeout=30)
+        err = r.stderr.decode()
+        assert r.returncode == 1 and '"$YKIEN_DB"' in err and "secret" not in err, err
+        assert not os.path.exists(dest)
 
 
 # ---- configuration ------------------------------------------------------------
