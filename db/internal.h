@@ -1,10 +1,9 @@
 /* The SQLite side of the calls written before the storage interface was
- * split by backend (tools.c, rules.c, outbox.c, imports.c, backup.c): they
+ * split by backend and not yet moved into it (imports.c, backup.c): they
  * reach the connection as sq(db) and start with DB_SQLITE_ONLY(db), so
  * that on another backend they answer DB_ERROR naming the call (see
- * db_unsupported()) unless that backend has its own (then the call hands
- * over to it first).  db/README.md says how to move them into the
- * interface. */
+ * db_unsupported()).  db/README.md says how to move them into the
+ * interface.  The step helpers below serve db/sqlite/ too. */
 #ifndef YKIEN_DB_INTERNAL_H
 #define YKIEN_DB_INTERNAL_H
 

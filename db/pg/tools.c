@@ -1,12 +1,11 @@
 /* The moderators' tools on PostgreSQL: article state, flags, text
- * fingerprints, erasure, word rules and the webhook outbox, as db/tools.c,
- * db/rules.c and db/outbox.c keep them on SQLite (those hand over to the
- * functions here when the connection is PostgreSQL's). */
+ * fingerprints, erasure, word rules and the webhook outbox (tools.h,
+ * rules.h, outbox.h), as db/sqlite/tools.c, rules.c and outbox.c keep them
+ * on SQLite. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "db/pg/pg.h"
-#include "db/pg/tools.h"
 
 /* Runs s and reads the first column of its first row as a number: dflt
  * when there is no row or it is NULL. */

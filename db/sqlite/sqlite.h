@@ -43,6 +43,12 @@ int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Column as a C string (NULL for SQL NULL). */
 const char *db_col_text(sqlite3_stmt *st, int col);
 
+/* rows.c: steps st through its rows, calling row on each; DB_OK after the
+ * last, DB_BUSY when the database was locked, DB_ERROR when row returned
+ * non-zero (no more rows are read) or the step failed.  Resets st. */
+enum db_status sq_each_row(sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
+                           void *arg);
+
 /* comments.c */
 enum db_status sq_comment_insert(struct db *db, const struct comment_new *in,
                                  int64_t *id);
@@ -96,5 +102,54 @@ enum db_status sq_blob_open(struct db *db, const char *sha256, int64_t size,
                             struct db_blob **out);
 enum db_status sq_blob_release(struct db *db, const char *sha256);
 enum db_status sq_blob_sweep(struct db *db);
+
+/* tools.c */
+enum db_status sq_article_state(struct db *db, const char *article,
+                                int *closed);
+enum db_status sq_article_set_state(struct db *db, const char *article,
+                                    bool closed, const char *moderator,
+                                    int64_t now);
+enum db_status sq_article_first_comment_at(struct db *db, const char *article,
+                                           int64_t *at);
+enum db_status sq_flag_add(struct db *db, int64_t comment_id, const char *kind,
+                           const char *detail);
+enum db_status sq_flag_list(struct db *db, int64_t comment_id, flag_fn fn,
+                            void *arg);
+enum db_status sq_flagged_count(struct db *db, const char *article,
+                                enum comment_status status, int64_t *n);
+enum db_status sq_fingerprint_add(struct db *db, const struct fingerprint *f);
+enum db_status sq_fingerprint_same_article(struct db *db,
+                                           const struct fingerprint *f,
+                                           int64_t *other);
+enum db_status sq_fingerprint_delete(struct db *db,
+                                     const struct fingerprint *f);
+enum db_status sq_comment_erased(struct db *db, int64_t id, bool *erased);
+enum db_status sq_comment_erase(struct db *db, int64_t id,
+                                int64_t expected_version, int64_t now);
+enum db_status sq_checkpoint_truncate(struct db *db);
+
+/* rules.c */
+enum db_status sq_rule_add(struct db *db, const struct rule_record *r,
+                           int64_t *id);
+enum db_status sq_rule_get(struct db *db, int64_t id, rule_fn fn, void *arg);
+enum db_status sq_rule_list(struct db *db, rule_fn fn, void *arg);
+enum db_status sq_rule_delete(struct db *db, int64_t id);
+enum db_status sq_rule_generation(struct db *db, int64_t *generation);
+
+/* outbox.c */
+enum db_status sq_outbox_add(struct db *db, const struct outbox_record *r);
+enum db_status sq_outbox_due(struct db *db, int64_t now_ms, int limit,
+                             outbox_fn fn, void *arg);
+enum db_status sq_outbox_next_at(struct db *db, int64_t *next_ms);
+enum db_status sq_outbox_delete(struct db *db, int64_t id);
+enum db_status sq_outbox_retry(struct db *db, int64_t id, int attempts,
+                               int64_t next_ms);
+enum db_status sq_outbox_depth(struct db *db, int64_t *n);
+enum db_status sq_outbox_of_comment(struct db *db, int64_t comment_id,
+                                    outbox_fn fn, void *arg);
+enum db_status sq_outbox_set_body(struct db *db, int64_t id, const char *body);
+enum db_status sq_outbox_webhooks(struct db *db, outbox_fn fn, void *arg);
+enum db_status sq_outbox_drop_webhook(struct db *db, const char *webhook,
+                                      int64_t *n);
 
 #endif
