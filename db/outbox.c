@@ -9,9 +9,11 @@ db_outbox_add(struct db *db, const struct outbox_record *r)
 }
 
 enum db_status
-db_outbox_due(struct db *db, int64_t now_ms, int limit, outbox_fn fn, void *arg)
+db_outbox_claim(struct db *db, int64_t now_ms, int64_t lease_until_ms,
+                int limit, outbox_fn fn, void *arg)
 {
-    return DB_DISPATCH(db, outbox_due, db, now_ms, limit, fn, arg);
+    return DB_DISPATCH(db, outbox_claim, db, now_ms, lease_until_ms, limit, fn,
+                       arg);
 }
 
 enum db_status

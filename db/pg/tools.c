@@ -322,16 +322,21 @@ walk_outbox(PGresult *r, outbox_fn fn, void *arg)
     return st;
 }
 
+/* One statement, outside any transaction: the rows it locks (skipping
+ * those another process is claiming) are claimed when it ends, and no
+ * transaction stays open while the events are delivered. */
 enum db_status
-pg_outbox_due(struct db *db, int64_t now_ms, int limit, outbox_fn fn, void *arg)
+pg_outbox_claim(struct db *db, int64_t now_ms, int64_t lease_until_ms,
+                int limit, outbox_fn fn, void *arg)
 {
     struct pg_params p = {0};
     PGresult *r;
     enum db_status st;
 
     pg_int(&p, now_ms);
+    pg_int(&p, lease_until_ms);
     pg_int(&p, limit);
-    st = pg_run(pg(db), PG_OUTBOX_DUE, &p, false, &r);
+    st = pg_run(pg(db), PG_OUTBOX_CLAIM, &p, false, &r);
     return st == DB_OK ? walk_outbox(r, fn, arg) : st;
 }
 

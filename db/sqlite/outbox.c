@@ -58,9 +58,12 @@ walk(sqlite3_stmt *st, outbox_fn fn, void *arg)
     return sq_each_row(st, event_row, &w);
 }
 
+/* One process per database: nothing to claim (see outbox.h). */
 enum db_status
-sq_outbox_due(struct db *db, int64_t now_ms, int limit, outbox_fn fn, void *arg)
+sq_outbox_claim(struct db *db, int64_t now_ms, int64_t lease_until_ms,
+                int limit, outbox_fn fn, void *arg)
 {
+    (void)lease_until_ms;
     sqlite3_stmt *st = sq(db)->stmt[STMT_OUTBOX_DUE];
 
     sqlite3_bind_int64(st, 1, now_ms);
