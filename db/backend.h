@@ -124,7 +124,7 @@ struct db_ops {
     enum db_status (*comment_erased)(struct db *db, int64_t id, bool *erased);
     enum db_status (*comment_erase)(struct db *db, int64_t id,
                                     int64_t expected_version, int64_t now);
-    enum db_status (*checkpoint_truncate)(struct db *db);
+    enum db_status (*forget_erased)(struct db *db);
 
     /* rules.h */
     enum db_status (*rule_add)(struct db *db, const struct rule_record *r,

@@ -75,7 +75,7 @@ db_comment_erase(struct db *db, int64_t id, int64_t expected_version,
 }
 
 enum db_status
-db_checkpoint_truncate(struct db *db)
+db_forget_erased(struct db *db)
 {
-    return DB_DISPATCH(db, checkpoint_truncate, db);
+    return DB_DISPATCH(db, forget_erased, db);
 }

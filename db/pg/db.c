@@ -554,8 +554,7 @@ const struct db_ops db_pg_ops = {
     .fingerprint_delete = pg_fingerprint_delete,
     .comment_erased = pg_comment_erased,
     .comment_erase = pg_comment_erase,
-    /* No WAL of ours to checkpoint: see db/README.md on erasure. */
-    .checkpoint_truncate = NULL,
+    .forget_erased = pg_forget_erased,
     .rule_add = pg_rule_add,
     .rule_get = pg_rule_get,
     .rule_list = pg_rule_list,

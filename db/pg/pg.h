@@ -162,6 +162,7 @@ enum db_status pg_fingerprint_delete(struct db *db,
 enum db_status pg_comment_erased(struct db *db, int64_t id, bool *erased);
 enum db_status pg_comment_erase(struct db *db, int64_t id,
                                 int64_t expected_version, int64_t now);
+enum db_status pg_forget_erased(struct db *db);
 enum db_status pg_rule_add(struct db *db, const struct rule_record *rule,
                            int64_t *id);
 enum db_status pg_rule_get(struct db *db, int64_t id, rule_fn fn, void *arg);

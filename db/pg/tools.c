@@ -194,6 +194,19 @@ pg_comment_erase(struct db *db, int64_t id, int64_t expected_version,
     return st;
 }
 
+/* The tables whose rows an erasure changes or deletes (comment, history,
+ * attachment, text_fingerprint, the events rewritten in outbox) or whose
+ * content it releases (blob, blob_chunk); each with its TOAST table.
+ * VACUUM cannot run in a transaction block nor as a prepared statement:
+ * plain SQL on the idle connection. */
+enum db_status
+pg_forget_erased(struct db *db)
+{
+    assert(PQtransactionStatus(pg(db)->conn) != PQTRANS_INTRANS);
+    return pg_exec(pg(db), "VACUUM comment, history, attachment,"
+                           " text_fingerprint, outbox, blob, blob_chunk");
+}
+
 /* ---- rules -------------------------------------------------------------- */
 
 enum db_status

@@ -126,7 +126,7 @@ enum db_status sq_fingerprint_delete(struct db *db,
 enum db_status sq_comment_erased(struct db *db, int64_t id, bool *erased);
 enum db_status sq_comment_erase(struct db *db, int64_t id,
                                 int64_t expected_version, int64_t now);
-enum db_status sq_checkpoint_truncate(struct db *db);
+enum db_status sq_forget_erased(struct db *db);
 
 /* rules.c */
 enum db_status sq_rule_add(struct db *db, const struct rule_record *r,

@@ -200,8 +200,10 @@ sq_comment_erase(struct db *db, int64_t id, int64_t expected_version,
     return rc;
 }
 
+/* secure_delete zeroed the old text in the database's pages; the WAL
+ * frames written before may still hold it. */
 enum db_status
-sq_checkpoint_truncate(struct db *db)
+sq_forget_erased(struct db *db)
 {
     int rc = sqlite3_wal_checkpoint_v2(sq(db)->conn, NULL,
                                        SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
