@@ -623,12 +623,11 @@ api_moderation_erase(struct api_call *c)
     freshness_bump(e.t.article);
     outbox_kick();
     release_files(c, &e.files);
-    /* The old text may still be in WAL frames: copy them into the database
-     * (where secure_delete has zeroed it) and empty the WAL.  Busy readers
-     * only delay this to the next erasure or checkpoint.  (SQLite's: see
-     * db/README.md for PostgreSQL.) */
-    if (!db_shared(c->db))
-        db_checkpoint_truncate(c->db);
+    /* The old text may still be in old row versions (SQLite's WAL frames,
+     * PostgreSQL's dead tuples): db_forget_erased() removes them.  A
+     * failure (busy readers) only delays this to the next erasure,
+     * checkpoint or vacuum. */
+    db_forget_erased(c->db);
     api_moderation_show(c);
 out:
     json_decref(root);

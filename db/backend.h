@@ -1,8 +1,8 @@
 /* What a storage backend provides: one table of functions, one entry per
  * public call of the headers of db/, which the public calls dispatch to
  * (db/db.c, db/comments.c, db/tokens.c, db/blobs.c, db/shared.c,
- * db/imports.c, db/backup.c).  Shared by
- * the files of db/ only.
+ * db/tools.c, db/rules.c, db/outbox.c, db/imports.c, db/backup.c).
+ * Shared by the files of db/ only.
  *
  * A backend's connection starts with a struct db (its first member), whose
  * ops point to the backend's table; the backend casts back to its own
@@ -21,8 +21,11 @@
 #include "db/comments.h"
 #include "db/db.h"
 #include "db/imports.h"
+#include "db/outbox.h"
+#include "db/rules.h"
 #include "db/shared.h"
 #include "db/tokens.h"
+#include "db/tools.h"
 
 struct db_ops {
     const char *name; /* "SQLite", "PostgreSQL": for messages */
@@ -124,6 +127,59 @@ struct db_ops {
     int (*backup)(struct db *db, const char *dest_path, char *err,
                   size_t err_len);
     int (*integrity_check)(struct db *db, char *err, size_t err_len);
+    /* tools.h */
+    enum db_status (*article_state)(struct db *db, const char *article,
+                                    int *closed);
+    enum db_status (*article_set_state)(struct db *db, const char *article,
+                                        bool closed, const char *moderator,
+                                        int64_t now);
+    enum db_status (*article_first_comment_at)(struct db *db,
+                                               const char *article,
+                                               int64_t *at);
+    enum db_status (*flag_add)(struct db *db, int64_t comment_id,
+                               const char *kind, const char *detail);
+    enum db_status (*flag_list)(struct db *db, int64_t comment_id, flag_fn fn,
+                                void *arg);
+    enum db_status (*flagged_count)(struct db *db, const char *article,
+                                    enum comment_status status, int64_t *n);
+    enum db_status (*fingerprint_add)(struct db *db,
+                                      const struct fingerprint *f);
+    enum db_status (*fingerprint_same_article)(struct db *db,
+                                               const struct fingerprint *f,
+                                               int64_t *other);
+    enum db_status (*fingerprint_delete)(struct db *db,
+                                         const struct fingerprint *f);
+    enum db_status (*comment_erased)(struct db *db, int64_t id, bool *erased);
+    enum db_status (*comment_erase)(struct db *db, int64_t id,
+                                    int64_t expected_version, int64_t now);
+    enum db_status (*forget_erased)(struct db *db);
+
+    /* rules.h */
+    enum db_status (*rule_add)(struct db *db, const struct rule_record *r,
+                               int64_t *id);
+    enum db_status (*rule_get)(struct db *db, int64_t id, rule_fn fn,
+                               void *arg);
+    enum db_status (*rule_list)(struct db *db, rule_fn fn, void *arg);
+    enum db_status (*rule_delete)(struct db *db, int64_t id);
+    enum db_status (*rule_generation)(struct db *db, int64_t *generation);
+
+    /* outbox.h */
+    enum db_status (*outbox_add)(struct db *db, const struct outbox_record *r);
+    enum db_status (*outbox_claim)(struct db *db, int64_t now_ms,
+                                   int64_t lease_until_ms, int limit,
+                                   outbox_fn fn, void *arg);
+    enum db_status (*outbox_next_at)(struct db *db, int64_t *next_ms);
+    enum db_status (*outbox_delete)(struct db *db, int64_t id);
+    enum db_status (*outbox_retry)(struct db *db, int64_t id, int attempts,
+                                   int64_t next_ms);
+    enum db_status (*outbox_depth)(struct db *db, int64_t *n);
+    enum db_status (*outbox_of_comment)(struct db *db, int64_t comment_id,
+                                        outbox_fn fn, void *arg);
+    enum db_status (*outbox_set_body)(struct db *db, int64_t id,
+                                      const char *body);
+    enum db_status (*outbox_webhooks)(struct db *db, outbox_fn fn, void *arg);
+    enum db_status (*outbox_drop_webhook)(struct db *db, const char *webhook,
+                                          int64_t *n);
 };
 
 struct db {

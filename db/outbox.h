@@ -26,12 +26,22 @@ typedef int (*outbox_fn)(const struct outbox_record *r, void *arg);
 enum db_status db_outbox_add(struct db *db, const struct outbox_record *r);
 /* Up to limit events due at now_ms, each the oldest undelivered event of
  * its (comment, webhook): an event never overtakes an earlier one of the
- * same comment.  comment_id and next_at are not filled in. */
-enum db_status db_outbox_due(struct db *db, int64_t now_ms, int limit,
-                             outbox_fn fn, void *arg);
+ * same comment.  comment_id and next_at are not filled in.
+ *
+ * On a database that other processes share (db_shared()), each event
+ * handed to fn is claimed for this caller until lease_until_ms: no other
+ * call returns it before then, unless db_outbox_retry() ends the lease
+ * sooner (db_outbox_delete() ends the event).  A caller that dies leaves
+ * its events to whoever calls after the lease.  On an unshared database
+ * nothing is claimed: the events being delivered come back while they are
+ * still due, and the caller skips them. */
+enum db_status db_outbox_claim(struct db *db, int64_t now_ms,
+                               int64_t lease_until_ms, int limit, outbox_fn fn,
+                               void *arg);
 /* *next_ms: the earliest next_at, 0 when the outbox is empty. */
 enum db_status db_outbox_next_at(struct db *db, int64_t *next_ms);
 enum db_status db_outbox_delete(struct db *db, int64_t id);
+/* Schedules the next attempt at next_ms, and ends the lease. */
 enum db_status db_outbox_retry(struct db *db, int64_t id, int attempts,
                                int64_t next_ms);
 enum db_status db_outbox_depth(struct db *db, int64_t *n);

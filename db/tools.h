@@ -65,9 +65,15 @@ enum db_status db_comment_erased(struct db *db, int64_t id, bool *erased);
 enum db_status db_comment_erase(struct db *db, int64_t id,
                                 int64_t expected_version, int64_t now);
 
-/* Copies every frame of the WAL into the database and truncates the WAL
- * to zero bytes, so that no page from before (an erased text) stays in
- * it.  Waits for readers up to the busy timeout; DB_BUSY when they stayed. */
-enum db_status db_checkpoint_truncate(struct db *db);
+/* After an erasure has committed, outside any transaction: removes what the
+ * database still keeps of the text it replaced, in old row versions.
+ * SQLite (where secure_delete zeroed the old pages): copies every frame of
+ * the WAL into the database and truncates the WAL to zero bytes; waits for
+ * readers up to the busy timeout, DB_BUSY when they stayed.  PostgreSQL:
+ * VACUUM of the tables an erasure changes, so that no row version, live
+ * or dead, holds the text, unless a transaction older than the erasure is
+ * still open elsewhere (then a later vacuum removes them).  Bytes outside
+ * row versions are another matter: db/README.md, "Erasure". */
+enum db_status db_forget_erased(struct db *db);
 
 #endif

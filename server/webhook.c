@@ -1,7 +1,10 @@
 /* The sender loop on libcurl's multi interface: up to PARALLEL transfers,
  * a look at the outbox when woken (webhook_kick), when a transfer ends, and
  * at least every POLL_MS (for retries coming due and for events written by
- * another process).  Never logs a body or a URL: only event ids and which
+ * another process).  On a database that several processes share, each
+ * event is claimed for LEASE_MS when picked, so that one process sends it;
+ * if that process dies, another sends it once the lease is over (at least
+ * once, never lost).  Never logs a body or a URL: only event ids and which
  * receiver (its position among the --webhook options). */
 #include <curl/curl.h>
 #include <errno.h>
@@ -22,7 +25,14 @@
 #include "server/webhook.h"
 #include "ykien_version.h"
 
-enum { PARALLEL = 8, POLL_MS = 500, SECRET_MAX = 4096 };
+enum {
+    PARALLEL = 8,
+    POLL_MS = 500,
+    SECRET_MAX = 4096,
+    /* Longer than any transfer (WEBHOOK_TIMEOUT_MS), with time to record
+     * its outcome: a live sender never loses its claim. */
+    LEASE_MS = WEBHOOK_TIMEOUT_MS + 5000,
+};
 
 struct delivery {
     bool busy;
@@ -201,7 +211,8 @@ start_due(const struct outbox_record *r, void *arg)
         return 0;
     receiver = receiver_of(s, r->webhook);
     if (receiver < 0)
-        return 0; /* dropped at start; written since by another process */
+        return 0; /* dropped at start; written since by another process
+                     (which sends it once this claim is over) */
     for (int i = 0; i < PARALLEL; i++) {
         if (!s->slots[i].busy) {
             if (start(s, &s->slots[i], r, receiver))
@@ -226,11 +237,17 @@ static void
 fill_slots(struct webhook_sender *s)
 {
     struct fill f = {.s = s};
+    int64_t now = now_ms();
+    int idle = free_slots(s);
 
-    if (free_slots(s) == 0)
+    if (idle == 0)
         return;
-    /* In-flight events are due too and come back: ask for enough rows. */
-    if (db_outbox_due(s->db, now_ms(), 4 * PARALLEL, start_due, &f) != DB_OK)
+    /* Claimed events are ours to send: no more than the free slots, or the
+     * rest would wait for their lease.  Unclaimed (one process), in-flight
+     * events are due too and come back: ask for enough rows. */
+    if (db_outbox_claim(s->db, now, now + LEASE_MS,
+                        db_shared(s->db) ? idle : 4 * PARALLEL, start_due,
+                        &f) != DB_OK)
         log_error("webhook: cannot read the outbox: %s", db_errmsg(s->db));
 }
 

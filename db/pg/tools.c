@@ -1,12 +1,11 @@
 /* The moderators' tools on PostgreSQL: article state, flags, text
- * fingerprints, erasure, word rules and the webhook outbox, as db/tools.c,
- * db/rules.c and db/outbox.c keep them on SQLite (those hand over to the
- * functions here when the connection is PostgreSQL's). */
+ * fingerprints, erasure, word rules and the webhook outbox (tools.h,
+ * rules.h, outbox.h), as db/sqlite/tools.c, rules.c and outbox.c keep them
+ * on SQLite. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "db/pg/pg.h"
-#include "db/pg/tools.h"
 
 /* Runs s and reads the first column of its first row as a number: dflt
  * when there is no row or it is NULL. */
@@ -195,6 +194,19 @@ pg_comment_erase(struct db *db, int64_t id, int64_t expected_version,
     return st;
 }
 
+/* The tables whose rows an erasure changes or deletes (comment, history,
+ * attachment, text_fingerprint, the events rewritten in outbox) or whose
+ * content it releases (blob, blob_chunk); each with its TOAST table.
+ * VACUUM cannot run in a transaction block nor as a prepared statement:
+ * plain SQL on the idle connection. */
+enum db_status
+pg_forget_erased(struct db *db)
+{
+    assert(PQtransactionStatus(pg(db)->conn) != PQTRANS_INTRANS);
+    return pg_exec(pg(db), "VACUUM comment, history, attachment,"
+                           " text_fingerprint, outbox, blob, blob_chunk");
+}
+
 /* ---- rules -------------------------------------------------------------- */
 
 enum db_status
@@ -323,16 +335,21 @@ walk_outbox(PGresult *r, outbox_fn fn, void *arg)
     return st;
 }
 
+/* One statement, outside any transaction: the rows it locks (skipping
+ * those another process is claiming) are claimed when it ends, and no
+ * transaction stays open while the events are delivered. */
 enum db_status
-pg_outbox_due(struct db *db, int64_t now_ms, int limit, outbox_fn fn, void *arg)
+pg_outbox_claim(struct db *db, int64_t now_ms, int64_t lease_until_ms,
+                int limit, outbox_fn fn, void *arg)
 {
     struct pg_params p = {0};
     PGresult *r;
     enum db_status st;
 
     pg_int(&p, now_ms);
+    pg_int(&p, lease_until_ms);
     pg_int(&p, limit);
-    st = pg_run(pg(db), PG_OUTBOX_DUE, &p, false, &r);
+    st = pg_run(pg(db), PG_OUTBOX_CLAIM, &p, false, &r);
     return st == DB_OK ? walk_outbox(r, fn, arg) : st;
 }
 

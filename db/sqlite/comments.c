@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "db/internal.h"
 #include "db/sqlite/sqlite.h"
 
 static enum comment_status

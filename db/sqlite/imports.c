@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/internal.h"
 #include "db/sqlite/sqlite.h"
 
 /* Steps a statement that returns one integer, or none. */

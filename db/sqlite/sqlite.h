@@ -42,6 +42,43 @@ void db_stmt_done(sqlite3_stmt *st);
 int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Column as a C string (NULL for SQL NULL). */
 const char *db_col_text(sqlite3_stmt *st, int col);
+/* Reads a row of COMMENT_COLUMNS (statements.def). */
+struct comment_record;
+void db_read_comment(sqlite3_stmt *st, struct comment_record *c);
+
+/* Steps a statement that returns no row and maps the outcome. */
+static inline enum db_status
+db_step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_DONE)
+        return DB_OK;
+    if ((rc & 0xff) == SQLITE_BUSY)
+        return DB_BUSY;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return DB_CONFLICT;
+    return DB_ERROR;
+}
+
+/* Steps a statement that returns at most one integer: *out is the first
+ * column of the row, or dflt when there is none (or it is NULL). */
+static inline enum db_status
+db_step_int64(sqlite3_stmt *st, int64_t dflt, int64_t *out)
+{
+    int rc = sqlite3_step(st);
+
+    *out = dflt;
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *out = sqlite3_column_int64(st, 0);
+        return DB_OK;
+    }
+    if (rc == SQLITE_DONE)
+        return DB_OK;
+    return (rc & 0xff) == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
+}
+
 /* Steps st to its end, handing each row to row(st, arg): DB_OK, DB_BUSY,
  * or DB_ERROR (a failed step, or row returned non-zero and the walk
  * stopped there).  The statement is reset (and its bindings cleared) in
@@ -127,5 +164,55 @@ enum db_status sq_blob_open(struct db *db, const char *sha256, int64_t size,
                             struct db_blob **out);
 enum db_status sq_blob_release(struct db *db, const char *sha256);
 enum db_status sq_blob_sweep(struct db *db);
+
+/* tools.c */
+enum db_status sq_article_state(struct db *db, const char *article,
+                                int *closed);
+enum db_status sq_article_set_state(struct db *db, const char *article,
+                                    bool closed, const char *moderator,
+                                    int64_t now);
+enum db_status sq_article_first_comment_at(struct db *db, const char *article,
+                                           int64_t *at);
+enum db_status sq_flag_add(struct db *db, int64_t comment_id, const char *kind,
+                           const char *detail);
+enum db_status sq_flag_list(struct db *db, int64_t comment_id, flag_fn fn,
+                            void *arg);
+enum db_status sq_flagged_count(struct db *db, const char *article,
+                                enum comment_status status, int64_t *n);
+enum db_status sq_fingerprint_add(struct db *db, const struct fingerprint *f);
+enum db_status sq_fingerprint_same_article(struct db *db,
+                                           const struct fingerprint *f,
+                                           int64_t *other);
+enum db_status sq_fingerprint_delete(struct db *db,
+                                     const struct fingerprint *f);
+enum db_status sq_comment_erased(struct db *db, int64_t id, bool *erased);
+enum db_status sq_comment_erase(struct db *db, int64_t id,
+                                int64_t expected_version, int64_t now);
+enum db_status sq_forget_erased(struct db *db);
+
+/* rules.c */
+enum db_status sq_rule_add(struct db *db, const struct rule_record *r,
+                           int64_t *id);
+enum db_status sq_rule_get(struct db *db, int64_t id, rule_fn fn, void *arg);
+enum db_status sq_rule_list(struct db *db, rule_fn fn, void *arg);
+enum db_status sq_rule_delete(struct db *db, int64_t id);
+enum db_status sq_rule_generation(struct db *db, int64_t *generation);
+
+/* outbox.c */
+enum db_status sq_outbox_add(struct db *db, const struct outbox_record *r);
+enum db_status sq_outbox_claim(struct db *db, int64_t now_ms,
+                               int64_t lease_until_ms, int limit, outbox_fn fn,
+                               void *arg);
+enum db_status sq_outbox_next_at(struct db *db, int64_t *next_ms);
+enum db_status sq_outbox_delete(struct db *db, int64_t id);
+enum db_status sq_outbox_retry(struct db *db, int64_t id, int attempts,
+                               int64_t next_ms);
+enum db_status sq_outbox_depth(struct db *db, int64_t *n);
+enum db_status sq_outbox_of_comment(struct db *db, int64_t comment_id,
+                                    outbox_fn fn, void *arg);
+enum db_status sq_outbox_set_body(struct db *db, int64_t id, const char *body);
+enum db_status sq_outbox_webhooks(struct db *db, outbox_fn fn, void *arg);
+enum db_status sq_outbox_drop_webhook(struct db *db, const char *webhook,
+                                      int64_t *n);
 
 #endif

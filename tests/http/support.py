@@ -473,11 +473,13 @@ class Tests:
     def __init__(self):
         self.tests = []
 
-    def test(self, fn=None, *, args=(), daemon=True, rate_limit="0", sqlite_only=None):
+    def test(self, fn=None, *, args=(), daemon=True, rate_limit="0", sqlite_only=None,
+             pg_only=None):
         """sqlite_only: why the test means nothing on PostgreSQL (it is
-        skipped there, with that reason printed)."""
+        skipped there, with that reason printed); pg_only: why it means
+        nothing on SQLite (skipped there)."""
         def register(f):
-            self.tests.append((f, list(args), daemon, rate_limit, sqlite_only))
+            self.tests.append((f, list(args), daemon, rate_limit, sqlite_only, pg_only))
             return f
         return register(fn) if fn else register
 
@@ -508,15 +510,19 @@ class Tests:
         ap.add_argument("--only", help="run only tests whose name contains this")
         a = ap.parse_args(argv)
         binary = os.path.abspath(a.binary)
-        passed = failed = skipped = 0
+        passed = failed = skipped = skipped_pg_only = 0
         started = time.time()
         pg = bool(os.environ.get("YKIEN_TEST_PG"))
-        for fn, args, daemon, rate_limit, sqlite_only in self.tests:
+        for fn, args, daemon, rate_limit, sqlite_only, pg_only in self.tests:
             if a.only and a.only not in fn.__name__:
                 continue
             if pg and sqlite_only:
                 skipped += 1
                 print(f"SKIP {fn.__name__} on PostgreSQL: {sqlite_only}", flush=True)
+                continue
+            if not pg and pg_only:
+                skipped_pg_only += 1
+                print(f"SKIP {fn.__name__} on SQLite: {pg_only}", flush=True)
                 continue
             t0 = time.time()
             try:
@@ -527,7 +533,9 @@ class Tests:
                 failed += 1
                 print(f"FAIL {fn.__name__} ({time.time() - t0:.2f}s): {e}", flush=True)
         print(f"# {os.path.basename(sys.argv[0])}: {time.time() - started:.1f}s"
-              + (f", {skipped} skipped on PostgreSQL" if skipped else ""), flush=True)
+              + (f", {skipped} skipped on PostgreSQL" if skipped else "")
+              + (f", {skipped_pg_only} skipped on SQLite" if skipped_pg_only else ""),
+              flush=True)
         if skipped and not passed and not failed:
             print("not run: SQLite only", flush=True)
             return 77

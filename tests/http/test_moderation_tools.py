@@ -487,8 +487,8 @@ def find_marks(d, marks):
     return found
 
 
-@tests.test(sqlite_only="reads SQLite's database, WAL and stored files byte by byte; on "
-                        "PostgreSQL old row versions wait for VACUUM (db/README.md)")
+@tests.test(sqlite_only="reads SQLite's database, WAL and stored files byte by byte; "
+                        "erase_leaves_no_row_version_on_postgresql reads PostgreSQL's pages")
 def erase_removes_personal_data(d):
     png = random_png(4096)[:-32] + b"ZQXFILE" + b"\0" * 25
     r = post_multipart(d, fields=[("author", "Người ZQXAUTHOR"), ("email", "ZQXMAIL@example.vn"),
@@ -530,6 +530,53 @@ def erase_removes_personal_data(d):
     assert check_moderation(jexpect(mod_get(d, keep), 200))["body"].startswith("Một bình luận")
     # The database is still whole.
     assert sql(d, "PRAGMA integrity_check") == [("ok",)]
+
+
+def pg_row_versions(d, marks):
+    """On PostgreSQL: which marks some tuple, live or dead, holds on any
+    page of any table of the daemon's database or of its TOAST table
+    (through pageinspect), as (mark, table)."""
+    db = d.pg_db_name()
+    d.psql("CREATE EXTENSION IF NOT EXISTS pageinspect", dbname=db)
+    tables = d.psql("SELECT oid::regclass FROM pg_class WHERE relkind = 'r'"
+                    " AND relnamespace = 'public'::regnamespace UNION ALL"
+                    " SELECT reltoastrelid::regclass FROM pg_class WHERE relkind = 'r'"
+                    " AND relnamespace = 'public'::regnamespace AND reltoastrelid <> 0",
+                    dbname=db).split()
+    assert "comment" in tables and "blob_chunk" in tables, tables
+    found = []
+    for t in tables:
+        out = d.psql(f"SELECT encode(t_data, 'hex') FROM generate_series(0,"
+                     f" pg_relation_size('{t}') / current_setting('block_size')::int - 1) AS n,"
+                     f" heap_page_items(get_raw_page('{t}', n::int)) WHERE t_data IS NOT NULL",
+                     dbname=db)
+        tuples = [bytes.fromhex(x) for x in out.split()]
+        whole = b"".join(tuples)        # a value TOASTed in pieces, too
+        found += [(m, t) for m in marks if m.encode() in whole]
+    return found
+
+
+@tests.test(pg_only="reads PostgreSQL's pages with pageinspect; erase_removes_personal_data "
+                    "does the same for SQLite's files")
+def erase_leaves_no_row_version_on_postgresql(d):
+    png = random_png(4096)[:-32] + b"ZQXFILE" + b"\0" * 25
+    r = post_multipart(d, fields=[("author", "Người ZQXAUTHOR"), ("email", "ZQXMAIL@example.vn"),
+                                  ("body", "Ý kiến riêng ZQXBODY của tôi về bài báo này.")],
+                       files=[("attachment", "anh-ZQXFILE.png", "image/png", png)])
+    cid = jexpect(r, 201)["id"]
+    keep = new_comment(d, "Một bình luận khác vẫn ở lại, không liên quan.")
+    jexpect(action(d, cid, "approve", {"body": "Ý kiến ZQXEDIT đã biên tập.", "note": "ZQXNOTE"}),
+            200)
+    jexpect(action(d, cid, "reject", {"reason": "ZQXREASON"}), 200)
+    jexpect(action(d, cid, "approve"), 200)
+    before = {m for m, _t in pg_row_versions(d, MARKS)}
+    assert before == set(MARKS), f"the test must see its marks first: {sorted(before)}"
+    m = erased_form(jexpect(d.post_json(f"/api/v1/moderation/comments/{cid}/erase",
+                                        {"reason": "yêu cầu của bạn đọc"}, mod=True), 200))
+    assert (m["author"], m["body"], m["original_body"], m["email"]) == ("", "", "", ""), m
+    left = pg_row_versions(d, MARKS)
+    assert not left, f"erased text still in row versions: {left}"
+    assert check_moderation(jexpect(mod_get(d, keep), 200))["body"].startswith("Một bình luận")
 
 
 @tests.test

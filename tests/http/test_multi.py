@@ -10,9 +10,12 @@ limit), races between processes end as they would in one (one 200 and one
 409), pages cached by one process are dropped when another changes them
 (within a second: the lag is measured and printed), no acknowledged
 comment is lost or doubled when a process is killed or PostgreSQL
-restarts, and while PostgreSQL is down writes get 503 with Retry-After,
-/healthz 503, cached pages are still served, and everything is back by
-itself when PostgreSQL is.
+restarts, each webhook event goes out from one process only (and from
+another one when its sender is killed mid-delivery), an SQLite
+installation moved with export | import --db is served the same, and
+while PostgreSQL is down writes get 503 with Retry-After, /healthz 503,
+cached pages are still served, and everything is back by itself when
+PostgreSQL is.
 """
 import hashlib
 import os
@@ -24,6 +27,7 @@ import time
 import requests
 
 from harness import sanitizer_report
+import test_webhooks as hooks
 from support import (ART, GOOD, MiB, Daemon, Tests, TOKEN_NAME, body_text, comments_url,
                      db_rows, expect, jexpect, mod_get, new_comment, post, post_multipart,
                      random_png, sanitized, wait_until, walk)
@@ -311,6 +315,106 @@ def kill_9_of_one_process_loses_nothing(a):
         print(f"  {len(acked)} comments acknowledged by two processes across 5 kills, "
               f"all present once", flush=True)
         finish(b)
+
+
+def sender_pid(port, pids):
+    """Which of pids holds the TCP socket with local port `port` (a
+    connection's client end, as our receiver sees it), or None."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{fields[9]}]")
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                    return pid
+            except OSError:
+                pass
+    return None
+
+
+def with_hooks(d):
+    """Another daemon on d's database, sending webhooks as d does."""
+    return second(d, extra=["--rate-limit", "0"] + hooks.HOOK_ARGS)
+
+
+@tests.test(args=hooks.HOOK_ARGS)
+def webhook_events_go_out_once_from_two_processes(a):
+    rcv = hooks.Receiver().start()
+    rcv.delay = 0.02        # a delivery takes a while, as over a network
+    try:
+        with with_hooks(a) as b:
+            ids = []
+            for i in range(200):
+                ids.append(new_comment((a, b)[i % 2], body_text(i)))
+                jexpect((b, a)[i % 2].approve(ids[-1]), 200)
+            want = 2 * len(ids)
+            assert wait_until(lambda: len(rcv.accepted) >= want, timeout=120), \
+                f"{len(rcv.accepted)} of {want} events arrived"
+            assert wait_until(lambda: hooks.depth(a) == 0 and hooks.depth(b) == 0, timeout=30)
+            time.sleep(1.5)     # a second copy would come within a poll or two
+            events = rcv.events()
+            seen = {}
+            for e in events:
+                seen[e["id"]] = seen.get(e["id"], 0) + 1
+            twice = [i for i, n in seen.items() if n > 1]
+            assert not twice, f"{len(twice)} events delivered more than once, of {len(seen)}"
+            assert len(events) == want, (len(events), want)
+            for cid in ids:
+                mine = [e["event"] for e in events if e["comment"]["id"] == cid]
+                assert mine == ["comment.created", "comment.approved"], (cid, mine)
+            for headers, raw, _t in rcv.accepted:
+                hooks.verify(headers, raw)
+            by = (hooks.delivered(a), hooks.delivered(b))
+            assert sum(by) == want, by
+            print(f"  {want} events from two processes, each once: {by[0]} sent by A, "
+                  f"{by[1]} by B", flush=True)
+            finish(b)
+    finally:
+        rcv.stop()
+
+
+@tests.test(args=hooks.HOOK_ARGS)
+def webhook_event_survives_kill_9_of_its_sender(a):
+    with with_hooks(a) as b:
+        procs = {a.proc.pid: a, b.proc.pid: b}
+        rcv = hooks.Receiver("hang", whose=lambda port: sender_pid(port, list(procs)))
+        rcv.hang_seconds = 60
+        rcv.start()
+        try:
+            cid = new_comment(a, body_text(1))
+            assert wait_until(lambda: rcv.arrivals, timeout=10), "no delivery started"
+            event, pid, _t = rcv.arrivals[0]
+            assert pid in procs, f"the first attempt came from no daemon ({pid})"
+            sender = procs[pid]
+            survivor = b if sender is a else a
+            rcv.mode = "ok"
+            time.sleep(0.5)     # the sender is waiting for the answer
+            assert [x for x in rcv.arrivals if x[1] != pid] == [], rcv.arrivals
+            killed_at = time.time()
+            sender.kill()
+
+            def from_survivor():
+                return [t for e, p, t in rcv.arrivals if e == event and p == survivor.proc.pid]
+            assert wait_until(from_survivor, timeout=45), \
+                f"the event never came from the other process: {rcv.arrivals}"
+            assert wait_until(lambda: hooks.delivered(survivor) == 1
+                              and hooks.depth(survivor) == 0, timeout=10)
+            assert [e["comment"]["id"] for e in rcv.events() if e["id"] == event] == [cid]
+            print(f"  sent again by the other process {from_survivor()[0] - killed_at:.1f} s "
+                  f"after its first sender was killed", flush=True)
+            finish(survivor)
+        finally:
+            rcv.stop()
 
 
 def cluster_dir():

@@ -43,14 +43,20 @@ EVENT_KEYS = {"id", "event", "at", "comment"}
 
 class Receiver:
     """Answers POSTs as told: "ok" (204), "fail" (500), "hang" (answers only
-    after hang_seconds).  fail_next > 0 fails that many first.  Keeps what
-    it accepted, and counts every attempt."""
+    after hang_seconds).  fail_next > 0 fails that many first; delay
+    (seconds) slows every answer.  Keeps what it accepted, and counts every
+    attempt.  With whose (a function of the sender's port), each attempt
+    is also listed in arrivals as (event id, whose(port), time) when it
+    comes in, before any answer."""
 
-    def __init__(self, mode="ok"):
+    def __init__(self, mode="ok", whose=None):
         self.mode = mode
         self.fail_next = 0
         self.hang_seconds = 15
+        self.delay = 0.0
+        self.whose = whose
         self.accepted = []          # (headers, raw body, arrival time)
+        self.arrivals = []
         self.attempts = 0
         self.lock = threading.Lock()
         self.server = None
@@ -61,6 +67,10 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if receiver.whose:
+                    sender = receiver.whose(self.client_address[1])
+                    with receiver.lock:
+                        receiver.arrivals.append((json.loads(raw)["id"], sender, time.time()))
                 with receiver.lock:
                     receiver.attempts += 1
                     mode = receiver.mode
@@ -69,6 +79,7 @@ class Receiver:
                         mode = "fail"
                 if mode == "hang":
                     time.sleep(receiver.hang_seconds)
+                time.sleep(receiver.delay)
                 if mode == "fail":
                     self.send_response(500)
                     self.end_headers()
