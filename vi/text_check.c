@@ -742,6 +742,16 @@ sentence_break(const char *text, size_t from, size_t to)
     return 0;
 }
 
+/* Whether text[from..to), the gap before a word, ends a sentence. */
+static int
+sentence_end(const char *text, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (text[i] != '\0' && strchr(".!?:\n", text[i]))
+            return 1;
+    return 0;
+}
+
 /* Whether a word is written as a name: a capital, then lower case. */
 static int
 is_capitalised(const struct token *t)
@@ -756,16 +766,26 @@ take_token(struct walk *wk, const struct token *t)
     struct tally *ty = &wk->t;
     int name = is_capitalised(t) && wk->words > 0 &&
                !sentence_break(wk->text, wk->prev_end, t->start);
+    int first = is_capitalised(t) &&
+                (wk->words == 0 || sentence_end(wk->text, wk->prev_end, t->start));
 
     wk->words++;
     classify(t, wk->text_upper, &c);
     build_suggestion(wk, t, &c, name);
-    if (t->upper == 0 && t->letters > 0) {
+#ifdef TEXT_CHECK_DEBUG
+    fprintf(stderr, "  [%.*s] kind=%d en=%d sh=%d need=%d strong=%d fn=%d name=%d\n",
+            (int)(t->end - t->start), wk->text + t->start, c.kind, c.english,
+            c.shared, c.needs_mark, c.strong, c.function, name);
+#endif
+    /* a sentence opening with a word of another language is written in it
+     * ("Try the com tam at ...", "Dinner: banh xeo") */
+    if ((c.kind == WK_OTHER || c.kind == WK_FOREIGN) &&
+        (t->upper == 0 || first)) {
+        ty->lower_en2 += 2;
+    } else if (t->upper == 0 && t->letters > 0) {
         int raw = c.kind == WK_TELEX || c.kind == WK_VNI;
 
-        if (c.kind == WK_OTHER || c.kind == WK_FOREIGN) {
-            ty->lower_en2 += 2;
-        } else if (c.kind == WK_PLAIN || raw) {
+        if (c.kind == WK_PLAIN || raw) {
             if (!c.english)
                 ty->lower_vi2 += 2;
             else if (c.shared)
@@ -1048,8 +1068,10 @@ judge_body(const struct tally *all, enum text_policy policy)
         }
     } else {
         double vi = t->plain + t->raw + 0.5 * t->plain_shared;
+        /* English grammar words count twice: Vietnamese text borrows
+         * English nouns, not these */
         double en = clear_other + (t->plain_en - t->plain_shared) + t->raw_en +
-                    0.5 * t->plain_shared;
+                    0.5 * t->plain_shared + t->function;
 
         /* names are capitalised ("Nguyen Van An and Tran Thi Mai are from Ha
          * Noi"): where there are enough lower-case words, they must agree */
@@ -1058,7 +1080,7 @@ judge_body(const struct tally *all, enum text_policy policy)
             t->lower_vi2 >= VI_SHARE_MIN * (t->lower_vi2 + t->lower_en2);
 
         double share =
-            need == 0 && t->function >= 2 ? VI_SHARE_MIN_BARE : VI_SHARE_MIN;
+            t->function >= 2 ? VI_SHARE_MIN_BARE : VI_SHARE_MIN;
 
         if (t->plain + t->raw >= 2 && vi >= share * (vi + en) && lower_ok)
             j = t->raw >= 2 && t->raw * 3 >= need ? J_RAW : J_UNACCENTED;
