@@ -1082,7 +1082,11 @@ judge_body(const struct tally *all, enum text_policy policy)
         double share =
             t->function >= 2 ? VI_SHARE_MIN_BARE : VI_SHARE_MIN;
 
-        if (t->plain + t->raw >= 2 && vi >= share * (vi + en) && lower_ok)
+        /* with the names left out, two Vietnamese words are a dish or a
+         * place in English ("Try the com tam at Ba Ghien") */
+        int vi_min = t->plain < all->plain ? 3 : 2;
+
+        if (t->plain + t->raw >= vi_min && vi >= share * (vi + en) && lower_ok)
             j = t->raw >= 2 && t->raw * 3 >= need ? J_RAW : J_UNACCENTED;
     }
     if (j != J_ACCEPT || policy != TEXT_POLICY_VIETNAMESE || t->accented > 0)
