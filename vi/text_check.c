@@ -126,12 +126,25 @@ static const char function_words[] =
     "that these those with for from near have has had does did will would "
     "could should about into been what when where which who ";
 
+/* Vietnamese dishes and places that English text writes without marks,
+ * as pairs of words: such a pair counts as common to both languages, like
+ * the words of shared_words ("We had banh mi and ca phe sua da").  Only
+ * pairs, since each word alone is common Vietnamese. */
+static const char loan_pairs[] =
+    "banh mi|banh xeo|banh bao|banh cuon|banh chung|banh canh|bun cha|bun bo|"
+    "bun rieu|bun thit|thit nuong|com tam|goi cuon|cha gio|cha ca|nem ran|"
+    "ca phe|sua da|ao dai|bo kho|hu tieu|mi quang|cao lau|pho bo|pho ga|"
+    "ha noi|hoi an|da nang|sai gon|viet nam|nha trang|can tho|ha long|"
+    "phu quoc|da lat|sa pa|ha giang|ben thanh|vung tau|quy nhon|"
+    "mui ne|ninh binh|";
+
 enum {
     W_EN = 1,
     W_SHARED = 2,
     W_NEUTRAL = 4,
     W_KEEP = 8, /* kept as typed in a suggestion */
     W_FUNCTION = 16,
+    W_PAIR = 32, /* a pair of loan_pairs[] */
 };
 
 #define WORD_SLOTS 4096
@@ -147,9 +160,10 @@ static void
 add_words(const char *list, unsigned flag)
 {
     const char *p = list;
+    int sep = flag == W_PAIR ? '|' : ' ';
 
     while (*p) {
-        const char *e = strchr(p, ' ');
+        const char *e = strchr(p, sep);
         int n = e ? (int)(e - p) : (int)strlen(p);
         bool added;
         int slot = hashmap_add(&word_map, p, (size_t)n, &added);
@@ -158,7 +172,7 @@ add_words(const char *list, unsigned flag)
         if (slot >= 0)
             word_flag[slot] |= (unsigned char)flag;
         p += n;
-        while (*p == ' ')
+        while (*p == sep)
             p++;
     }
 }
@@ -172,6 +186,7 @@ init_lists(void)
     add_words(neutral_words, W_NEUTRAL);
     add_words(kept_words, W_KEEP | W_EN);
     add_words(function_words, W_FUNCTION | W_EN);
+    add_words(loan_pairs, W_PAIR);
 }
 
 static unsigned
@@ -564,6 +579,13 @@ struct tally {
     int function; /* English grammar words */
 };
 
+/* How a word stands in its text, besides what it is. */
+struct word_place {
+    int lower;   /* written in lower case */
+    int opening; /* capitalised at the start of a sentence */
+    int name;    /* capitalised inside a sentence */
+};
+
 /* Longest run of words that wait for their right-hand neighbour. */
 #define PEND_MAX 4
 
@@ -592,6 +614,13 @@ struct walk {
     int npend;
     int pend_left_vi, pend_left_other, pend_left_break, pend_brand;
     struct pending pend[PEND_MAX];
+    /* the word before, while it is a Vietnamese word that may begin a
+     * pair of loan_pairs[] */
+    int prev_plain_vi;
+    struct word_class prev_c;
+    struct word_place prev_w;
+    char prev_lw[8];
+    size_t prev_end_tally;
 };
 
 static void
@@ -742,6 +771,85 @@ sentence_break(const char *text, size_t from, size_t to)
     return 0;
 }
 
+/* Adds a word to the tally (sign 1), or takes it back out (sign -1). */
+static void
+tally_word(struct tally *ty, const struct word_class *c,
+           const struct word_place *w, int sign)
+{
+    /* a sentence opening with a word of another language is written in it
+     * ("Try the com tam at ...", "Dinner: banh xeo") */
+    if ((c->kind == WK_OTHER || c->kind == WK_FOREIGN) &&
+        (w->lower || w->opening)) {
+        ty->lower_en2 += 2 * sign;
+    } else if (w->lower) {
+        int raw = c->kind == WK_TELEX || c->kind == WK_VNI;
+
+        if (c->kind == WK_PLAIN || raw) {
+            if (!c->english)
+                ty->lower_vi2 += 2 * sign;
+            else if (c->shared)
+                ty->lower_vi2 += sign, ty->lower_en2 += sign;
+            else
+                ty->lower_en2 += 2 * sign;
+        }
+    }
+    ty->function += sign * (c->function);
+    switch (c->kind) {
+    case WK_NEUTRAL:
+        break;
+    case WK_ACCENTED:
+        ty->accented += sign;
+        break;
+    case WK_FOREIGN:
+        ty->foreign += sign;
+        break;
+    case WK_OTHER:
+        ty->other += sign;
+        break;
+    case WK_PLAIN:
+        if (w->name) {
+            ty->name += sign;
+            ty->name_need += sign * (!c->english && c->needs_mark);
+            ty->name_en += sign * (c->english);
+            ty->name_shared += sign * (c->shared);
+        }
+        if (c->english) {
+            ty->plain_en += sign;
+            ty->plain_shared += sign * (c->shared);
+        } else {
+            ty->plain += sign;
+            ty->plain_need += sign * (c->needs_mark);
+        }
+        break;
+    case WK_TELEX:
+    case WK_VNI:
+        if (c->english) {
+            ty->raw_en += sign;
+        } else {
+            ty->raw += sign;
+            ty->raw_strong += sign * (c->strong);
+        }
+        break;
+    }
+}
+
+/* Whether the word before (prev, in lower case) and t make a pair of
+ * loan_pairs[]. */
+static int
+is_loan_pair(const char *prev, const struct token *t)
+{
+    char key[WORD_KEY];
+    int n = (int)strlen(prev);
+
+    if (n + 1 + t->ascii_len >= WORD_KEY)
+        return 0;
+    memcpy(key, prev, (size_t)n);
+    key[n++] = ' ';
+    for (int i = 0; i < t->ascii_len; i++)
+        key[n++] = (char)(t->ascii[i] | 32);
+    return (word_flags(key, n) & W_PAIR) != 0;
+}
+
 /* Whether text[from..to), the gap before a word, ends a sentence. */
 static int
 sentence_end(const char *text, size_t from, size_t to)
@@ -766,72 +874,42 @@ take_token(struct walk *wk, const struct token *t)
     struct tally *ty = &wk->t;
     int name = is_capitalised(t) && wk->words > 0 &&
                !sentence_break(wk->text, wk->prev_end, t->start);
-    int first = is_capitalised(t) &&
-                (wk->words == 0 || sentence_end(wk->text, wk->prev_end, t->start));
+    struct word_place w;
+    int first =
+        is_capitalised(t) &&
+        (wk->words == 0 || sentence_end(wk->text, wk->prev_end, t->start));
 
     wk->words++;
     classify(t, wk->text_upper, &c);
     build_suggestion(wk, t, &c, name);
 #ifdef TEXT_CHECK_DEBUG
-    fprintf(stderr, "  [%.*s] kind=%d en=%d sh=%d need=%d strong=%d fn=%d name=%d\n",
+    fprintf(stderr,
+            "  [%.*s] kind=%d en=%d sh=%d need=%d strong=%d fn=%d name=%d\n",
             (int)(t->end - t->start), wk->text + t->start, c.kind, c.english,
             c.shared, c.needs_mark, c.strong, c.function, name);
 #endif
-    /* a sentence opening with a word of another language is written in it
-     * ("Try the com tam at ...", "Dinner: banh xeo") */
-    if ((c.kind == WK_OTHER || c.kind == WK_FOREIGN) &&
-        (t->upper == 0 || first)) {
-        ty->lower_en2 += 2;
-    } else if (t->upper == 0 && t->letters > 0) {
-        int raw = c.kind == WK_TELEX || c.kind == WK_VNI;
-
-        if (c.kind == WK_PLAIN || raw) {
-            if (!c.english)
-                ty->lower_vi2 += 2;
-            else if (c.shared)
-                ty->lower_vi2++, ty->lower_en2++;
-            else
-                ty->lower_en2 += 2;
-        }
+    w.lower = t->upper == 0 && t->letters > 0;
+    w.opening = first;
+    w.name = name;
+    if (c.kind == WK_PLAIN && !c.english && wk->prev_plain_vi &&
+        !clause_break(wk->text, wk->prev_end_tally, t->start) &&
+        t->digits == 0 && is_loan_pair(wk->prev_lw, t)) {
+        /* both words now count as common to the two languages */
+        tally_word(ty, &wk->prev_c, &wk->prev_w, -1);
+        wk->prev_c.english = wk->prev_c.shared = 1;
+        tally_word(ty, &wk->prev_c, &wk->prev_w, 1);
+        c.english = c.shared = 1;
     }
-    ty->function += c.function;
-    switch (c.kind) {
-    case WK_NEUTRAL:
-        break;
-    case WK_ACCENTED:
-        ty->accented++;
-        break;
-    case WK_FOREIGN:
-        ty->foreign++;
-        break;
-    case WK_OTHER:
-        ty->other++;
-        break;
-    case WK_PLAIN:
-        if (name) {
-            ty->name++;
-            ty->name_need += !c.english && c.needs_mark;
-            ty->name_en += c.english;
-            ty->name_shared += c.shared;
-        }
-        if (c.english) {
-            ty->plain_en++;
-            ty->plain_shared += c.shared;
-        } else {
-            ty->plain++;
-            ty->plain_need += c.needs_mark;
-        }
-        break;
-    case WK_TELEX:
-    case WK_VNI:
-        if (c.english) {
-            ty->raw_en++;
-        } else {
-            ty->raw++;
-            ty->raw_strong += c.strong;
-        }
-        break;
+    tally_word(ty, &c, &w, 1);
+    wk->prev_plain_vi = c.kind == WK_PLAIN && !c.english && t->ascii_len < 8;
+    if (wk->prev_plain_vi) {
+        wk->prev_c = c;
+        wk->prev_w = w;
+        for (int i = 0; i < t->ascii_len; i++)
+            wk->prev_lw[i] = (char)(t->ascii[i] | 32);
+        wk->prev_lw[t->ascii_len] = 0;
     }
+    wk->prev_end_tally = t->end;
 }
 
 static int
@@ -1079,8 +1157,7 @@ judge_body(const struct tally *all, enum text_policy policy)
             t->lower_vi2 + t->lower_en2 < 6 ||
             t->lower_vi2 >= VI_SHARE_MIN * (t->lower_vi2 + t->lower_en2);
 
-        double share =
-            t->function >= 2 ? VI_SHARE_MIN_BARE : VI_SHARE_MIN;
+        double share = t->function >= 2 ? VI_SHARE_MIN_BARE : VI_SHARE_MIN;
 
         /* with the names left out, two Vietnamese words are a dish or a
          * place in English ("Try the com tam at Ba Ghien") */
