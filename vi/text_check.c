@@ -80,7 +80,10 @@ static const char english_words[] =
     "word work year your "
     "gong ding tech nest mist list mast cast lost host cost dust rust bust "
     "gust must trust lust visa lisa hose nose lose rose those chose case base "
-    "vase cure pure sure mono demo hobo tram trap tron ";
+    "vase cure pure sure mono demo hobo tram trap tron "
+    /* and common words of other languages written in Latin letters: Dutch,
+     * German */
+    "een mee eens er ";
 
 /* Common Vietnamese syllables, written without marks, that are also English
  * words: in text with no marks they are evidence for neither language. */
@@ -90,7 +93,7 @@ static const char shared_words[] =
     "it lap long lot man map mat me men met nap net no non not nut on ran rang "
     "rat run sang sap sat set so son song sung tan tang tap tat ten than the "
     "them tin to ton top tot tong van vat vet yen yet hon bin tram trim trap "
-    "bong hong lung rung gang non ";
+    "bong hong lung rung gang non mit dem ";
 
 /* English words, and loan words common in Vietnamese writing, that spell
  * Telex keys for a Vietnamese syllable nobody means by them: a bare vowel
@@ -576,7 +579,8 @@ struct tally {
      * ("met Kim Jong Un in Ha Noi"): counted apart, as above, so that
      * judge_body() can leave them out where the text has lower-case words */
     int name, name_need, name_en, name_shared;
-    int function; /* English grammar words */
+    int function;      /* English grammar words */
+    int uncapitalised; /* words with letters not written as names */
 };
 
 /* How a word stands in its text, besides what it is. */
@@ -901,6 +905,7 @@ take_token(struct walk *wk, const struct token *t)
         c.english = c.shared = 1;
     }
     tally_word(ty, &c, &w, 1);
+    ty->uncapitalised += c.kind != WK_NEUTRAL && !is_capitalised(t);
     wk->prev_plain_vi = c.kind == WK_PLAIN && !c.english && t->ascii_len < 8;
     if (wk->prev_plain_vi) {
         wk->prev_c = c;
@@ -1120,6 +1125,16 @@ without_names(const struct tally *in)
 }
 
 static enum judgement
+judge_author(const struct tally *t)
+{
+    /* English-looking syllables ("An", "Tan", "Van") are common in names,
+     * so only clearly foreign words speak against raw input here */
+    if (t->accented == 0 && t->other + t->foreign == 0 && t->raw_strong >= 2)
+        return J_RAW;
+    return J_ACCEPT;
+}
+
+static enum judgement
 judge_body(const struct tally *all, enum text_policy policy)
 {
     struct tally named = without_names(all);
@@ -1131,6 +1146,10 @@ judge_body(const struct tally *all, enum text_policy policy)
 
     if (t->accented > 0 && t->accented * 5 >= t->accented + need)
         return J_ACCEPT;
+    /* every word capitalised: a list of names ("Nguyen Van An, Tran Thi
+     * Mai"), judged as names are */
+    if (all->uncapitalised == 0 && policy == TEXT_POLICY_ANY)
+        return judge_author(all);
     if (vn_look <= 2) {
         if (t->raw_strong >= 1 && t->accented == 0 && clear_other == 0)
             j = J_RAW;
@@ -1174,16 +1193,6 @@ judge_body(const struct tally *all, enum text_policy policy)
 
         return en > vi ? J_NOT_VIETNAMESE : J_ACCEPT;
     }
-}
-
-static enum judgement
-judge_author(const struct tally *t)
-{
-    /* English-looking syllables ("An", "Tan", "Van") are common in names,
-     * so only clearly foreign words speak against raw input here */
-    if (t->accented == 0 && t->other + t->foreign == 0 && t->raw_strong >= 2)
-        return J_RAW;
-    return J_ACCEPT;
 }
 
 void
