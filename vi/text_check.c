@@ -1148,7 +1148,7 @@ judge_body(const struct tally *all, enum text_policy policy)
         return J_ACCEPT;
     /* every word capitalised: a list of names ("Nguyen Van An, Tran Thi
      * Mai"), judged as names are */
-    if (all->uncapitalised == 0 && policy == TEXT_POLICY_ANY)
+    if (all->uncapitalised == 0 && vn_look > 2 && policy == TEXT_POLICY_ANY)
         return judge_author(all);
     if (vn_look <= 2) {
         if (t->raw_strong >= 1 && t->accented == 0 && clear_other == 0)
