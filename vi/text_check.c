@@ -1166,9 +1166,12 @@ judge_body(const struct tally *all, enum text_policy policy)
     } else {
         double vi = t->plain + t->raw + 0.5 * t->plain_shared;
         /* English grammar words count twice: Vietnamese text borrows
-         * English nouns, not these */
+         * English nouns, not these.  Unambiguous raw keys are no English
+         * at all, and then the words weigh as they are ("If you see this,
+         * xin goij laij cho tooi"). */
+        int grammar = t->raw_strong == 0 ? t->function : 0;
         double en = clear_other + (t->plain_en - t->plain_shared) + t->raw_en +
-                    0.5 * t->plain_shared + t->function;
+                    0.5 * t->plain_shared + grammar;
 
         /* names are capitalised ("Nguyen Van An and Tran Thi Mai are from Ha
          * Noi"): where there are enough lower-case words, they must agree */
@@ -1176,7 +1179,9 @@ judge_body(const struct tally *all, enum text_policy policy)
             t->lower_vi2 + t->lower_en2 < 6 ||
             t->lower_vi2 >= VI_SHARE_MIN * (t->lower_vi2 + t->lower_en2);
 
-        double share = t->function >= 2 ? VI_SHARE_MIN_BARE : VI_SHARE_MIN;
+        double share = (need == 0 || grammar > 0) && t->function >= 2
+                           ? VI_SHARE_MIN_BARE
+                           : VI_SHARE_MIN;
 
         /* with the names left out, two Vietnamese words are a dish or a
          * place in English ("Try the com tam at Ba Ghien") */
