@@ -147,7 +147,8 @@ enum {
     W_NEUTRAL = 4,
     W_KEEP = 8, /* kept as typed in a suggestion */
     W_FUNCTION = 16,
-    W_PAIR = 32, /* a pair of loan_pairs[] */
+    W_PAIR = 32,      /* a pair of loan_pairs[] */
+    W_PAIR_HEAD = 64, /* the first word of one */
 };
 
 #define WORD_SLOTS 4096
@@ -190,6 +191,14 @@ init_lists(void)
     add_words(kept_words, W_KEEP | W_EN);
     add_words(function_words, W_FUNCTION | W_EN);
     add_words(loan_pairs, W_PAIR);
+    for (const char *p = loan_pairs; *p; p = strchr(p, '|') + 1) {
+        bool added;
+        int slot = hashmap_add(&word_map, p, strcspn(p, " "), &added);
+
+        assert(slot >= 0);
+        if (slot >= 0)
+            word_flag[slot] |= W_PAIR_HEAD;
+    }
 }
 
 static unsigned
@@ -319,6 +328,7 @@ struct word_class {
     int needs_mark; /* plain: no Vietnamese syllable is spelt like this bare */
     int strong;     /* raw: unambiguous keystrokes */
     int function;   /* an English grammar word */
+    int pair_head;  /* the first word of a pair of loan_pairs[] */
     struct vi_word restored;
     size_t sub_off, sub_len; /* bytes of the token that are the word, if
                               * not all of it (sub_len 0: all) */
@@ -547,6 +557,7 @@ classify(const struct token *t, int text_upper, struct word_class *c)
     c->keep = (fl & W_KEEP) != 0;
     c->shared = (fl & W_SHARED) != 0;
     c->function = (fl & W_FUNCTION) != 0;
+    c->pair_head = (fl & W_PAIR_HEAD) != 0;
     if (vi_plain_check(lw, n, &c->needs_mark)) {
         c->kind = WK_PLAIN;
         return;
@@ -776,7 +787,7 @@ sentence_break(const char *text, size_t from, size_t to)
 }
 
 /* Adds a word to the tally (sign 1), or takes it back out (sign -1). */
-static void
+static inline void
 tally_word(struct tally *ty, const struct word_class *c,
            const struct word_place *w, int sign)
 {
@@ -906,7 +917,8 @@ take_token(struct walk *wk, const struct token *t)
     }
     tally_word(ty, &c, &w, 1);
     ty->uncapitalised += c.kind != WK_NEUTRAL && !is_capitalised(t);
-    wk->prev_plain_vi = c.kind == WK_PLAIN && !c.english && t->ascii_len < 8;
+    wk->prev_plain_vi =
+        c.kind == WK_PLAIN && !c.english && c.pair_head && t->ascii_len < 8;
     if (wk->prev_plain_vi) {
         wk->prev_c = c;
         wk->prev_w = w;
