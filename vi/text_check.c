@@ -80,7 +80,10 @@ static const char english_words[] =
     "word work year your "
     "gong ding tech nest mist list mast cast lost host cost dust rust bust "
     "gust must trust lust visa lisa hose nose lose rose those chose case base "
-    "vase cure pure sure mono demo hobo tram trap tron ";
+    "vase cure pure sure mono demo hobo tram trap tron "
+    /* and common words of other languages written in Latin letters: Dutch,
+     * German */
+    "een mee eens er ";
 
 /* Common Vietnamese syllables, written without marks, that are also English
  * words: in text with no marks they are evidence for neither language. */
@@ -90,7 +93,7 @@ static const char shared_words[] =
     "it lap long lot man map mat me men met nap net no non not nut on ran rang "
     "rat run sang sap sat set so son song sung tan tang tap tat ten than the "
     "them tin to ton top tot tong van vat vet yen yet hon bin tram trim trap "
-    "bong hong lung rung gang non ";
+    "bong hong lung rung gang non mit dem ";
 
 /* English words, and loan words common in Vietnamese writing, that spell
  * Telex keys for a Vietnamese syllable nobody means by them: a bare vowel
@@ -126,12 +129,26 @@ static const char function_words[] =
     "that these those with for from near have has had does did will would "
     "could should about into been what when where which who ";
 
+/* Vietnamese dishes and places that English text writes without marks,
+ * as pairs of words: such a pair counts as common to both languages, like
+ * the words of shared_words ("We had banh mi and ca phe sua da").  Only
+ * pairs, since each word alone is common Vietnamese. */
+static const char loan_pairs[] =
+    "banh mi|banh xeo|banh bao|banh cuon|banh chung|banh canh|bun cha|bun bo|"
+    "bun rieu|bun thit|thit nuong|com tam|goi cuon|cha gio|cha ca|nem ran|"
+    "ca phe|sua da|ao dai|bo kho|hu tieu|mi quang|cao lau|pho bo|pho ga|"
+    "ha noi|hoi an|da nang|sai gon|viet nam|nha trang|can tho|ha long|"
+    "phu quoc|da lat|sa pa|ha giang|ben thanh|vung tau|quy nhon|"
+    "mui ne|ninh binh|";
+
 enum {
     W_EN = 1,
     W_SHARED = 2,
     W_NEUTRAL = 4,
     W_KEEP = 8, /* kept as typed in a suggestion */
     W_FUNCTION = 16,
+    W_PAIR = 32,      /* a pair of loan_pairs[] */
+    W_PAIR_HEAD = 64, /* the first word of one */
 };
 
 #define WORD_SLOTS 4096
@@ -147,9 +164,10 @@ static void
 add_words(const char *list, unsigned flag)
 {
     const char *p = list;
+    int sep = flag == W_PAIR ? '|' : ' ';
 
     while (*p) {
-        const char *e = strchr(p, ' ');
+        const char *e = strchr(p, sep);
         int n = e ? (int)(e - p) : (int)strlen(p);
         bool added;
         int slot = hashmap_add(&word_map, p, (size_t)n, &added);
@@ -158,7 +176,7 @@ add_words(const char *list, unsigned flag)
         if (slot >= 0)
             word_flag[slot] |= (unsigned char)flag;
         p += n;
-        while (*p == ' ')
+        while (*p == sep)
             p++;
     }
 }
@@ -172,6 +190,15 @@ init_lists(void)
     add_words(neutral_words, W_NEUTRAL);
     add_words(kept_words, W_KEEP | W_EN);
     add_words(function_words, W_FUNCTION | W_EN);
+    add_words(loan_pairs, W_PAIR);
+    for (const char *p = loan_pairs; *p; p = strchr(p, '|') + 1) {
+        bool added;
+        int slot = hashmap_add(&word_map, p, strcspn(p, " "), &added);
+
+        assert(slot >= 0);
+        if (slot >= 0)
+            word_flag[slot] |= W_PAIR_HEAD;
+    }
 }
 
 static unsigned
@@ -301,6 +328,7 @@ struct word_class {
     int needs_mark; /* plain: no Vietnamese syllable is spelt like this bare */
     int strong;     /* raw: unambiguous keystrokes */
     int function;   /* an English grammar word */
+    int pair_head;  /* the first word of a pair of loan_pairs[] */
     struct vi_word restored;
     size_t sub_off, sub_len; /* bytes of the token that are the word, if
                               * not all of it (sub_len 0: all) */
@@ -529,6 +557,7 @@ classify(const struct token *t, int text_upper, struct word_class *c)
     c->keep = (fl & W_KEEP) != 0;
     c->shared = (fl & W_SHARED) != 0;
     c->function = (fl & W_FUNCTION) != 0;
+    c->pair_head = (fl & W_PAIR_HEAD) != 0;
     if (vi_plain_check(lw, n, &c->needs_mark)) {
         c->kind = WK_PLAIN;
         return;
@@ -561,7 +590,15 @@ struct tally {
      * ("met Kim Jong Un in Ha Noi"): counted apart, as above, so that
      * judge_body() can leave them out where the text has lower-case words */
     int name, name_need, name_en, name_shared;
-    int function; /* English grammar words */
+    int function;      /* English grammar words */
+    int uncapitalised; /* words with letters not written as names */
+};
+
+/* How a word stands in its text, besides what it is. */
+struct word_place {
+    int lower;   /* written in lower case */
+    int opening; /* capitalised at the start of a sentence */
+    int name;    /* capitalised inside a sentence */
 };
 
 /* Longest run of words that wait for their right-hand neighbour. */
@@ -592,6 +629,13 @@ struct walk {
     int npend;
     int pend_left_vi, pend_left_other, pend_left_break, pend_brand;
     struct pending pend[PEND_MAX];
+    /* the word before, while it is a Vietnamese word that may begin a
+     * pair of loan_pairs[] */
+    int prev_plain_vi;
+    struct word_class prev_c;
+    struct word_place prev_w;
+    char prev_lw[8];
+    size_t prev_end_tally;
 };
 
 static void
@@ -742,6 +786,95 @@ sentence_break(const char *text, size_t from, size_t to)
     return 0;
 }
 
+/* Adds a word to the tally (sign 1), or takes it back out (sign -1). */
+static inline void
+tally_word(struct tally *ty, const struct word_class *c,
+           const struct word_place *w, int sign)
+{
+    /* a sentence opening with a word of another language is written in it
+     * ("Try the com tam at ...", "Dinner: banh xeo") */
+    if ((c->kind == WK_OTHER || c->kind == WK_FOREIGN) &&
+        (w->lower || w->opening)) {
+        ty->lower_en2 += 2 * sign;
+    } else if (w->lower) {
+        int raw = c->kind == WK_TELEX || c->kind == WK_VNI;
+
+        if (c->kind == WK_PLAIN || raw) {
+            if (!c->english)
+                ty->lower_vi2 += 2 * sign;
+            else if (c->shared)
+                ty->lower_vi2 += sign, ty->lower_en2 += sign;
+            else
+                ty->lower_en2 += 2 * sign;
+        }
+    }
+    ty->function += sign * (c->function);
+    switch (c->kind) {
+    case WK_NEUTRAL:
+        break;
+    case WK_ACCENTED:
+        ty->accented += sign;
+        break;
+    case WK_FOREIGN:
+        ty->foreign += sign;
+        break;
+    case WK_OTHER:
+        ty->other += sign;
+        break;
+    case WK_PLAIN:
+        if (w->name) {
+            ty->name += sign;
+            ty->name_need += sign * (!c->english && c->needs_mark);
+            ty->name_en += sign * (c->english);
+            ty->name_shared += sign * (c->shared);
+        }
+        if (c->english) {
+            ty->plain_en += sign;
+            ty->plain_shared += sign * (c->shared);
+        } else {
+            ty->plain += sign;
+            ty->plain_need += sign * (c->needs_mark);
+        }
+        break;
+    case WK_TELEX:
+    case WK_VNI:
+        if (c->english) {
+            ty->raw_en += sign;
+        } else {
+            ty->raw += sign;
+            ty->raw_strong += sign * (c->strong);
+        }
+        break;
+    }
+}
+
+/* Whether the word before (prev, in lower case) and t make a pair of
+ * loan_pairs[]. */
+static int
+is_loan_pair(const char *prev, const struct token *t)
+{
+    char key[WORD_KEY];
+    int n = (int)strlen(prev);
+
+    if (n + 1 + t->ascii_len >= WORD_KEY)
+        return 0;
+    memcpy(key, prev, (size_t)n);
+    key[n++] = ' ';
+    for (int i = 0; i < t->ascii_len; i++)
+        key[n++] = (char)(t->ascii[i] | 32);
+    return (word_flags(key, n) & W_PAIR) != 0;
+}
+
+/* Whether text[from..to), the gap before a word, ends a sentence. */
+static int
+sentence_end(const char *text, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (text[i] != '\0' && strchr(".!?:\n", text[i]))
+            return 1;
+    return 0;
+}
+
 /* Whether a word is written as a name: a capital, then lower case. */
 static int
 is_capitalised(const struct token *t)
@@ -756,62 +889,44 @@ take_token(struct walk *wk, const struct token *t)
     struct tally *ty = &wk->t;
     int name = is_capitalised(t) && wk->words > 0 &&
                !sentence_break(wk->text, wk->prev_end, t->start);
+    struct word_place w;
+    int first =
+        is_capitalised(t) &&
+        (wk->words == 0 || sentence_end(wk->text, wk->prev_end, t->start));
 
     wk->words++;
     classify(t, wk->text_upper, &c);
     build_suggestion(wk, t, &c, name);
-    if (t->upper == 0 && t->letters > 0) {
-        int raw = c.kind == WK_TELEX || c.kind == WK_VNI;
-
-        if (c.kind == WK_OTHER || c.kind == WK_FOREIGN) {
-            ty->lower_en2 += 2;
-        } else if (c.kind == WK_PLAIN || raw) {
-            if (!c.english)
-                ty->lower_vi2 += 2;
-            else if (c.shared)
-                ty->lower_vi2++, ty->lower_en2++;
-            else
-                ty->lower_en2 += 2;
-        }
+#ifdef TEXT_CHECK_DEBUG
+    fprintf(stderr,
+            "  [%.*s] kind=%d en=%d sh=%d need=%d strong=%d fn=%d name=%d\n",
+            (int)(t->end - t->start), wk->text + t->start, c.kind, c.english,
+            c.shared, c.needs_mark, c.strong, c.function, name);
+#endif
+    w.lower = t->upper == 0 && t->letters > 0;
+    w.opening = first;
+    w.name = name;
+    if (c.kind == WK_PLAIN && !c.english && wk->prev_plain_vi &&
+        !clause_break(wk->text, wk->prev_end_tally, t->start) &&
+        t->digits == 0 && is_loan_pair(wk->prev_lw, t)) {
+        /* both words now count as common to the two languages */
+        tally_word(ty, &wk->prev_c, &wk->prev_w, -1);
+        wk->prev_c.english = wk->prev_c.shared = 1;
+        tally_word(ty, &wk->prev_c, &wk->prev_w, 1);
+        c.english = c.shared = 1;
     }
-    ty->function += c.function;
-    switch (c.kind) {
-    case WK_NEUTRAL:
-        break;
-    case WK_ACCENTED:
-        ty->accented++;
-        break;
-    case WK_FOREIGN:
-        ty->foreign++;
-        break;
-    case WK_OTHER:
-        ty->other++;
-        break;
-    case WK_PLAIN:
-        if (name) {
-            ty->name++;
-            ty->name_need += !c.english && c.needs_mark;
-            ty->name_en += c.english;
-            ty->name_shared += c.shared;
-        }
-        if (c.english) {
-            ty->plain_en++;
-            ty->plain_shared += c.shared;
-        } else {
-            ty->plain++;
-            ty->plain_need += c.needs_mark;
-        }
-        break;
-    case WK_TELEX:
-    case WK_VNI:
-        if (c.english) {
-            ty->raw_en++;
-        } else {
-            ty->raw++;
-            ty->raw_strong += c.strong;
-        }
-        break;
+    tally_word(ty, &c, &w, 1);
+    ty->uncapitalised += c.kind != WK_NEUTRAL && !is_capitalised(t);
+    wk->prev_plain_vi =
+        c.kind == WK_PLAIN && !c.english && c.pair_head && t->ascii_len < 8;
+    if (wk->prev_plain_vi) {
+        wk->prev_c = c;
+        wk->prev_w = w;
+        for (int i = 0; i < t->ascii_len; i++)
+            wk->prev_lw[i] = (char)(t->ascii[i] | 32);
+        wk->prev_lw[t->ascii_len] = 0;
     }
+    wk->prev_end_tally = t->end;
 }
 
 static int
@@ -1022,6 +1137,16 @@ without_names(const struct tally *in)
 }
 
 static enum judgement
+judge_author(const struct tally *t)
+{
+    /* English-looking syllables ("An", "Tan", "Van") are common in names,
+     * so only clearly foreign words speak against raw input here */
+    if (t->accented == 0 && t->other + t->foreign == 0 && t->raw_strong >= 2)
+        return J_RAW;
+    return J_ACCEPT;
+}
+
+static enum judgement
 judge_body(const struct tally *all, enum text_policy policy)
 {
     struct tally named = without_names(all);
@@ -1033,6 +1158,10 @@ judge_body(const struct tally *all, enum text_policy policy)
 
     if (t->accented > 0 && t->accented * 5 >= t->accented + need)
         return J_ACCEPT;
+    /* every word capitalised: a list of names ("Nguyen Van An, Tran Thi
+     * Mai"), judged as names are */
+    if (all->uncapitalised == 0 && vn_look > 2 && policy == TEXT_POLICY_ANY)
+        return judge_author(all);
     if (vn_look <= 2) {
         if (t->raw_strong >= 1 && t->accented == 0 && clear_other == 0)
             j = J_RAW;
@@ -1048,8 +1177,13 @@ judge_body(const struct tally *all, enum text_policy policy)
         }
     } else {
         double vi = t->plain + t->raw + 0.5 * t->plain_shared;
+        /* English grammar words count twice: Vietnamese text borrows
+         * English nouns, not these.  Unambiguous raw keys are no English
+         * at all, and then the words weigh as they are ("If you see this,
+         * xin goij laij cho tooi"). */
+        int grammar = t->raw_strong == 0 ? t->function : 0;
         double en = clear_other + (t->plain_en - t->plain_shared) + t->raw_en +
-                    0.5 * t->plain_shared;
+                    0.5 * t->plain_shared + grammar;
 
         /* names are capitalised ("Nguyen Van An and Tran Thi Mai are from Ha
          * Noi"): where there are enough lower-case words, they must agree */
@@ -1057,10 +1191,15 @@ judge_body(const struct tally *all, enum text_policy policy)
             t->lower_vi2 + t->lower_en2 < 6 ||
             t->lower_vi2 >= VI_SHARE_MIN * (t->lower_vi2 + t->lower_en2);
 
-        double share =
-            need == 0 && t->function >= 2 ? VI_SHARE_MIN_BARE : VI_SHARE_MIN;
+        double share = (need == 0 || grammar > 0) && t->function >= 2
+                           ? VI_SHARE_MIN_BARE
+                           : VI_SHARE_MIN;
 
-        if (t->plain + t->raw >= 2 && vi >= share * (vi + en) && lower_ok)
+        /* with the names left out, two Vietnamese words are a dish or a
+         * place in English ("Try the com tam at Ba Ghien") */
+        int vi_min = t->plain < all->plain ? 3 : 2;
+
+        if (t->plain + t->raw >= vi_min && vi >= share * (vi + en) && lower_ok)
             j = t->raw >= 2 && t->raw * 3 >= need ? J_RAW : J_UNACCENTED;
     }
     if (j != J_ACCEPT || policy != TEXT_POLICY_VIETNAMESE || t->accented > 0)
@@ -1071,16 +1210,6 @@ judge_body(const struct tally *all, enum text_policy policy)
 
         return en > vi ? J_NOT_VIETNAMESE : J_ACCEPT;
     }
-}
-
-static enum judgement
-judge_author(const struct tally *t)
-{
-    /* English-looking syllables ("An", "Tan", "Van") are common in names,
-     * so only clearly foreign words speak against raw input here */
-    if (t->accented == 0 && t->other + t->foreign == 0 && t->raw_strong >= 2)
-        return J_RAW;
-    return J_ACCEPT;
 }
 
 void

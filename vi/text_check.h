@@ -13,7 +13,12 @@
  *    Noi"); where no word needs marks but two English grammar words are
  *    there, Vietnamese must make three quarters ("We had banh mi and ca
  *    phe").  Chat shorthand ("ko", "dc", "ntn") counts for neither
- *    language.
+ *    language.  English grammar words ("and", "are") count twice; a
+ *    sentence opening with an English word ("Try the com tam at Ba Ghien")
+ *    counts it; with the names left out, two Vietnamese words are not
+ *    enough; pairs that name dishes and places in English ("banh mi", "ca
+ *    phe", "Da Nang") count for both languages; a body whose every word is
+ *    capitalised is a list of names, judged as an author name is.
  *  - Raw Telex ("Xin chaof cacs banj", "dduwowcj", "nhw") and VNI ("Xin
  *    cha2o ca1c ba5n", "Viet65").  Then `suggestion` holds the text with
  *    every raw word restored and every other byte (English words, URLs,

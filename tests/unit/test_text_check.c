@@ -405,6 +405,38 @@ test_edges(void)
     text_verdict_clear(&v);
 }
 
+/* English about Vietnam: dishes, places and people typed without marks
+ * in an English frame are English, while the same words in Vietnamese
+ * sentences are still refused. */
+static void
+test_english_about_vietnam(void)
+{
+    /* English grammar words count twice */
+    CHECK(accepted("Banh xeo, goi cuon and cha gio are my favorites."));
+    CHECK(accepted("Pho bo or pho ga? Both are great."));
+    /* an opening English word; two lower-case Vietnamese words beside names */
+    CHECK(accepted("Try the com tam at Ba Ghien on Dang Van Ngu street."));
+    /* dish and place pairs count for both languages */
+    CHECK(accepted("Went to Ben Thanh market, bought ca phe sua da and banh "
+                   "bao."));
+    CHECK(accepted("I ordered the bun thit nuong and a ca phe sua da."));
+    CHECK(accepted("Dinner at Quan An Ngon: banh xeo, cha ca, and nem ran."));
+    /* a body of capitalised words is a list of names */
+    CHECK(accepted("Nguyen Van An, Tran Thi Mai, Le Van Tam, Pham Minh Chau"));
+    CHECK(refused("Nguyeenx Vawn An, Traanf Thij Mai",
+                  "Nguyễn Văn An, Trần Thị Mai"));
+    /* Dutch and German words that spell Vietnamese syllables or keys */
+    CHECK(accepted("Ik ben het er niet mee eens."));
+    CHECK(accepted("Ich bin nicht einverstanden mit dem Autor."));
+    /* the same dishes and places in Vietnamese sentences */
+    CHECK(refused("Ca phe sua da o quan nay 25k, rat ngon.", NULL));
+    CHECK(refused("Ban oi banh mi o dau ngon nhat Sai Gon vay?", NULL));
+    CHECK(refused("Toi an pho o Ha Noi moi sang, ngon lam.", NULL));
+    CHECK(refused("Team minh lam deadline het tuan nay roi.", NULL));
+    /* ...and a short pair of raw keys stays refused though capitalised */
+    CHECK(refused("Vieejt Nam", "Việt Nam"));
+}
+
 int
 main(void)
 {
@@ -415,6 +447,7 @@ main(void)
     test_vni();
     test_accented();
     test_english();
+    test_english_about_vietnam();
     test_short();
     test_author();
     test_policy();
