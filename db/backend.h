@@ -167,6 +167,7 @@ struct db_ops {
     enum db_status (*outbox_add)(struct db *db, const struct outbox_record *r);
     enum db_status (*outbox_claim)(struct db *db, int64_t now_ms,
                                    int64_t lease_until_ms, int limit,
+                                   const char *const *webhooks, size_t n,
                                    outbox_fn fn, void *arg);
     enum db_status (*outbox_next_at)(struct db *db, int64_t *next_ms);
     enum db_status (*outbox_delete)(struct db *db, int64_t id);

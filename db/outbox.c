@@ -10,10 +10,11 @@ db_outbox_add(struct db *db, const struct outbox_record *r)
 
 enum db_status
 db_outbox_claim(struct db *db, int64_t now_ms, int64_t lease_until_ms,
-                int limit, outbox_fn fn, void *arg)
+                int limit, const char *const *webhooks, size_t n, outbox_fn fn,
+                void *arg)
 {
-    return DB_DISPATCH(db, outbox_claim, db, now_ms, lease_until_ms, limit, fn,
-                       arg);
+    return DB_DISPATCH(db, outbox_claim, db, now_ms, lease_until_ms, limit,
+                       webhooks, n, fn, arg);
 }
 
 enum db_status

@@ -34,10 +34,16 @@ enum db_status db_outbox_add(struct db *db, const struct outbox_record *r);
  * sooner (db_outbox_delete() ends the event).  A caller that dies leaves
  * its events to whoever calls after the lease.  On an unshared database
  * nothing is claimed: the events being delivered come back while they are
- * still due, and the caller skips them. */
+ * still due, and the caller skips them.
+ *
+ * webhooks (n of them) are the receivers the caller sends to: on a shared
+ * database only their events are claimed, so that a process started with
+ * another --webhook list (during a change of configuration) neither takes
+ * nor holds up the events of receivers it does not know. */
 enum db_status db_outbox_claim(struct db *db, int64_t now_ms,
-                               int64_t lease_until_ms, int limit, outbox_fn fn,
-                               void *arg);
+                               int64_t lease_until_ms, int limit,
+                               const char *const *webhooks, size_t n,
+                               outbox_fn fn, void *arg);
 /* *next_ms: the earliest next_at, 0 when the outbox is empty. */
 enum db_status db_outbox_next_at(struct db *db, int64_t *next_ms);
 enum db_status db_outbox_delete(struct db *db, int64_t id);

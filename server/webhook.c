@@ -246,7 +246,8 @@ fill_slots(struct webhook_sender *s)
      * rest would wait for their lease.  Unclaimed (one process), in-flight
      * events are due too and come back: ask for enough rows. */
     if (db_outbox_claim(s->db, now, now + LEASE_MS,
-                        db_shared(s->db) ? idle : 4 * PARALLEL, start_due,
+                        db_shared(s->db) ? idle : 4 * PARALLEL,
+                        s->cfg->webhooks, (size_t)s->cfg->n_webhooks, start_due,
                         &f) != DB_OK)
         log_error("webhook: cannot read the outbox: %s", db_errmsg(s->db));
 }

@@ -199,8 +199,9 @@ enum db_status pg_rule_delete(struct db *db, int64_t id);
 enum db_status pg_rule_generation(struct db *db, int64_t *generation);
 enum db_status pg_outbox_add(struct db *db, const struct outbox_record *o);
 enum db_status pg_outbox_claim(struct db *db, int64_t now_ms,
-                               int64_t lease_until_ms, int limit, outbox_fn fn,
-                               void *arg);
+                               int64_t lease_until_ms, int limit,
+                               const char *const *webhooks, size_t n,
+                               outbox_fn fn, void *arg);
 enum db_status pg_outbox_next_at(struct db *db, int64_t *next_ms);
 enum db_status pg_outbox_delete(struct db *db, int64_t id);
 enum db_status pg_outbox_retry(struct db *db, int64_t id, int attempts,

@@ -338,18 +338,49 @@ walk_outbox(PGresult *r, outbox_fn fn, void *arg)
 /* One statement, outside any transaction: the rows it locks (skipping
  * those another process is claiming) are claimed when it ends, and no
  * transaction stays open while the events are delivered. */
+/* The strings as one text, a line each (URLs hold no line break), for
+ * string_to_array($n, E'\n'); NULL when out of memory. */
+static char *
+join_lines(const char *const *lines, size_t n)
+{
+    size_t len = 1, at = 0;
+    char *out;
+
+    for (size_t i = 0; i < n; i++)
+        len += strlen(lines[i]) + 1;
+    out = malloc(len);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(lines[i]);
+
+        memcpy(out + at, lines[i], l);
+        at += l;
+        if (i + 1 < n)
+            out[at++] = '\n';
+    }
+    out[at] = '\0';
+    return out;
+}
+
 enum db_status
 pg_outbox_claim(struct db *db, int64_t now_ms, int64_t lease_until_ms,
-                int limit, outbox_fn fn, void *arg)
+                int limit, const char *const *webhooks, size_t n, outbox_fn fn,
+                void *arg)
 {
     struct pg_params p = {0};
     PGresult *r;
     enum db_status st;
+    char *list = join_lines(webhooks, n);
 
+    if (!list)
+        return DB_ERROR;
     pg_int(&p, now_ms);
     pg_int(&p, lease_until_ms);
     pg_int(&p, limit);
+    pg_text(&p, list);
     st = pg_run(pg(db), PG_OUTBOX_CLAIM, &p, false, &r);
+    free(list);
     return st == DB_OK ? walk_outbox(r, fn, arg) : st;
 }
 

@@ -60,9 +60,14 @@ walk(sqlite3_stmt *st, outbox_fn fn, void *arg)
 /* One process per database: nothing to claim (see outbox.h). */
 enum db_status
 sq_outbox_claim(struct db *db, int64_t now_ms, int64_t lease_until_ms,
-                int limit, outbox_fn fn, void *arg)
+                int limit, const char *const *webhooks, size_t n, outbox_fn fn,
+                void *arg)
 {
+    /* One process per data folder: nothing to claim, and the events of
+     * receivers it does not know were dropped when it started. */
     (void)lease_until_ms;
+    (void)webhooks;
+    (void)n;
     sqlite3_stmt *st = sq(db)->stmt[STMT_OUTBOX_DUE];
 
     sqlite3_bind_int64(st, 1, now_ms);

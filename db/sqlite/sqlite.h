@@ -201,8 +201,9 @@ enum db_status sq_rule_generation(struct db *db, int64_t *generation);
 /* outbox.c */
 enum db_status sq_outbox_add(struct db *db, const struct outbox_record *r);
 enum db_status sq_outbox_claim(struct db *db, int64_t now_ms,
-                               int64_t lease_until_ms, int limit, outbox_fn fn,
-                               void *arg);
+                               int64_t lease_until_ms, int limit,
+                               const char *const *webhooks, size_t n,
+                               outbox_fn fn, void *arg);
 enum db_status sq_outbox_next_at(struct db *db, int64_t *next_ms);
 enum db_status sq_outbox_delete(struct db *db, int64_t id);
 enum db_status sq_outbox_retry(struct db *db, int64_t id, int attempts,

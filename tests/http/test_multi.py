@@ -26,7 +26,7 @@ import time
 
 import requests
 
-from harness import sanitizer_report
+from harness import free_port, sanitizer_report
 import test_webhooks as hooks
 from support import (ART, GOOD, MiB, Daemon, Tests, TOKEN_NAME, body_text, comments_url,
                      db_rows, expect, jexpect, mod_get, new_comment, post, post_multipart,
@@ -415,6 +415,37 @@ def webhook_event_survives_kill_9_of_its_sender(a):
             finish(survivor)
         finally:
             rcv.stop()
+
+
+@tests.test(args=hooks.HOOK_ARGS)
+def webhook_receiver_unknown_to_a_process_is_left_to_the_others(a):
+    """During a change of configuration processes may have different
+    --webhook lists: A sends to the first receiver only, B to both.  A must
+    not claim the second receiver's events (it would hold them for a lease
+    of 15 s without sending them), nor drop them."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hooks/second"
+    first, other = hooks.Receiver().start(), hooks.Receiver(port=port).start()
+    try:
+        with second(a, extra=["--rate-limit", "0", "--webhook", url] + hooks.HOOK_ARGS) as b:
+            # Both senders busy: A with the first receiver's events of
+            # comments posted on either, B with both receivers'.
+            first.delay = 0.01
+            started = time.time()
+            ids = [new_comment((a, b)[i % 2], body_text(i)) for i in range(80)]
+            on_b = ids[1::2]
+            assert wait_until(lambda: len(other.accepted) >= len(on_b), timeout=10), \
+                f"{len(other.accepted)} of {len(on_b)} events reached the second receiver in 10 s"
+            took = time.time() - started
+            assert wait_until(lambda: len(first.accepted) >= len(ids), timeout=30)
+            assert sorted(e["comment"]["id"] for e in other.events()) == sorted(on_b)
+            assert sorted(e["comment"]["id"] for e in first.events()) == sorted(ids)
+            print(f"  {len(on_b)} events of a receiver only B knows, all sent within "
+                  f"{took:.1f} s", flush=True)
+            finish(b)
+    finally:
+        first.stop()
+        other.stop()
 
 
 def cluster_dir():

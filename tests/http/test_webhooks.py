@@ -47,9 +47,10 @@ class Receiver:
     (seconds) slows every answer.  Keeps what it accepted, and counts every
     attempt.  With whose (a function of the sender's port), each attempt
     is also listed in arrivals as (event id, whose(port), time) when it
-    comes in, before any answer."""
+    comes in, before any answer.  It listens on PORT (URL), or on port."""
 
-    def __init__(self, mode="ok", whose=None):
+    def __init__(self, mode="ok", whose=None, port=None):
+        self.port = port or PORT
         self.mode = mode
         self.fail_next = 0
         self.hang_seconds = 15
@@ -93,7 +94,7 @@ class Receiver:
                 pass
 
         http.server.ThreadingHTTPServer.allow_reuse_address = True
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         self.server.block_on_close = False
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

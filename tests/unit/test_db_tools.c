@@ -186,6 +186,7 @@ test_outbox(struct db *db)
                               .body = "{}",
                               .created_at = 1,
                               .next_at = 5000};
+    static const char *const hooks[] = {"http://a", "http://b"};
     struct seen s = {0};
     int64_t n, next;
 
@@ -200,15 +201,16 @@ test_outbox(struct db *db)
     r.comment_id = 1;
     r.webhook = "http://b";
     CHECK(db_outbox_add(db, &r) == DB_OK); /* id 4: another receiver */
-    CHECK(db_outbox_claim(db, 1000, 0, 10, collect_due, &s) == DB_OK);
+    CHECK(db_outbox_claim(db, 1000, 0, 10, hooks, 2, collect_due, &s) == DB_OK);
     CHECK(s.n == 2 && s.ids[0] == 3 && s.ids[1] == 4);
     memset(&s, 0, sizeof s);
-    CHECK(db_outbox_claim(db, 6000, 0, 10, collect_due, &s) == DB_OK);
+    CHECK(db_outbox_claim(db, 6000, 0, 10, hooks, 2, collect_due, &s) == DB_OK);
     CHECK(s.n == 3 && s.ids[0] == 3 && s.ids[1] == 4 &&
           s.ids[2] == 1); /* by time */
     CHECK(db_outbox_delete(db, 1) == DB_OK);
     memset(&s, 0, sizeof s);
-    CHECK(db_outbox_claim(db, 1000, 0, 10, collect_due, &s) == DB_OK &&
+    CHECK(db_outbox_claim(db, 1000, 0, 10, hooks, 2, collect_due, &s) ==
+              DB_OK &&
           s.n == 3);
     CHECK(db_outbox_retry(db, 2, 1, 9000) == DB_OK);
     CHECK(db_outbox_next_at(db, &next) == DB_OK && next == 0);
