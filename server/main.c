@@ -297,6 +297,21 @@ cmd_check_text(int argc, char **argv)
     return 0;
 }
 
+/* Writes s as one word for a POSIX shell: in single quotes, each single
+ * quote of s written '\'' (nothing else is special there). */
+static void
+put_shell_word(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
 static int
 cmd_backup(int argc, char **argv)
 {
@@ -316,12 +331,18 @@ cmd_backup(int argc, char **argv)
         const char *env = getenv("YKIEN_DB");
         bool from_env = env && strcmp(env, cfg.db.url) == 0;
 
-        fprintf(stderr,
-                "ykien: backup: the database is on PostgreSQL, which backs "
-                "itself up (attachments included): run pg_dump --format=custom "
-                "--file=%s/ykien.pgdump %s%s%s\n",
-                cfg.operand[0], from_env ? "\"$" : "'",
-                from_env ? "YKIEN_DB" : cfg.db.url, from_env ? "\"" : "'");
+        fputs("ykien: backup: the database is on PostgreSQL, which backs "
+              "itself up (attachments included): run mkdir -p ",
+              stderr);
+        put_shell_word(stderr, cfg.operand[0]);
+        fputs(" && pg_dump --format=custom --file=", stderr);
+        put_shell_word(stderr, cfg.operand[0]);
+        fputs("/ykien.pgdump ", stderr);
+        if (from_env)
+            fputs("\"$YKIEN_DB\"", stderr);
+        else
+            put_shell_word(stderr, cfg.db.url);
+        fputc('\n', stderr);
         return 1;
     }
     if (backup_run(cfg.data_dir, cfg.operand[0], &r, err, sizeof err) != 0) {
