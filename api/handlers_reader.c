@@ -219,6 +219,7 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
     char parent_article[ARTICLE_MAX + 1];
     enum api_error e;
     enum db_status st;
+    int64_t rules_generation;
     int rc = -1;
 
     *out = NULL;
@@ -241,7 +242,7 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
             goto out;
         }
     }
-    if (screening_article_open(c) != 0)
+    if (screening_article_open(c, &rules_generation) != 0)
         goto out;
     if (!c->form && form_from_json(c, form, &root) != 0)
         goto out;
@@ -279,7 +280,8 @@ api_comment_prepare(struct api_call *c, struct comment_job **out)
             goto out;
         }
     }
-    if (screening_check(c, job->author, job->body, &job->screening) != 0)
+    if (screening_check(c, rules_generation, job->author, job->body,
+                        &job->screening) != 0)
         goto out;
     job->in = (struct comment_new){
         .article = c->article,

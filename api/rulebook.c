@@ -63,11 +63,18 @@ compile_from(struct db *db)
 struct rule_set *
 rulebook_acquire(struct db *db)
 {
-    struct rule_set *set = NULL;
     int64_t generation;
 
     if (db_rule_generation(db, &generation) != DB_OK)
         return NULL;
+    return rulebook_acquire_at(db, generation);
+}
+
+struct rule_set *
+rulebook_acquire_at(struct db *db, int64_t generation)
+{
+    struct rule_set *set = NULL;
+
     pthread_mutex_lock(&lock);
     if (!current || current_generation != generation) {
         /* Read after the generation: rules newer than it only make the

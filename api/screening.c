@@ -29,16 +29,15 @@ struct screening {
     struct flag flags[FLAGS_MAX];
 };
 
-int
-article_state_read(struct db *db, const struct api_config *cfg,
-                   const char *article, int64_t now, struct article_state *out)
+/* The state from what a moderator set (closed: 1, 0, or -1 for nothing)
+ * and, when none did, from --close-after-days. */
+static int
+state_from(struct db *db, const struct api_config *cfg, const char *article,
+           int64_t now, int closed, struct article_state *out)
 {
-    int closed;
     int64_t first;
 
     *out = (struct article_state){0};
-    if (db_article_state(db, article, &closed) != DB_OK)
-        return -1;
     if (closed >= 0) {
         out->closed = closed;
         out->set_by_moderator = true;
@@ -58,12 +57,26 @@ article_state_read(struct db *db, const struct api_config *cfg,
 }
 
 int
-screening_article_open(struct api_call *c)
+article_state_read(struct db *db, const struct api_config *cfg,
+                   const char *article, int64_t now, struct article_state *out)
+{
+    int closed;
+
+    *out = (struct article_state){0};
+    if (db_article_state(db, article, &closed) != DB_OK)
+        return -1;
+    return state_from(db, cfg, article, now, closed, out);
+}
+
+int
+screening_article_open(struct api_call *c, int64_t *rules_generation)
 {
     struct article_state st;
+    int closed;
 
-    if (article_state_read(c->db, c->cfg, c->article, (int64_t)time(NULL),
-                           &st) != 0) {
+    if (db_post_state(c->db, c->article, &closed, rules_generation) != DB_OK ||
+        state_from(c->db, c->cfg, c->article, (int64_t)time(NULL), closed,
+                   &st) != 0) {
         api_fail_storage(c);
         return -1;
     }
@@ -124,12 +137,17 @@ screening_count_links(const char *text)
     return n;
 }
 
-/* The word rules over each text; on a reject rule, 422 naming the field. */
+/* The word rules (of rules_generation, or of the generation read now when
+ * it is negative) over each text; on a reject rule, 422 naming the
+ * field. */
 static int
-apply_rules(struct api_call *c, const char *const texts[2],
-            const char *const fields[2], struct screening *s)
+apply_rules(struct api_call *c, int64_t rules_generation,
+            const char *const texts[2], const char *const fields[2],
+            struct screening *s)
 {
-    struct rule_set *rules = rulebook_acquire(c->db);
+    struct rule_set *rules = rules_generation < 0
+                                 ? rulebook_acquire(c->db)
+                                 : rulebook_acquire_at(c->db, rules_generation);
     struct rule_verdict v = {0};
     int rc = -1;
 
@@ -162,8 +180,8 @@ out:
 }
 
 int
-screening_check(struct api_call *c, const char *author, const char *body,
-                struct screening **out)
+screening_check(struct api_call *c, int64_t rules_generation,
+                const char *author, const char *body, struct screening **out)
 {
     struct screening *s = calloc(1, sizeof *s);
     const char *texts[2] = {author, body};
@@ -175,7 +193,7 @@ screening_check(struct api_call *c, const char *author, const char *body,
         api_fail(c, API_E_INTERNAL, NULL);
         return -1;
     }
-    if (apply_rules(c, texts, fields, s) != 0)
+    if (apply_rules(c, rules_generation, texts, fields, s) != 0)
         goto fail;
     links = screening_count_links(body);
     if (links > LINKS_FLAG_ABOVE) {
@@ -209,7 +227,7 @@ screening_check_edit(struct api_call *c, const char *body,
         api_fail(c, API_E_INTERNAL, NULL);
         return -1;
     }
-    if (apply_rules(c, texts, fields, s) != 0) {
+    if (apply_rules(c, -1, texts, fields, s) != 0) {
         screening_free(s);
         return -1;
     }

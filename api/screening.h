@@ -40,13 +40,16 @@ int article_state_read(struct db *db, const struct api_config *cfg,
 
 struct screening;
 
-/* 0 when c->article takes comments; -1 with 403 closed (or the storage
- * error) on the call. */
-int screening_article_open(struct api_call *c);
-/* Runs the word rules over a new comment's author and body (both cleaned)
- * and looks for links.  0 and *out (new) with the flags earned so far; -1
- * with the error (422 blocked_content) on the call. */
-int screening_check(struct api_call *c, const char *author, const char *body,
+/* 0 when c->article takes comments, with the rules generation read in
+ * the same go (db_post_state()) for screening_check(); -1 with 403 closed
+ * (or the storage error) on the call. */
+int screening_article_open(struct api_call *c, int64_t *rules_generation);
+/* Runs the word rules of rules_generation over a new comment's author and
+ * body (both cleaned) and looks for links.  0 and *out (new) with the
+ * flags earned so far; -1 with the error (422 blocked_content) on the
+ * call. */
+int screening_check(struct api_call *c, int64_t rules_generation,
+                    const char *author, const char *body,
                     struct screening **out);
 /* The same for a moderator's new body: only the word rules apply. */
 int screening_check_edit(struct api_call *c, const char *body,

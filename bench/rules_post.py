@@ -89,8 +89,8 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url, duration):
-    env = dict(os.environ, POST_PATH="/api/v1/articles/bench-post/comments", POST_OK="",
+def wrk(url, duration, ok=""):
+    env = dict(os.environ, POST_PATH="/api/v1/articles/bench-post/comments", POST_OK=ok,
                POST_XFF="0", POST_BODY=POST_BODY)
     out = subprocess.run(["wrk", "-t2", "-c64", f"-d{duration}", "--timeout", "30s", "--latency",
                           "-s", POST_LUA, url], capture_output=True, text=True, env=env,

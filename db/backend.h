@@ -130,6 +130,8 @@ struct db_ops {
     /* tools.h */
     enum db_status (*article_state)(struct db *db, const char *article,
                                     int *closed);
+    enum db_status (*post_state)(struct db *db, const char *article,
+                                 int *closed, int64_t *rules_generation);
     enum db_status (*article_set_state)(struct db *db, const char *article,
                                         bool closed, const char *moderator,
                                         int64_t now);

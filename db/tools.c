@@ -9,6 +9,13 @@ db_article_state(struct db *db, const char *article, int *closed)
 }
 
 enum db_status
+db_post_state(struct db *db, const char *article, int *closed,
+              int64_t *rules_generation)
+{
+    return DB_DISPATCH(db, post_state, db, article, closed, rules_generation);
+}
+
+enum db_status
 db_article_set_state(struct db *db, const char *article, bool closed,
                      const char *moderator, int64_t now)
 {

@@ -17,6 +17,11 @@
  * did. */
 enum db_status db_article_state(struct db *db, const char *article,
                                 int *closed);
+/* What a new comment's worker reads before its rules run, in one read:
+ * *closed as db_article_state() gives it, and *rules_generation as
+ * db_rule_generation() does (db/rules.h). */
+enum db_status db_post_state(struct db *db, const char *article, int *closed,
+                             int64_t *rules_generation);
 enum db_status db_article_set_state(struct db *db, const char *article,
                                     bool closed, const char *moderator,
                                     int64_t now);

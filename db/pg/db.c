@@ -577,6 +577,7 @@ const struct db_ops db_pg_ops = {
     /* A copy of a PostgreSQL database is pg_dump's job (db_backup() says
      * so), and the server checks its own pages: no integrity_check. */
     .article_state = pg_article_state,
+    .post_state = pg_post_state,
     .article_set_state = pg_article_set_state,
     .article_first_comment_at = pg_article_first_comment_at,
     .flag_add = pg_flag_add,

@@ -168,6 +168,8 @@ enum db_status pg_attachment_shas(struct db *db, sha_fn fn, void *arg);
 enum db_status pg_snapshot(struct db *db, db_work_fn work, void *arg);
 enum db_status pg_import_open(struct db *db, struct db_import **out);
 /* tools.c: the moderators' tools (tools.h, rules.h, outbox.h) */
+enum db_status pg_post_state(struct db *db, const char *article, int *closed,
+                             int64_t *rules_generation);
 enum db_status pg_article_state(struct db *db, const char *article,
                                 int *closed);
 enum db_status pg_article_set_state(struct db *db, const char *article,

@@ -53,6 +53,31 @@ pg_article_state(struct db *db, const char *article, int *closed)
     return st;
 }
 
+/* One round trip for a new comment's two reads. */
+enum db_status
+pg_post_state(struct db *db, const char *article, int *closed,
+              int64_t *rules_generation)
+{
+    struct pg_params p = {0};
+    PGresult *r;
+    enum db_status st;
+
+    *closed = -1;
+    *rules_generation = 0;
+    pg_text(&p, article);
+    st = pg_run(pg(db), PG_POST_STATE, &p, false, &r);
+    if (st != DB_OK)
+        return st;
+    if (PQntuples(r) > 0) {
+        if (!PQgetisnull(r, 0, 0))
+            *closed = (int)pg_i64(r, 0, 0);
+        if (!PQgetisnull(r, 0, 1))
+            *rules_generation = pg_i64(r, 0, 1);
+    }
+    PQclear(r);
+    return DB_OK;
+}
+
 enum db_status
 pg_article_set_state(struct db *db, const char *article, bool closed,
                      const char *moderator, int64_t now)

@@ -369,6 +369,7 @@ const struct db_ops db_sqlite_ops = {
     .backup = sq_backup,
     .integrity_check = sq_integrity_check,
     .article_state = sq_article_state,
+    .post_state = sq_post_state,
     .article_set_state = sq_article_set_state,
     .article_first_comment_at = sq_article_first_comment_at,
     .flag_add = sq_flag_add,

@@ -168,6 +168,8 @@ enum db_status sq_blob_sweep(struct db *db);
 /* tools.c */
 enum db_status sq_article_state(struct db *db, const char *article,
                                 int *closed);
+enum db_status sq_post_state(struct db *db, const char *article, int *closed,
+                             int64_t *rules_generation);
 enum db_status sq_article_set_state(struct db *db, const char *article,
                                     bool closed, const char *moderator,
                                     int64_t now);

@@ -17,6 +17,30 @@ sq_article_state(struct db *db, const char *article, int *closed)
 }
 
 enum db_status
+sq_post_state(struct db *db, const char *article, int *closed,
+              int64_t *rules_generation)
+{
+    sqlite3_stmt *st = sq(db)->stmt[STMT_POST_STATE];
+    enum db_status rc = DB_ERROR;
+    int step;
+
+    *closed = -1;
+    *rules_generation = 0;
+    db_bind_text(st, 1, article);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *closed = sqlite3_column_int(st, 0);
+        *rules_generation = sqlite3_column_int64(st, 1);
+        rc = DB_OK;
+    } else if ((step & 0xff) == SQLITE_BUSY) {
+        rc = DB_BUSY;
+    }
+    db_stmt_done(st);
+    return rc;
+}
+
+enum db_status
 sq_article_set_state(struct db *db, const char *article, bool closed,
                      const char *moderator, int64_t now)
 {
