@@ -12,6 +12,7 @@ and the attachment store.  Every new endpoint's errors: 400, 401, 404, 405,
 import os
 import sqlite3
 import sys
+import threading
 import time
 
 import support
@@ -276,6 +277,38 @@ def rules_changed_by_another_process(d):
 
 
 @tests.test
+def hold_rules_take_effect_at_once(d):
+    """A hold rule added: the very next comment is held with its flag;
+    deleted: the very next one is not (each read back by the moderators)."""
+    text = "Giá xăng lại tăng, dân khổ quá."
+    before = new_comment(d, text, headers={"X-Forwarded-For": "10.2.0.1"})
+    rule = add_rule(d, "xăng", "hold")
+    held = new_comment(d, text + " Thật sự.")
+    assert flags_of(d, before) == []
+    assert flags_of(d, held) == [{"kind": "rule", "detail": "xăng"}]
+    assert d.request("DELETE", f"{RULES}/{rule['id']}", mod=True).status_code == 204
+    after = new_comment(d, text + " Lần nữa.")
+    assert flags_of(d, after) == []
+    # The same through another process's change.
+    sql(d, "INSERT INTO rule (pattern, action, ignore_marks, created_at) VALUES (?, ?, ?, ?)",
+        ("dan kho", "hold", True, int(time.time())))
+    held = new_comment(d, text + " Ngày mai.")
+    assert flags_of(d, held) == [{"kind": "rule", "detail": "dan kho"}]
+
+
+@tests.test
+def closed_by_another_process(d):
+    """An article closed or re-opened outside the daemon: the very next
+    comment is refused, or taken."""
+    new_comment(d)
+    sql(d, "INSERT INTO article_state (article, closed, changed_at) VALUES (?, ?, ?)",
+        (ART, True, int(time.time())))
+    jexpect(post(d), 403, "closed")
+    sql(d, "UPDATE article_state SET closed = ? WHERE article = ?", (False, ART))
+    jexpect(post(d), 201)
+
+
+@tests.test
 def mark_free_rules(d):
     add_rule(d, "ngu", ignore_marks=True)
     for text in ("Thật là ngu.", "Ngủ ngon nhé.", "Ngư dân ra khơi.", "NGỪ"):
@@ -371,6 +404,61 @@ def duplicate_flags(d):
     assert flags_of(d, late) == []
     again = new_comment(d, "Bài viết rất hay, cảm ơn tác giả!")
     assert flags_of(d, again)[0] == {"kind": "duplicate", "detail": f"same text as comment {first}"}
+
+
+@tests.test
+def duplicate_of_an_erased_comment(d):
+    """The oldest comment with the text is erased: the next oldest is named,
+    before and after a restart, and the erased one never again."""
+    text = "Mong tòa soạn đăng thêm nhiều bài như thế này."
+    first = new_comment(d, text)
+    second = new_comment(d, text)
+    assert flags_of(d, second) == [{"kind": "duplicate",
+                                    "detail": f"same text as comment {first}"}]
+    jexpect(d.post_json(f"/api/v1/moderation/comments/{first}/erase", None, mod=True), 200)
+    third = new_comment(d, text)
+    assert flags_of(d, third) == [{"kind": "duplicate",
+                                   "detail": f"same text as comment {second}"}]
+    d.stop()
+    d.start()
+    fourth = new_comment(d, text)
+    assert flags_of(d, fourth) == [{"kind": "duplicate",
+                                    "detail": f"same text as comment {second}"}]
+    jexpect(d.post_json(f"/api/v1/moderation/comments/{second}/erase", None, mod=True), 200)
+    jexpect(d.post_json(f"/api/v1/moderation/comments/{third}/erase", None, mod=True), 200)
+    jexpect(d.post_json(f"/api/v1/moderation/comments/{fourth}/erase", None, mod=True), 200)
+    d.stop()
+    d.start()
+    fifth = new_comment(d, text)
+    assert flags_of(d, fifth) == [], "every earlier comment with the text is erased"
+
+
+@tests.test(args=["--trusted-proxy", "127.0.0.1"])
+def duplicates_posted_at_once(d):
+    """The same text posted by many readers at the same moment (comments
+    committed in one batch): every one but the first names the first."""
+    text = "Đồng ý với tác giả, cần xử lý nghiêm những vụ này."
+    ids = []
+    lock = threading.Lock()
+
+    def one(n):
+        c = jexpect(post(d, text, article="cung-luc", headers={"X-Forwarded-For": f"10.1.0.{n}"}),
+                    201)
+        with lock:
+            ids.append(c["id"])
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(1, 13)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(ids) == 12, ids
+    first = min(ids)
+    assert flags_of(d, first) == []
+    for cid in ids:
+        if cid != first:
+            assert flags_of(d, cid) == [{"kind": "duplicate",
+                                         "detail": f"same text as comment {first}"}], cid
 
 
 @tests.test(args=["--trusted-proxy", "127.0.0.1"])
