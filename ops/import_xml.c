@@ -173,10 +173,14 @@ on_xml_error(void *arg, xmlErrorPtr e)
     im->xml_error_line = e->line;
 }
 
+/* The first failure is the one told: a comment's, with its line, may have
+ * been noticed by a later call. */
 static enum db_status
 db_failed(struct importer *im, const char *what)
 {
-    snprintf(im->err, im->err_len, "database: %s: %s", what, db_errmsg(im->db));
+    if (!im->err[0])
+        snprintf(im->err, im->err_len, "database: %s: %s", what,
+                 db_errmsg(im->db));
     return DB_ERROR;
 }
 
@@ -313,34 +317,53 @@ insert_comment(struct importer *im, const struct parsed *p, const char *article)
         .version = p->status == COMMENT_PENDING ? 1 : 2,
     };
     const char *source = source_name(im);
-    int64_t id, existing;
-    enum db_status st;
-
+    struct import_history history[2] = {
+        {.action = "created", .at = p->created_at},
+        {.action = p->status == COMMENT_APPROVED ? "approved" : "rejected",
+         .at = p->created_at,
+         .reason = p->reason},
+    };
     /* Again: the same id may have come twice in the file. */
-    st = db_source_find(im->db, source, p->key, &existing);
-    if (st == DB_OK) {
-        report_count(im->r, 1, "already imported (same id in the source)");
-        return DB_OK;
-    }
-    if (st != DB_NOT_FOUND)
-        return db_failed(im, "source");
-    if (db_import_comment(im->db, &c, &id) != DB_OK ||
-        db_history_add(im->db, id, "created", NULL, p->created_at, NULL) !=
-            DB_OK)
-        return db_failed(im, "comment");
-    if (p->status != COMMENT_PENDING &&
-        db_history_add(im->db, id,
-                       p->status == COMMENT_APPROVED ? "approved" : "rejected",
-                       NULL, p->created_at, p->reason) != DB_OK)
-        return db_failed(im, "history");
-    if (db_source_add(im->db, source, p->key, id) != DB_OK ||
-        db_import_key_set(im->imp, p->key, id) != DB_OK)
-        return db_failed(im, "source");
-    if (p->parent_key && *p->parent_key &&
-        db_import_parent_note(im->imp, id, p->parent_key) != DB_OK)
-        return db_failed(im, "reply");
-    im->r->imported++;
+    struct import_entry e = {
+        .tag = xmlTextReaderGetParserLineNumber(im->reader),
+        .c = c,
+        .key = p->key,
+        .parent_key = p->parent_key,
+        .n_sources = 1,
+        .source = &source,
+        .source_id = &p->key,
+        .n_history = p->status != COMMENT_PENDING ? 2 : 1,
+        .history = history,
+    };
+
+    if (db_import_entry(im->imp, &e) != DB_OK)
+        return im->err[0] ? DB_ERROR : db_failed(im, "comment");
     return DB_OK;
+}
+
+/* The outcome of a comment written with db_import_entry(). */
+static void
+comment_done(int64_t line, enum import_outcome outcome, int64_t id, void *arg)
+{
+    struct importer *im = arg;
+
+    (void)id;
+    switch (outcome) {
+    case IMPORT_WRITTEN:
+        im->r->imported++;
+        break;
+    case IMPORT_THERE:
+        report_count(im->r, 1, "already imported (same id in the source)");
+        break;
+    case IMPORT_REFUSED:
+    case IMPORT_REFUSED_HISTORY:
+        report_count(im->r, 0, "refused by a constraint of the database");
+        break;
+    case IMPORT_FAILED:
+        snprintf(im->err, im->err_len, "%s:%lld: database: %s", im->o->path,
+                 (long long)line, db_errmsg(im->db));
+        break;
+    }
 }
 
 static bool
@@ -806,6 +829,7 @@ run_import(struct db *db, void *arg)
     im->ran = true;
     if (db_import_open(db, &im->imp) != DB_OK)
         return db_failed(im, "cannot stage the import");
+    db_import_on_done(im->imp, comment_done, im);
     im->reader = xmlReaderForIO(read_input, close_input, im, im->o->path, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOBLANKS);
     if (!im->reader) {

@@ -302,9 +302,79 @@ static const char *const sql_orphan_page =
     " WHERE o.seq > $1 ORDER BY o.seq LIMIT $2";
 /* clang-format on */
 
+/* An entry in one statement (db_import_entry): the look-up, then, for a
+ * comment not there, the comment under its id when free (else the next
+ * free id, and the sequence moved past a kept id), its history in order,
+ * its sources, its key and its parent note.  Prepared when the first
+ * import of a connection has made the temporary tables (a later import's
+ * tables are new ones of the same names: the plan is made again). */
+static const char *const sql_entry =
+    "WITH src AS (SELECT s, i, n FROM unnest($13::text[], $14::text[])"
+    "  WITH ORDINALITY AS u(s, i, n)),"
+    " there AS (SELECT coalesce("
+    "  (SELECT cs.comment_id FROM src JOIN comment_source cs"
+    "   ON cs.source = src.s AND cs.source_id = src.i WHERE src.n = 1),"
+    "  (SELECT c.id FROM comment c WHERE $12::boolean AND c.id = $1"
+    "   AND c.article = $2 AND c.created_at = $8 AND c.original_body = $6),"
+    "  (SELECT cs.comment_id FROM src JOIN comment_source cs"
+    "   ON cs.source = src.s AND cs.source_id = src.i WHERE src.n > 1"
+    "   ORDER BY src.n LIMIT 1)) AS id),"
+    " kept AS (INSERT INTO comment (id, article, author, email, body,"
+    "  original_body, status, created_at, published_at, edited, version)"
+    "  SELECT $1, $2, $3::text, $4::text, $5::text, $6, $7::text, $8,"
+    "  $9::bigint, $10::int::boolean, $11::bigint"
+    "  FROM there WHERE there.id IS NULL AND $1::bigint > 0"
+    "  ON CONFLICT (id) DO NOTHING RETURNING id),"
+    " fresh AS (INSERT INTO comment (article, author, email, body,"
+    "  original_body, status, created_at, published_at, edited, version)"
+    "  SELECT $2, $3, $4, $5, $6, $7, $8, $9, $10::int::boolean, $11"
+    "  FROM there WHERE there.id IS NULL AND NOT EXISTS (SELECT 1 FROM kept)"
+    "  RETURNING id),"
+    " new AS (SELECT id FROM kept UNION ALL SELECT id FROM fresh),"
+    " h AS (INSERT INTO history (comment_id, action, moderator, at, reason)"
+    "  SELECT new.id, u.a, u.m, u.t, u.r FROM new, unnest($15::text[],"
+    "   $16::text[], $17::bigint[], $18::text[]) WITH ORDINALITY"
+    "   AS u(a, m, t, r, n) ORDER BY u.n),"
+    " s AS (INSERT INTO comment_source (source, source_id, comment_id)"
+    "  SELECT src.s, src.i, new.id FROM new, src"
+    "  WHERE src.s <> '' AND src.i <> '' ORDER BY src.n"
+    "  ON CONFLICT (source, source_id) DO NOTHING),"
+    " k AS (INSERT INTO import_key (key, comment_id)"
+    "  SELECT $19, coalesce(there.id, (SELECT id FROM new)) FROM there"
+    "  WHERE $19::text IS NOT NULL"
+    "  ON CONFLICT (key) DO UPDATE SET comment_id = excluded.comment_id),"
+    " p AS (INSERT INTO import_parent (comment_id, parent_key)"
+    "  SELECT new.id, $20 FROM new WHERE $20::text IS NOT NULL"
+    "  ON CONFLICT (comment_id) DO UPDATE SET parent_key = excluded.parent_key)"
+    " SELECT there.id, (SELECT id FROM new), (SELECT CASE WHEN id >"
+    "  coalesce(pg_sequence_last_value(pg_get_serial_sequence('comment',"
+    "  'id')::regclass), 0) THEN setval(pg_get_serial_sequence('comment',"
+    "  'id'), id) END FROM kept) FROM there";
+#define ENTRY_STMT "ykien_import_entry"
+enum { ENTRY_PARAMS = 20 };
+
+/* Entries go out in batches without waiting for answers (libpq's
+ * pipeline mode): a batch is at most this many entries or bytes of
+ * parameters, kept until its answers are read so that it can be sent
+ * again without an entry the database refused. */
+enum { BATCH_ENTRIES = 256, BATCH_BYTES = 1 << 20 };
+
+struct sent {
+    int64_t tag;
+    char *buf; /* the parameters' text, one after another */
+    size_t len;
+    int offset[ENTRY_PARAMS]; /* in buf; -1: NULL */
+    enum import_outcome outcome;
+    int64_t id;
+    bool refused;
+};
+
 struct pg_import {
     struct db_import base; /* first: a struct db_import * is one of these */
     struct db *db;
+    struct sent batch[BATCH_ENTRIES];
+    int n;
+    size_t bytes;
 };
 
 static struct pg_db *
@@ -313,10 +383,370 @@ conn_of(struct db_import *imp)
     return pg(((struct pg_import *)imp)->db);
 }
 
+/* ---- entries in batches ------------------------------------------------- */
+
+struct text_buf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void
+buf_add(struct text_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *p;
+
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        if (!(p = realloc(b->p, cap))) {
+            b->failed = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+/* Starts parameter i of e at the end of b: NULL when s is. */
+static void
+param(struct sent *e, struct text_buf *b, int i, const char *s)
+{
+    if (!s) {
+        e->offset[i] = -1;
+        return;
+    }
+    e->offset[i] = (int)b->len;
+    buf_add(b, s, strlen(s));
+    buf_add(b, "", 1);
+}
+
+static void
+param_int(struct sent *e, struct text_buf *b, int i, int64_t v)
+{
+    char num[24];
+
+    snprintf(num, sizeof num, "%lld", (long long)v);
+    param(e, b, i, num);
+}
+
+/* An array literal element: quoted, with " and \ escaped; NULL bare. */
+static void
+array_item(struct text_buf *b, size_t i, const char *s)
+{
+    if (i > 0)
+        buf_add(b, ",", 1);
+    if (!s) {
+        buf_add(b, "NULL", 4);
+        return;
+    }
+    buf_add(b, "\"", 1);
+    for (const char *q = s; *q; q++) {
+        if (*q == '"' || *q == '\\')
+            buf_add(b, "\\", 1);
+        buf_add(b, q, 1);
+    }
+    buf_add(b, "\"", 1);
+}
+
+enum array_of { SOURCES, SOURCE_IDS, ACTIONS, MODERATORS, ATS, REASONS };
+
+static void
+param_array(struct sent *e, struct text_buf *b, int i,
+            const struct import_entry *in, enum array_of what)
+{
+    size_t n = what <= SOURCE_IDS ? in->n_sources : in->n_history;
+
+    e->offset[i] = (int)b->len;
+    buf_add(b, "{", 1);
+    for (size_t k = 0; k < n; k++) {
+        const struct import_history *h =
+            what > SOURCE_IDS ? &in->history[k] : NULL;
+        char num[24];
+
+        switch (what) {
+        case SOURCES:
+            array_item(b, k, in->source[k]);
+            break;
+        case SOURCE_IDS:
+            array_item(b, k, in->source_id[k]);
+            break;
+        case ACTIONS:
+            array_item(b, k, h->action);
+            break;
+        case MODERATORS:
+            array_item(b, k, h->moderator);
+            break;
+        case ATS:
+            snprintf(num, sizeof num, "%lld", (long long)h->at);
+            array_item(b, k, num);
+            break;
+        case REASONS:
+            array_item(b, k, h->reason);
+            break;
+        }
+    }
+    buf_add(b, "}", 1);
+    buf_add(b, "", 1);
+}
+
+/* The parameters of sql_entry for in, into e. */
+static int
+sent_make(struct sent *e, const struct import_entry *in)
+{
+    const struct import_comment *c = &in->c;
+    struct text_buf b = {0};
+
+    memset(e, 0, sizeof *e);
+    e->tag = in->tag;
+    param_int(e, &b, 0, c->id);
+    param(e, &b, 1, c->article);
+    param(e, &b, 2, c->author);
+    param(e, &b, 3, c->email);
+    param(e, &b, 4, c->body);
+    param(e, &b, 5, c->original_body);
+    param(e, &b, 6, comment_status_name(c->status));
+    param_int(e, &b, 7, c->created_at);
+    if (c->published_at > 0)
+        param_int(e, &b, 8, c->published_at);
+    else
+        param(e, &b, 8, NULL);
+    param_int(e, &b, 9, c->edited);
+    param_int(e, &b, 10, c->version);
+    param(e, &b, 11, in->same_id ? "t" : "f");
+    param_array(e, &b, 12, in, SOURCES);
+    param_array(e, &b, 13, in, SOURCE_IDS);
+    param_array(e, &b, 14, in, ACTIONS);
+    param_array(e, &b, 15, in, MODERATORS);
+    param_array(e, &b, 16, in, ATS);
+    param_array(e, &b, 17, in, REASONS);
+    param(e, &b, 18, in->key);
+    param(e, &b, 19, in->parent_key && *in->parent_key ? in->parent_key : NULL);
+    if (b.failed) {
+        free(b.p);
+        return -1;
+    }
+    e->buf = b.p;
+    e->len = b.len;
+    return 0;
+}
+
+static bool
+send_entry(PGconn *conn, const struct sent *e)
+{
+    const char *values[ENTRY_PARAMS];
+
+    for (int i = 0; i < ENTRY_PARAMS; i++)
+        values[i] = e->offset[i] < 0 ? NULL : e->buf + e->offset[i];
+    return PQsendQueryPrepared(conn, ENTRY_STMT, ENTRY_PARAMS, values, NULL,
+                               NULL, 0) == 1;
+}
+
+static bool
+send_plain(PGconn *conn, const char *sql)
+{
+    return PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0) == 1;
+}
+
+/* Opens a batch: the pipeline, and the savepoint a refusal goes back to. */
+static bool
+batch_open(PGconn *conn)
+{
+    return PQenterPipelineMode(conn) == 1 &&
+           send_plain(conn, "SAVEPOINT import_batch");
+}
+
+static void
+batch_clear(struct pg_import *imp)
+{
+    for (int i = 0; i < imp->n; i++)
+        free(imp->batch[i].buf);
+    imp->n = 0;
+    imp->bytes = 0;
+}
+
+/* Ends the batch sent (release and sync) and reads every answer up to
+ * the sync.  Returns the index of the entry that failed, -1 when none
+ * did, -2 when the savepoint, its release or the connection did;
+ * *failed is the failed result (to PQclear), if any. */
+static int
+batch_read(struct pg_import *imp, PGconn *conn, PGresult **failed)
+{
+    int query = 0, bad = -1, sent_at[BATCH_ENTRIES + 2];
+    int queries = 1;
+
+    *failed = NULL;
+    /* Which entry each query of the pipeline is (the savepoint first). */
+    sent_at[0] = -2;
+    for (int i = 0; i < imp->n; i++) {
+        if (!imp->batch[i].refused)
+            sent_at[queries++] = i;
+    }
+    sent_at[queries++] = -2;
+    if (!send_plain(conn, "RELEASE SAVEPOINT import_batch") ||
+        PQpipelineSync(conn) != 1)
+        bad = -2;
+    while (bad != -2 || PQstatus(conn) == CONNECTION_OK) {
+        PGresult *r = PQgetResult(conn);
+        ExecStatusType s;
+
+        if (!r) {
+            if (++query > queries || PQstatus(conn) != CONNECTION_OK) {
+                bad = -2;
+                break;
+            }
+            continue;
+        }
+        s = PQresultStatus(r);
+        if (s == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (s == PGRES_TUPLES_OK && query < queries && sent_at[query] >= 0) {
+            struct sent *e = &imp->batch[sent_at[query]];
+
+            e->outcome = PQgetisnull(r, 0, 0) ? IMPORT_WRITTEN : IMPORT_THERE;
+            e->id = pg_i64(r, 0, e->outcome == IMPORT_THERE ? 0 : 1);
+        } else if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK &&
+                   s != PGRES_PIPELINE_ABORTED && !*failed) {
+            bad = query < queries ? sent_at[query] : -2;
+            *failed = r;
+            continue;
+        }
+        PQclear(r);
+    }
+    PQexitPipelineMode(conn);
+    if (bad == -2 && !*failed)
+        *failed = PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+    return bad;
+}
+
+/* Reads the answers of the batch sent; an entry the database refused is
+ * taken out and the others sent again, until all went in.  The outcomes
+ * are then told in order. */
+static enum db_status
+batch_drain(struct pg_import *imp)
+{
+    struct pg_db *p = pg(imp->db);
+    enum db_status st = DB_OK;
+
+    p->pending = NULL;
+    for (;;) {
+        PGresult *failed;
+        int bad = batch_read(imp, p->conn, &failed);
+        const char *table;
+        PGresult *r;
+
+        if (bad == -1)
+            break;
+        st = pg_failure(p, failed);
+        table = PQresultErrorField(failed, PG_DIAG_TABLE_NAME);
+        if (bad < 0 || st != DB_CONFLICT) {
+            PQclear(failed);
+            if (bad >= 0 && imp->base.done)
+                imp->base.done(imp->batch[bad].tag, IMPORT_FAILED, 0,
+                               imp->base.done_arg);
+            batch_clear(imp);
+            return st == DB_OK || st == DB_CONFLICT ? DB_ERROR : st;
+        }
+        imp->batch[bad].refused = true;
+        imp->batch[bad].outcome = table && strcmp(table, "history") == 0
+                                      ? IMPORT_REFUSED_HISTORY
+                                      : IMPORT_REFUSED;
+        PQclear(failed);
+        r = PQexec(p->conn, "ROLLBACK TO SAVEPOINT import_batch");
+        st = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_OK : pg_failure(p, r);
+        PQclear(r);
+        if (st != DB_OK || !batch_open(p->conn)) {
+            batch_clear(imp);
+            return st == DB_OK ? DB_ERROR : st;
+        }
+        for (int i = 0; i < imp->n; i++) {
+            if (!imp->batch[i].refused && !send_entry(p->conn, &imp->batch[i]))
+                break; /* the sync fails too: batch_read says so */
+        }
+    }
+    for (int i = 0; i < imp->n && imp->base.done; i++)
+        imp->base.done(imp->batch[i].tag, imp->batch[i].outcome,
+                       imp->batch[i].id, imp->base.done_arg);
+    batch_clear(imp);
+    return DB_OK;
+}
+
+enum db_status
+pg_import_drain(struct pg_db *p)
+{
+    return p->pending ? batch_drain(p->pending) : DB_OK;
+}
+
+/* A batch whose outcomes nobody will read: the import failed. */
+static void
+batch_discard(struct pg_import *imp)
+{
+    struct pg_db *p = pg(imp->db);
+    PGresult *failed;
+
+    if (p->pending != imp)
+        return;
+    p->pending = NULL;
+    batch_read(imp, p->conn, &failed);
+    PQclear(failed);
+    batch_clear(imp);
+}
+
+void
+pg_import_discard(struct pg_db *p)
+{
+    if (p->pending)
+        batch_discard(p->pending);
+}
+
+static enum db_status
+import_entry(struct db_import *base, const struct import_entry *in)
+{
+    struct pg_import *imp = (struct pg_import *)base;
+    struct pg_db *p = pg(imp->db);
+    struct sent *e = &imp->batch[imp->n];
+
+    if (!p->pending) {
+        DB_ASSERT_IN_TRANSACTION(imp->db);
+        if (!pg_ready(p))
+            return DB_BUSY;
+        if (!batch_open(p->conn)) {
+            PQexitPipelineMode(p->conn);
+            return pg_failure(p, NULL);
+        }
+        p->pending = imp;
+    }
+    if (sent_make(e, in) != 0) {
+        snprintf(p->errmsg, sizeof p->errmsg, "out of memory");
+        return DB_ERROR;
+    }
+    imp->n++;
+    imp->bytes += e->len;
+    if (!send_entry(p->conn, e) || imp->n == BATCH_ENTRIES ||
+        imp->bytes >= BATCH_BYTES)
+        return batch_drain(imp);
+    return DB_OK;
+}
+
+static enum db_status
+import_flush(struct db_import *imp)
+{
+    return pg_import_drain(pg(((struct pg_import *)imp)->db));
+}
+
 /* The tables go with the transaction, committed or not. */
 static void
 import_close(struct db_import *imp)
 {
+    batch_discard((struct pg_import *)imp);
     free(imp);
 }
 
@@ -468,6 +898,8 @@ static const struct db_import_ops pg_import_ops = {
     .thread_get = import_thread_get,
     .orphan_add = import_orphan_add,
     .orphan_walk = import_orphan_walk,
+    .entry = import_entry,
+    .flush = import_flush,
 };
 
 enum db_status
@@ -479,6 +911,16 @@ pg_import_open(struct db *db, struct db_import **out)
     DB_ASSERT_IN_TRANSACTION(db);
     if ((st = pg_exec(pg(db), staging_tables)) != DB_OK)
         return st;
+    if (!pg(db)->entry_prepared) {
+        PGresult *r = PQprepare(pg(db)->conn, ENTRY_STMT, sql_entry, 0, NULL);
+
+        st = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_OK
+                                                   : pg_failure(pg(db), r);
+        PQclear(r);
+        if (st != DB_OK)
+            return st;
+        pg(db)->entry_prepared = true;
+    }
     imp = calloc(1, sizeof *imp);
     if (!imp)
         return DB_ERROR;
