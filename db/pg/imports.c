@@ -258,11 +258,10 @@ static const char *const staging_tables =
     "  author text NOT NULL, email text, body text NOT NULL,"
     "  status text NOT NULL, created_at bigint NOT NULL, reason text)"
     "  ON COMMIT DROP;"
-    /* The comments written, counted by comment_count_trigger() (0004)
+    /* The comments written, a row each, by comment_count_trigger() (0006)
      * while ykien.import is on. */
     "CREATE TEMP TABLE import_count ("
-    "  article text, status text, n bigint NOT NULL,"
-    "  PRIMARY KEY (article, status)) ON COMMIT DROP;"
+    "  article text, status text, n bigint NOT NULL) ON COMMIT DROP;"
     "SET LOCAL ykien.import = 'on'";
 
 static const char *const sql_key_set =
