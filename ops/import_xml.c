@@ -81,6 +81,10 @@ struct importer {
     bool item_registered;
     char source[KEY_MAX + 32]; /* "disqus", "wordpress:<site>" */
 
+    /* The article of recent threads, so that a comment of a known thread
+     * needs no look-up: a fixed number of slots, whatever the file. */
+    struct thread_slot *threads;
+
     bool ran;
     char xml_error[256];
     int xml_error_line;
@@ -260,6 +264,59 @@ article_field_seen(struct importer *im)
     return *field_trimmed(&im->thread[f]) != '\0';
 }
 
+/* ---- threads seen --------------------------------------------------- */
+
+enum { THREAD_SLOTS = 16384 };
+
+struct thread_slot {
+    char *key; /* NULL: empty */
+    char article[ARTICLE_MAX + 1];
+};
+
+static struct thread_slot *
+thread_slot(struct importer *im, const char *key)
+{
+    uint32_t h = 2166136261u;
+
+    if (!im->threads)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return &im->threads[h % THREAD_SLOTS];
+}
+
+/* Notes the article of a thread, as db_import_thread_set() recorded it. */
+static void
+thread_seen(struct importer *im, const char *key, const char *article)
+{
+    struct thread_slot *t = thread_slot(im, key);
+    char *copy;
+
+    if (!t || !(copy = strdup(key)))
+        return;
+    free(t->key);
+    t->key = copy;
+    snprintf(t->article, sizeof t->article, "%s", article);
+}
+
+/* The article of a thread noted, or NULL. */
+static const char *
+thread_known(struct importer *im, const char *key)
+{
+    struct thread_slot *t = thread_slot(im, key);
+
+    return t && t->key && strcmp(t->key, key) == 0 ? t->article : NULL;
+}
+
+static void
+threads_free(struct importer *im)
+{
+    for (int i = 0; im->threads && i < THREAD_SLOTS; i++)
+        free(im->threads[i].key);
+    free(im->threads);
+    im->threads = NULL;
+}
+
 /* Disqus: a thread ends. */
 static enum db_status
 finish_thread(struct importer *im)
@@ -272,6 +329,7 @@ finish_thread(struct importer *im)
     thread_article(im, article);
     if (db_import_thread_set(im->imp, key, article) != DB_OK)
         return db_failed(im, "thread");
+    thread_seen(im, key, article);
     return DB_OK;
 }
 
@@ -287,6 +345,7 @@ settle_item(struct importer *im, bool final)
     thread_article(im, article);
     if (db_import_thread_set(im->imp, im->item_key, article) != DB_OK)
         return db_failed(im, "post");
+    thread_seen(im, im->item_key, article);
     im->item_registered = true;
     return DB_OK;
 }
@@ -503,6 +562,7 @@ finish_comment(struct importer *im)
     const char *why;
     int skip;
     int64_t existing;
+    const char *known;
     enum db_status st = DB_OK;
 
     progress_update(&im->progress, im->bytes_read, im->r->imported);
@@ -513,6 +573,14 @@ finish_comment(struct importer *im)
     }
     if (why) {
         report_count(im->r, skip, why);
+        goto out;
+    }
+    /* A known thread with an article: the entry itself finds a comment
+     * imported before, with no round trip of its own. */
+    known = thread_known(im, p.thread_key);
+    if (known && *known) {
+        snprintf(article, sizeof article, "%s", known);
+        st = insert_comment(im, &p, article);
         goto out;
     }
     st = db_source_find(im->db, source_name(im), p.key, &existing);
@@ -529,6 +597,8 @@ finish_comment(struct importer *im)
         goto out;
     }
     st = db_import_thread_get(im->imp, p.thread_key, article, sizeof article);
+    if (st == DB_OK)
+        thread_seen(im, p.thread_key, article);
     if (st == DB_OK && !article[0]) {
         report_count(im->r, 0, no_article_reason(im));
     } else if (st == DB_OK) {
@@ -830,6 +900,8 @@ run_import(struct db *db, void *arg)
     if (db_import_open(db, &im->imp) != DB_OK)
         return db_failed(im, "cannot stage the import");
     db_import_on_done(im->imp, comment_done, im);
+    /* Without it (no memory), every comment looks its thread up. */
+    im->threads = calloc(THREAD_SLOTS, sizeof *im->threads);
     im->reader = xmlReaderForIO(read_input, close_input, im, im->o->path, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOBLANKS);
     if (!im->reader) {
@@ -901,6 +973,7 @@ run_import(struct db *db, void *arg)
 out:
     xmlFreeTextReader(im->reader);
     im->reader = NULL;
+    threads_free(im);
     db_import_close(im->imp);
     im->imp = NULL;
     return st;
