@@ -214,9 +214,13 @@ entry_write(struct db *db, void *arg)
             return st == DB_CONFLICT ? DB_CONFLICT : DB_ERROR;
     }
     for (size_t i = 0; i < e->n_sources; i++) {
-        if (*e->source[i] && *e->source_id[i] &&
-            db_source_add(db, e->source[i], e->source_id[i], w->id) != DB_OK)
-            return DB_ERROR;
+        if (!*e->source[i] || !*e->source_id[i])
+            continue;
+        st = db_source_add(db, e->source[i], e->source_id[i], w->id);
+        if (st == DB_CONFLICT)
+            w->outcome = IMPORT_REFUSED;
+        if (st != DB_OK)
+            return st == DB_CONFLICT ? DB_CONFLICT : DB_ERROR;
     }
     if (e->key && db_import_key_set(w->imp, e->key, w->id) != DB_OK)
         return DB_ERROR;
