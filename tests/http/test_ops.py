@@ -454,8 +454,6 @@ def import_jsonl_thousands_match_sqlite(d):
     # again: every line is there already
     out = import_into(d, "import", "-", input_data=data)
     assert f"imported 0 comments, skipped {n - 1}" in out and "refused 2" in out, out
-    if not d.pg:
-        d.start()
     fresh = new_comment(d, "Bình luận mới sau khi nhập nhiều.")
     assert fresh > n, fresh
 
