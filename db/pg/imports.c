@@ -406,7 +406,7 @@ enum { STMT_PARAMS = P_COUNT + 3 };
  * pipeline mode), a group to a statement: a batch is at most this many
  * entries or bytes of parameters, kept until its answers are read so that
  * it can be sent again without an entry the database refused. */
-enum { BATCH_ENTRIES = 512, BATCH_BYTES = 2 << 20, GROUP_MAX = 32 };
+enum { BATCH_ENTRIES = 2048, BATCH_BYTES = 4 << 20, GROUP_MAX = 32 };
 
 struct sent {
     int64_t tag;
@@ -705,8 +705,11 @@ send_group(struct pg_import *imp, int first, int end)
         return false;
     for (int i = 0; i < STMT_PARAMS; i++)
         values[i] = b.p + at[i];
+    /* Out at once (libpq keeps a pipeline's queries until 64 kB), so
+     * that the server works while the next group is read. */
     ok = PQsendQueryPrepared(conn, ENTRY_STMT, STMT_PARAMS, values, NULL, NULL,
-                             0) == 1;
+                             0) == 1 &&
+         PQflush(conn) == 0;
     free(b.p);
     if (ok) {
         imp->group_first[imp->groups] = first;
