@@ -544,6 +544,7 @@ sent_make(struct sent *e, const struct import_entry *in)
 
     memset(e, 0, sizeof *e);
     e->tag = in->tag;
+    e->outcome = IMPORT_FAILED; /* until its answer comes */
     e->id = c->id;
     e->n_sources = in->n_sources;
     e->n_history = in->n_history;
@@ -701,8 +702,10 @@ send_group(struct pg_import *imp, int first, int end)
         buf_add(&b, "}", 1);
         buf_add(&b, "", 1);
     }
-    if (b.failed)
+    if (b.failed) {
+        free(b.p);
         return false;
+    }
     for (int i = 0; i < STMT_PARAMS; i++)
         values[i] = b.p + at[i];
     /* Out at once (libpq keeps a pipeline's queries until 64 kB), so
@@ -888,8 +891,24 @@ batch_drain(struct pg_import *imp)
             st = pg_failure(p, NULL);
     }
     if (st != DB_OK) {
+        /* A query not sent: the pipeline ends unread. */
+        PGresult *failed;
+
+        if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF) {
+            batch_read(imp, p->conn, &failed);
+            PQclear(failed);
+        }
         batch_clear(imp);
-        return st == DB_CONFLICT ? DB_ERROR : st;
+        return st == DB_CONFLICT || st == DB_OK ? DB_ERROR : st;
+    }
+    for (int i = 0; i < imp->n; i++) {
+        /* Every entry answered, or the batch is not what was sent. */
+        if (imp->batch[i].outcome == IMPORT_FAILED) {
+            snprintf(p->errmsg, sizeof p->errmsg,
+                     "an entry of the import had no answer");
+            batch_clear(imp);
+            return DB_ERROR;
+        }
     }
     for (int i = 0; i < imp->n && imp->base.done; i++)
         imp->base.done(imp->batch[i].tag, imp->batch[i].outcome,
