@@ -219,11 +219,23 @@ struct db_import_ops {
                                  const struct import_orphan *o);
     enum db_status (*orphan_walk)(struct db_import *imp, orphan_fn fn,
                                   void *arg);
+    /* NULL: db_import_entry_each(), and nothing to flush. */
+    enum db_status (*entry)(struct db_import *imp,
+                            const struct import_entry *e);
+    enum db_status (*flush)(struct db_import *imp);
 };
 
 struct db_import {
     const struct db_import_ops *ops;
+    struct db *db;
+    import_done_fn done;
+    void *done_arg;
 };
+
+/* db_import_entry() one statement at a time, in a savepoint, with the calls
+ * of imports.h. */
+enum db_status db_import_entry_each(struct db_import *imp,
+                                    const struct import_entry *e);
 
 /* The backends' tables and their connection makers. */
 extern const struct db_ops db_sqlite_ops;

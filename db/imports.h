@@ -105,6 +105,57 @@ enum db_status db_import_resolve_parents(struct db_import *imp,
                                          const char *source, int64_t *linked,
                                          int64_t *missing);
 
+/* One comment of a file with everything written with it: what
+ * db_import_entry() takes.  Strings are borrowed for the call. */
+struct import_history {
+    const char *action;
+    const char *moderator; /* may be NULL */
+    int64_t at;
+    const char *reason; /* may be NULL */
+};
+struct import_entry {
+    int64_t tag; /* the caller's (a line of the file), handed back */
+    struct import_comment c;
+    const char *key;        /* its key in the file (db_import_key_set) */
+    const char *parent_key; /* may be NULL (db_import_parent_note) */
+    /* (source, id) pairs: the first, then (with same_id) the comment of
+     * c.id when it has c's article, creation time and original body
+     * (db_import_same_comment), then the others are looked up in this
+     * order, and the first found is the comment already there.  A new
+     * comment records each pair whose strings are not empty. */
+    size_t n_sources;
+    const char *const *source;
+    const char *const *source_id;
+    bool same_id;
+    size_t n_history;
+    const struct import_history *history;
+};
+
+enum import_outcome {
+    IMPORT_WRITTEN,         /* a new comment, id */
+    IMPORT_THERE,           /* already there: id; its key points to it */
+    IMPORT_REFUSED,         /* a constraint of the comment: nothing written */
+    IMPORT_REFUSED_HISTORY, /* a history action the database does not know */
+    IMPORT_FAILED,          /* the database failed on it: the import stops */
+};
+/* Told the outcome of each entry, in the order they were given; it must
+ * not call the database. */
+typedef void (*import_done_fn)(int64_t tag, enum import_outcome outcome,
+                               int64_t id, void *arg);
+void db_import_on_done(struct db_import *imp, import_done_fn fn, void *arg);
+/* Writes e as a look-up and, when the comment is not there, the comment,
+ * its history, its sources, its key and its parent note, all or nothing:
+ * a refused entry rolls back alone.  The outcome may come later (a backend
+ * may send several entries before it reads their answers), at the latest
+ * when any other call meets the connection, or at db_import_flush().
+ * Returns DB_ERROR when the database failed (on this entry or an earlier
+ * one, whose outcome is then IMPORT_FAILED). */
+enum db_status db_import_entry(struct db_import *imp,
+                               const struct import_entry *e);
+/* Every outcome told: what a caller runs before it reads or writes on its
+ * own. */
+enum db_status db_import_flush(struct db_import *imp);
+
 /* Threads (a Disqus thread, a WordPress post): the article id of a thread
  * key, "" when the thread is known but has no usable article id. */
 enum db_status db_import_thread_set(struct db_import *imp, const char *key,

@@ -81,6 +81,10 @@ struct importer {
     bool item_registered;
     char source[KEY_MAX + 32]; /* "disqus", "wordpress:<site>" */
 
+    /* The article of recent threads, so that a comment of a known thread
+     * needs no look-up: a fixed number of slots, whatever the file. */
+    struct thread_slot *threads;
+
     bool ran;
     char xml_error[256];
     int xml_error_line;
@@ -173,10 +177,14 @@ on_xml_error(void *arg, xmlErrorPtr e)
     im->xml_error_line = e->line;
 }
 
+/* The first failure is the one told: a comment's, with its line, may have
+ * been noticed by a later call. */
 static enum db_status
 db_failed(struct importer *im, const char *what)
 {
-    snprintf(im->err, im->err_len, "database: %s: %s", what, db_errmsg(im->db));
+    if (!im->err[0])
+        snprintf(im->err, im->err_len, "database: %s: %s", what,
+                 db_errmsg(im->db));
     return DB_ERROR;
 }
 
@@ -256,6 +264,59 @@ article_field_seen(struct importer *im)
     return *field_trimmed(&im->thread[f]) != '\0';
 }
 
+/* ---- threads seen --------------------------------------------------- */
+
+enum { THREAD_SLOTS = 16384 };
+
+struct thread_slot {
+    char *key; /* NULL: empty */
+    char article[ARTICLE_MAX + 1];
+};
+
+static struct thread_slot *
+thread_slot(struct importer *im, const char *key)
+{
+    uint32_t h = 2166136261u;
+
+    if (!im->threads)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return &im->threads[h % THREAD_SLOTS];
+}
+
+/* Notes the article of a thread, as db_import_thread_set() recorded it. */
+static void
+thread_seen(struct importer *im, const char *key, const char *article)
+{
+    struct thread_slot *t = thread_slot(im, key);
+    char *copy;
+
+    if (!t || !(copy = strdup(key)))
+        return;
+    free(t->key);
+    t->key = copy;
+    snprintf(t->article, sizeof t->article, "%s", article);
+}
+
+/* The article of a thread noted, or NULL. */
+static const char *
+thread_known(struct importer *im, const char *key)
+{
+    struct thread_slot *t = thread_slot(im, key);
+
+    return t && t->key && strcmp(t->key, key) == 0 ? t->article : NULL;
+}
+
+static void
+threads_free(struct importer *im)
+{
+    for (int i = 0; im->threads && i < THREAD_SLOTS; i++)
+        free(im->threads[i].key);
+    free(im->threads);
+    im->threads = NULL;
+}
+
 /* Disqus: a thread ends. */
 static enum db_status
 finish_thread(struct importer *im)
@@ -268,6 +329,7 @@ finish_thread(struct importer *im)
     thread_article(im, article);
     if (db_import_thread_set(im->imp, key, article) != DB_OK)
         return db_failed(im, "thread");
+    thread_seen(im, key, article);
     return DB_OK;
 }
 
@@ -283,6 +345,7 @@ settle_item(struct importer *im, bool final)
     thread_article(im, article);
     if (db_import_thread_set(im->imp, im->item_key, article) != DB_OK)
         return db_failed(im, "post");
+    thread_seen(im, im->item_key, article);
     im->item_registered = true;
     return DB_OK;
 }
@@ -313,34 +376,53 @@ insert_comment(struct importer *im, const struct parsed *p, const char *article)
         .version = p->status == COMMENT_PENDING ? 1 : 2,
     };
     const char *source = source_name(im);
-    int64_t id, existing;
-    enum db_status st;
-
+    struct import_history history[2] = {
+        {.action = "created", .at = p->created_at},
+        {.action = p->status == COMMENT_APPROVED ? "approved" : "rejected",
+         .at = p->created_at,
+         .reason = p->reason},
+    };
     /* Again: the same id may have come twice in the file. */
-    st = db_source_find(im->db, source, p->key, &existing);
-    if (st == DB_OK) {
-        report_count(im->r, 1, "already imported (same id in the source)");
-        return DB_OK;
-    }
-    if (st != DB_NOT_FOUND)
-        return db_failed(im, "source");
-    if (db_import_comment(im->db, &c, &id) != DB_OK ||
-        db_history_add(im->db, id, "created", NULL, p->created_at, NULL) !=
-            DB_OK)
-        return db_failed(im, "comment");
-    if (p->status != COMMENT_PENDING &&
-        db_history_add(im->db, id,
-                       p->status == COMMENT_APPROVED ? "approved" : "rejected",
-                       NULL, p->created_at, p->reason) != DB_OK)
-        return db_failed(im, "history");
-    if (db_source_add(im->db, source, p->key, id) != DB_OK ||
-        db_import_key_set(im->imp, p->key, id) != DB_OK)
-        return db_failed(im, "source");
-    if (p->parent_key && *p->parent_key &&
-        db_import_parent_note(im->imp, id, p->parent_key) != DB_OK)
-        return db_failed(im, "reply");
-    im->r->imported++;
+    struct import_entry e = {
+        .tag = xmlTextReaderGetParserLineNumber(im->reader),
+        .c = c,
+        .key = p->key,
+        .parent_key = p->parent_key,
+        .n_sources = 1,
+        .source = &source,
+        .source_id = &p->key,
+        .n_history = p->status != COMMENT_PENDING ? 2 : 1,
+        .history = history,
+    };
+
+    if (db_import_entry(im->imp, &e) != DB_OK)
+        return im->err[0] ? DB_ERROR : db_failed(im, "comment");
     return DB_OK;
+}
+
+/* The outcome of a comment written with db_import_entry(). */
+static void
+comment_done(int64_t line, enum import_outcome outcome, int64_t id, void *arg)
+{
+    struct importer *im = arg;
+
+    (void)id;
+    switch (outcome) {
+    case IMPORT_WRITTEN:
+        im->r->imported++;
+        break;
+    case IMPORT_THERE:
+        report_count(im->r, 1, "already imported (same id in the source)");
+        break;
+    case IMPORT_REFUSED:
+    case IMPORT_REFUSED_HISTORY:
+        report_count(im->r, 0, "refused by a constraint of the database");
+        break;
+    case IMPORT_FAILED:
+        snprintf(im->err, im->err_len, "%s:%lld: database: %s", im->o->path,
+                 (long long)line, db_errmsg(im->db));
+        break;
+    }
 }
 
 static bool
@@ -480,6 +562,7 @@ finish_comment(struct importer *im)
     const char *why;
     int skip;
     int64_t existing;
+    const char *known;
     enum db_status st = DB_OK;
 
     progress_update(&im->progress, im->bytes_read, im->r->imported);
@@ -490,6 +573,14 @@ finish_comment(struct importer *im)
     }
     if (why) {
         report_count(im->r, skip, why);
+        goto out;
+    }
+    /* A known thread with an article: the entry itself finds a comment
+     * imported before, with no round trip of its own. */
+    known = thread_known(im, p.thread_key);
+    if (known && *known) {
+        snprintf(article, sizeof article, "%s", known);
+        st = insert_comment(im, &p, article);
         goto out;
     }
     st = db_source_find(im->db, source_name(im), p.key, &existing);
@@ -506,6 +597,8 @@ finish_comment(struct importer *im)
         goto out;
     }
     st = db_import_thread_get(im->imp, p.thread_key, article, sizeof article);
+    if (st == DB_OK)
+        thread_seen(im, p.thread_key, article);
     if (st == DB_OK && !article[0]) {
         report_count(im->r, 0, no_article_reason(im));
     } else if (st == DB_OK) {
@@ -806,6 +899,9 @@ run_import(struct db *db, void *arg)
     im->ran = true;
     if (db_import_open(db, &im->imp) != DB_OK)
         return db_failed(im, "cannot stage the import");
+    db_import_on_done(im->imp, comment_done, im);
+    /* Without it (no memory), every comment looks its thread up. */
+    im->threads = calloc(THREAD_SLOTS, sizeof *im->threads);
     im->reader = xmlReaderForIO(read_input, close_input, im, im->o->path, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOBLANKS);
     if (!im->reader) {
@@ -877,6 +973,7 @@ run_import(struct db *db, void *arg)
 out:
     xmlFreeTextReader(im->reader);
     im->reader = NULL;
+    threads_free(im);
     db_import_close(im->imp);
     im->imp = NULL;
     return st;

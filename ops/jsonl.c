@@ -592,6 +592,105 @@ insert_line(struct db *db, void *arg)
     return DB_OK;
 }
 
+/* The outcome of a line written with db_import_entry(). */
+static void
+line_done(int64_t line, enum import_outcome outcome, int64_t id, void *arg)
+{
+    struct importer *im = arg;
+
+    (void)id;
+    switch (outcome) {
+    case IMPORT_WRITTEN:
+        im->r->imported++;
+        break;
+    case IMPORT_THERE:
+        report_count(im->r, 1, "already there");
+        break;
+    case IMPORT_REFUSED:
+        report_count(im->r, 0, "refused by a constraint of the database");
+        break;
+    case IMPORT_REFUSED_HISTORY:
+        report_count(im->r, 0, "a history action this database does not know");
+        break;
+    case IMPORT_FAILED:
+        snprintf(im->err, im->err_len, "%s:%lld: database: %s", im->name,
+                 (long long)line, db_errmsg(im->db));
+        break;
+    }
+}
+
+/* A line without attachments: one entry, whose outcome may come later
+ * (line_done). */
+static enum db_status
+import_entry(struct importer *im, struct line *l, const char **why)
+{
+    size_t n_sources = 1 + json_array_size(l->sources);
+    size_t n_history = json_array_size(l->history);
+    const char **source = calloc(n_sources, sizeof *source);
+    const char **source_id = calloc(n_sources, sizeof *source_id);
+    struct import_history *history = calloc(n_history + 1, sizeof *history);
+    struct import_entry e = {
+        .tag = im->line,
+        .c = l->c,
+        .source = source,
+        .source_id = source_id,
+        .same_id = true,
+        .history = history,
+    };
+    char key[24], parent_key[24];
+    enum db_status st = DB_ERROR;
+    size_t i;
+    json_t *v;
+
+    if (!source || !source_id || !history)
+        goto out;
+    source[0] = EXPORT_SOURCE;
+    source_id[0] = l->fingerprint;
+    e.n_sources = 1;
+    json_array_foreach(l->sources, i, v)
+    {
+        const char *s = json_string_value(json_object_get(v, "source"));
+        const char *id = json_string_value(json_object_get(v, "id"));
+
+        if (s && id) {
+            source[e.n_sources] = s;
+            source_id[e.n_sources++] = id;
+        }
+    }
+    json_array_foreach(l->history, i, v)
+    {
+        struct import_history *h = &history[e.n_history];
+        json_t *moderator = json_object_get(v, "moderator");
+        json_t *reason = json_object_get(v, "reason");
+
+        h->action = json_string_value(json_object_get(v, "action"));
+        if (!h->action ||
+            parse_time_member(json_object_get(v, "at"), false, &h->at) != 0 ||
+            !(json_is_null(moderator) || json_is_string(moderator)) ||
+            !(json_is_null(reason) || json_is_string(reason))) {
+            *why = "a history entry missing a member";
+            st = DB_OK;
+            goto out;
+        }
+        h->moderator = json_string_value(moderator);
+        h->reason = json_string_value(reason);
+        e.n_history++;
+    }
+    snprintf(key, sizeof key, "%lld", (long long)l->id);
+    e.key = key;
+    if (l->parent_id > 0) {
+        snprintf(parent_key, sizeof parent_key, "%lld",
+                 (long long)l->parent_id);
+        e.parent_key = parent_key;
+    }
+    st = db_import_entry(im->imp, &e);
+out:
+    free(source);
+    free(source_id);
+    free(history);
+    return st;
+}
+
 static enum db_status
 import_line(struct importer *im, struct line *l)
 {
@@ -605,6 +704,16 @@ import_line(struct importer *im, struct line *l)
         report_count(im->r, 0, o.why);
         return DB_OK;
     }
+    if (json_array_size(l->attachments) == 0) {
+        st = import_entry(im, l, &o.why);
+        if (st == DB_OK && o.why)
+            report_count(im->r, 0, o.why);
+        return st;
+    }
+    /* Attachments are stored as they are read: the entries before come
+     * first, then this line a statement at a time. */
+    if (db_import_flush(im->imp) != DB_OK)
+        return DB_ERROR;
     st = find_same(im, l, &existing);
     if (st == DB_OK) {
         snprintf(key, sizeof key, "%lld", (long long)l->id);
@@ -640,6 +749,7 @@ run_import(struct db *db, void *arg)
     im->ran = true;
     if (db_import_open(db, &im->imp) != DB_OK)
         return DB_ERROR;
+    db_import_on_done(im->imp, line_done, im);
     while (st == DB_OK && (len = getline(&buf, &cap, im->in)) >= 0) {
         struct line l = {0};
         json_error_t jerr;

@@ -151,6 +151,7 @@ static bool
 reopen(struct pg_db *p, bool prepare)
 {
     p->ready = false;
+    p->entry_prepared = false;
     if (p->conn)
         PQreset(p->conn);
     else
@@ -186,8 +187,8 @@ pg_ready(struct pg_db *p)
 /* ---- running statements ------------------------------------------------- */
 
 /* The outcome of a failed result r; notes a lost connection. */
-static enum db_status
-failure(struct pg_db *p, PGresult *r)
+enum db_status
+pg_failure(struct pg_db *p, PGresult *r)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
@@ -230,6 +231,12 @@ run(struct pg_db *p, const char *name, const char *sql,
         *res = NULL;
     if (!params)
         params = &none;
+    if (p->pending) {
+        enum db_status st = pg_import_drain(p);
+
+        if (st != DB_OK)
+            return st;
+    }
     for (int attempt = 0;; attempt++) {
         PGresult *r;
         enum db_status st;
@@ -252,7 +259,7 @@ run(struct pg_db *p, const char *name, const char *sql,
                 PQclear(r);
             return DB_OK;
         }
-        st = failure(p, r);
+        st = pg_failure(p, r);
         PQclear(r);
         /* Lost outside a transaction (the server restarted since the last
          * call): once more on a new connection; nothing was half-done. */
@@ -284,6 +291,12 @@ pg_run_sql(struct pg_db *p, const char *sql, const struct pg_params *params,
 enum db_status
 pg_exec(struct pg_db *p, const char *sql)
 {
+    if (p->pending) {
+        enum db_status st = pg_import_drain(p);
+
+        if (st != DB_OK)
+            return st;
+    }
     for (int attempt = 0;; attempt++) {
         bool idle;
         PGresult *r;
@@ -304,7 +317,7 @@ pg_exec(struct pg_db *p, const char *sql)
             PQclear(r);
             return st;
         }
-        st = failure(p, r);
+        st = pg_failure(p, r);
         PQclear(r);
         if (st == DB_BUSY && !p->ready && idle && attempt == 0) {
             p->next_attempt_ms = 0;
@@ -319,6 +332,7 @@ pg_exec(struct pg_db *p, const char *sql)
 static void
 rollback(struct pg_db *p)
 {
+    pg_import_discard(p);
     if (p->ready && PQstatus(p->conn) == CONNECTION_OK &&
         PQtransactionStatus(p->conn) != PQTRANS_IDLE) {
         PGresult *r = PQexec(p->conn, "ROLLBACK");

@@ -258,11 +258,10 @@ static const char *const staging_tables =
     "  author text NOT NULL, email text, body text NOT NULL,"
     "  status text NOT NULL, created_at bigint NOT NULL, reason text)"
     "  ON COMMIT DROP;"
-    /* The comments written, counted by comment_count_trigger() (0004)
+    /* The comments written, a row each, by comment_count_trigger() (0006)
      * while ykien.import is on. */
     "CREATE TEMP TABLE import_count ("
-    "  article text, status text, n bigint NOT NULL,"
-    "  PRIMARY KEY (article, status)) ON COMMIT DROP;"
+    "  article text, status text, n bigint NOT NULL) ON COMMIT DROP;"
     "SET LOCAL ykien.import = 'on'";
 
 static const char *const sql_key_set =
@@ -302,9 +301,140 @@ static const char *const sql_orphan_page =
     " WHERE o.seq > $1 ORDER BY o.seq LIMIT $2";
 /* clang-format on */
 
+/* Entries in one statement (db_import_entry): a group of up to GROUP_MAX,
+ * each looked up and, when not there, written as a comment under its id
+ * when free (else the next free id, and the sequence moved past the ids
+ * kept), with its history in order, its sources, its key and its parent
+ * note.  The statements of one group cannot see each other's rows: no two
+ * entries of a group share an id, a key or a source (see conflicts()).
+ * Prepared when the first import of a connection has made the temporary
+ * tables (a later import's tables are new ones of the same names: the
+ * plan is made again). */
+static const char *const sql_entries =
+    "WITH e AS MATERIALIZED (SELECT * FROM unnest($1::int[], $2::bigint[],"
+    "  $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],"
+    "  $9::bigint[], $10::bigint[], $11::boolean[], $12::bigint[],"
+    "  $13::boolean[], $14::text[], $15::text[]) AS e(n, id, article, author,"
+    "  email, body, original_body, status, created_at, published_at, edited,"
+    "  version, same_id, key, parent_key)),"
+    " src AS MATERIALIZED (SELECT * FROM unnest($16::int[], $17::text[],"
+    "  $18::text[]) WITH ORDINALITY AS s(n, s, i, o)),"
+    " rank AS MATERIALIZED (SELECT n, s, i, o, o - min(o) OVER (PARTITION BY n)"
+    "  AS r FROM src),"
+    " there AS MATERIALIZED (SELECT e.n, coalesce("
+    "  (SELECT cs.comment_id FROM rank JOIN comment_source cs"
+    "   ON cs.source = rank.s AND cs.source_id = rank.i"
+    "   WHERE rank.n = e.n AND rank.r = 0),"
+    "  (SELECT c.id FROM comment c WHERE e.same_id AND c.id = e.id"
+    "   AND c.article = e.article AND c.created_at = e.created_at"
+    "   AND c.original_body = e.original_body),"
+    "  (SELECT cs.comment_id FROM rank JOIN comment_source cs"
+    "   ON cs.source = rank.s AND cs.source_id = rank.i"
+    "   WHERE rank.n = e.n AND rank.r > 0 ORDER BY rank.r LIMIT 1)) AS id"
+    "  FROM e),"
+    " todo AS MATERIALIZED (SELECT e.* FROM e JOIN there t ON t.n = e.n"
+    "  WHERE t.id IS NULL),"
+    " kept AS (INSERT INTO comment (id, article, author, email, body,"
+    "  original_body, status, created_at, published_at, edited, version)"
+    "  SELECT id, article, author, email, body, original_body, status,"
+    "  created_at, published_at, edited, version FROM todo WHERE id > 0"
+    "  ORDER BY n ON CONFLICT (id) DO NOTHING RETURNING id),"
+    " fresh_id AS MATERIALIZED (SELECT n, nextval(pg_get_serial_sequence("
+    "  'comment', 'id')) AS id FROM todo"
+    "  WHERE NOT EXISTS (SELECT 1 FROM kept WHERE kept.id = todo.id)),"
+    " fresh AS (INSERT INTO comment (id, article, author, email, body,"
+    "  original_body, status, created_at, published_at, edited, version)"
+    "  SELECT f.id, article, author, email, body, original_body, status,"
+    "  created_at, published_at, edited, version FROM fresh_id f"
+    "  JOIN todo USING (n) ORDER BY n RETURNING id),"
+    " new AS MATERIALIZED (SELECT todo.n, todo.id FROM todo"
+    "  JOIN kept USING (id) UNION ALL SELECT n, id FROM fresh_id"
+    "  WHERE EXISTS (SELECT 1 FROM fresh)),"
+    " h AS (INSERT INTO history (comment_id, action, moderator, at, reason)"
+    "  SELECT new.id, h.a, h.m, h.t, h.r FROM unnest($19::int[], $20::text[],"
+    "  $21::text[], $22::bigint[], $23::text[]) WITH ORDINALITY"
+    "  AS h(n, a, m, t, r, o) JOIN new ON new.n = h.n ORDER BY h.o),"
+    " s AS (INSERT INTO comment_source (source, source_id, comment_id)"
+    "  SELECT src.s, src.i, new.id FROM src JOIN new ON new.n = src.n"
+    "  WHERE src.s <> '' AND src.i <> '' ORDER BY src.o"
+    "  ON CONFLICT (source, source_id) DO NOTHING),"
+    " k AS (INSERT INTO import_key (key, comment_id)"
+    "  SELECT e.key, coalesce(t.id, new.id) FROM e JOIN there t USING (n)"
+    "  LEFT JOIN new USING (n) WHERE e.key IS NOT NULL"
+    "  ON CONFLICT (key) DO UPDATE SET comment_id = excluded.comment_id),"
+    " p AS (INSERT INTO import_parent (comment_id, parent_key)"
+    "  SELECT new.id, e.parent_key FROM e JOIN new USING (n)"
+    "  WHERE e.parent_key IS NOT NULL"
+    "  ON CONFLICT (comment_id) DO UPDATE SET parent_key = excluded.parent_key)"
+    " SELECT e.n, t.id, new.id, (SELECT setval(pg_get_serial_sequence("
+    "  'comment', 'id'), m) FROM (SELECT max(id) AS m FROM kept) k"
+    "  WHERE m > coalesce(pg_sequence_last_value(pg_get_serial_sequence("
+    "  'comment', 'id')::regclass), 0))"
+    " FROM e JOIN there t USING (n) LEFT JOIN new USING (n) ORDER BY e.n";
+#define ENTRY_STMT "ykien_import_entries"
+
+/* The parameters of sql_entries, a group's entries' values in arrays:
+ * those of each entry (P_ID to P_PARENT_KEY, one element each; P_SOURCE
+ * to P_REASON, one per source or history entry), and the entry numbers
+ * ($1, $16, $19) the statement joins them on. */
+enum entry_param {
+    P_ID,
+    P_ARTICLE,
+    P_AUTHOR,
+    P_EMAIL,
+    P_BODY,
+    P_ORIGINAL,
+    P_STATUS,
+    P_CREATED,
+    P_PUBLISHED,
+    P_EDITED,
+    P_VERSION,
+    P_SAME_ID,
+    P_KEY,
+    P_PARENT_KEY,
+    P_SOURCE,
+    P_SOURCE_ID,
+    P_ACTION,
+    P_MODERATOR,
+    P_AT,
+    P_REASON,
+    P_COUNT
+};
+enum { STMT_PARAMS = P_COUNT + 3 };
+
+/* Entries go out in batches without waiting for answers (libpq's
+ * pipeline mode), a group to a statement: a batch is at most this many
+ * entries or bytes of parameters, kept until its answers are read so that
+ * it can be sent again without an entry the database refused. */
+enum { BATCH_ENTRIES = 2048, BATCH_BYTES = 4 << 20, GROUP_MAX = 32 };
+
+struct sent {
+    int64_t tag;
+    int64_t id; /* the id wanted */
+    char *buf;  /* the array elements of each parameter, then the raw key
+                 * and source pairs */
+    size_t len;
+    int param[P_COUNT]; /* in buf: "" when no element */
+    int key;            /* in buf, -1: none */
+    int pairs;          /* in buf: source\0id\0 each */
+    size_t n_sources, n_history;
+    enum import_outcome outcome;
+    int64_t comment_id;
+    bool refused; /* taken out of the batch */
+    bool alone;   /* in a group of its own: its group was refused */
+};
+
 struct pg_import {
     struct db_import base; /* first: a struct db_import * is one of these */
     struct db *db;
+    struct sent batch[BATCH_ENTRIES];
+    int n;
+    size_t bytes;
+    int open; /* the first entry not sent yet */
+    /* The groups sent since the batch's savepoint, in order: entries
+     * [first, end) but the refused. */
+    int group_first[BATCH_ENTRIES], group_end[BATCH_ENTRIES];
+    int groups;
 };
 
 static struct pg_db *
@@ -313,10 +443,554 @@ conn_of(struct db_import *imp)
     return pg(((struct pg_import *)imp)->db);
 }
 
+/* ---- entries in batches ------------------------------------------------- */
+
+struct text_buf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void
+buf_add(struct text_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *p;
+
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        if (!(p = realloc(b->p, cap))) {
+            b->failed = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void
+buf_str(struct text_buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+/* An array literal element: quoted, with " and \ escaped; NULL bare. */
+static void
+array_item(struct text_buf *b, bool first, const char *s)
+{
+    if (!first)
+        buf_add(b, ",", 1);
+    if (!s) {
+        buf_add(b, "NULL", 4);
+        return;
+    }
+    buf_add(b, "\"", 1);
+    for (;;) {
+        size_t run = strcspn(s, "\"\\");
+
+        buf_add(b, s, run);
+        if (!s[run])
+            break;
+        buf_add(b, "\\", 1);
+        buf_add(b, s + run, 1);
+        s += run + 1;
+    }
+    buf_add(b, "\"", 1);
+}
+
+/* Parameter i of e: the elements that follow, ended by param_end(). */
+static void
+param_start(struct sent *e, struct text_buf *b, int i)
+{
+    e->param[i] = (int)b->len;
+}
+
+static void
+param_end(struct text_buf *b)
+{
+    buf_add(b, "", 1);
+}
+
+static void
+param_one(struct sent *e, struct text_buf *b, int i, const char *s)
+{
+    param_start(e, b, i);
+    array_item(b, true, s);
+    param_end(b);
+}
+
+static void
+param_int(struct sent *e, struct text_buf *b, int i, int64_t v)
+{
+    char num[24];
+
+    snprintf(num, sizeof num, "%lld", (long long)v);
+    param_one(e, b, i, num);
+}
+
+/* The elements of in, kept as e. */
+static int
+sent_make(struct sent *e, const struct import_entry *in)
+{
+    const struct import_comment *c = &in->c;
+    struct text_buf b = {0};
+    char num[24];
+
+    memset(e, 0, sizeof *e);
+    e->tag = in->tag;
+    e->outcome = IMPORT_FAILED; /* until its answer comes */
+    e->id = c->id;
+    e->n_sources = in->n_sources;
+    e->n_history = in->n_history;
+    param_int(e, &b, P_ID, c->id);
+    param_one(e, &b, P_ARTICLE, c->article);
+    param_one(e, &b, P_AUTHOR, c->author);
+    param_one(e, &b, P_EMAIL, c->email);
+    param_one(e, &b, P_BODY, c->body);
+    param_one(e, &b, P_ORIGINAL, c->original_body);
+    param_one(e, &b, P_STATUS, comment_status_name(c->status));
+    param_int(e, &b, P_CREATED, c->created_at);
+    if (c->published_at > 0)
+        param_int(e, &b, P_PUBLISHED, c->published_at);
+    else
+        param_one(e, &b, P_PUBLISHED, NULL);
+    param_one(e, &b, P_EDITED, c->edited ? "t" : "f");
+    param_int(e, &b, P_VERSION, c->version);
+    param_one(e, &b, P_SAME_ID, in->same_id ? "t" : "f");
+    param_one(e, &b, P_KEY, in->key);
+    param_one(e, &b, P_PARENT_KEY,
+              in->parent_key && *in->parent_key ? in->parent_key : NULL);
+    param_start(e, &b, P_SOURCE);
+    for (size_t k = 0; k < in->n_sources; k++)
+        array_item(&b, k == 0, in->source[k]);
+    param_end(&b);
+    param_start(e, &b, P_SOURCE_ID);
+    for (size_t k = 0; k < in->n_sources; k++)
+        array_item(&b, k == 0, in->source_id[k]);
+    param_end(&b);
+    param_start(e, &b, P_ACTION);
+    for (size_t k = 0; k < in->n_history; k++)
+        array_item(&b, k == 0, in->history[k].action);
+    param_end(&b);
+    param_start(e, &b, P_MODERATOR);
+    for (size_t k = 0; k < in->n_history; k++)
+        array_item(&b, k == 0, in->history[k].moderator);
+    param_end(&b);
+    param_start(e, &b, P_AT);
+    for (size_t k = 0; k < in->n_history; k++) {
+        snprintf(num, sizeof num, "%lld", (long long)in->history[k].at);
+        array_item(&b, k == 0, num);
+    }
+    param_end(&b);
+    param_start(e, &b, P_REASON);
+    for (size_t k = 0; k < in->n_history; k++)
+        array_item(&b, k == 0, in->history[k].reason);
+    param_end(&b);
+    e->key = -1;
+    if (in->key) {
+        e->key = (int)b.len;
+        buf_str(&b, in->key);
+        buf_add(&b, "", 1);
+    }
+    e->pairs = (int)b.len;
+    for (size_t k = 0; k < in->n_sources; k++) {
+        buf_str(&b, in->source[k]);
+        buf_add(&b, "", 1);
+        buf_str(&b, in->source_id[k]);
+        buf_add(&b, "", 1);
+    }
+    if (b.failed) {
+        free(b.p);
+        return -1;
+    }
+    e->buf = b.p;
+    e->len = b.len;
+    return 0;
+}
+
+/* Whether a and b share a source pair. */
+static bool
+same_source(const struct sent *a, const struct sent *b)
+{
+    const char *p = a->buf + a->pairs;
+
+    for (size_t i = 0; i < a->n_sources; i++) {
+        const char *pid = p + strlen(p) + 1;
+        const char *q = b->buf + b->pairs;
+
+        for (size_t j = 0; j < b->n_sources; j++) {
+            const char *qid = q + strlen(q) + 1;
+
+            if (strcmp(p, q) == 0 && strcmp(pid, qid) == 0)
+                return true;
+            q = qid + strlen(qid) + 1;
+        }
+        p = pid + strlen(pid) + 1;
+    }
+    return false;
+}
+
+/* Whether e must not share a statement with the entries [first, end): the
+ * look-up of one would not see what another wrote. */
+static bool
+conflicts(const struct pg_import *imp, int first, int end, const struct sent *e)
+{
+    for (int j = first; j < end; j++) {
+        const struct sent *o = &imp->batch[j];
+
+        if (o->refused)
+            continue;
+        if ((e->id > 0 && o->id == e->id) ||
+            (e->key >= 0 && o->key >= 0 &&
+             strcmp(e->buf + e->key, o->buf + o->key) == 0) ||
+            same_source(e, o))
+            return true;
+    }
+    return false;
+}
+
+/* Sends the entries [first, end) but the refused as one statement. */
+static bool
+send_group(struct pg_import *imp, int first, int end)
+{
+    PGconn *conn = pg(imp->db)->conn;
+    struct text_buf b = {0};
+    int at[STMT_PARAMS];
+    const char *values[STMT_PARAMS];
+    bool ok;
+
+    for (int i = 0; i < STMT_PARAMS; i++) {
+        /* $1, $16, $19: the entry numbers; then the entries' elements */
+        int param = i == 0    ? -1
+                    : i <= 14 ? i - 1
+                    : i == 15 ? -2
+                    : i <= 17 ? i - 2
+                    : i == 18 ? -3
+                              : i - 3;
+        bool first_item = true;
+
+        at[i] = (int)b.len;
+        buf_add(&b, "{", 1);
+        for (int j = first; j < end; j++) {
+            const struct sent *e = &imp->batch[j];
+            size_t times = param == -1   ? 1
+                           : param == -2 ? e->n_sources
+                           : param == -3 ? e->n_history
+                                         : 0;
+            char num[16];
+
+            if (e->refused)
+                continue;
+            snprintf(num, sizeof num, "%d", j);
+            for (size_t k = 0; k < times; k++) {
+                array_item(&b, first_item, num);
+                first_item = false;
+            }
+            if (param >= 0 && e->buf[e->param[param]]) {
+                if (!first_item)
+                    buf_add(&b, ",", 1);
+                buf_str(&b, e->buf + e->param[param]);
+                first_item = false;
+            }
+        }
+        buf_add(&b, "}", 1);
+        buf_add(&b, "", 1);
+    }
+    if (b.failed) {
+        free(b.p);
+        return false;
+    }
+    for (int i = 0; i < STMT_PARAMS; i++)
+        values[i] = b.p + at[i];
+    /* Out at once (libpq keeps a pipeline's queries until 64 kB), so
+     * that the server works while the next group is read. */
+    ok = PQsendQueryPrepared(conn, ENTRY_STMT, STMT_PARAMS, values, NULL, NULL,
+                             0) == 1 &&
+         PQflush(conn) == 0;
+    free(b.p);
+    if (ok) {
+        imp->group_first[imp->groups] = first;
+        imp->group_end[imp->groups++] = end;
+    }
+    return ok;
+}
+
+/* Sends the open entries, [imp->open, imp->n), in groups. */
+static bool
+send_open(struct pg_import *imp)
+{
+    int first = imp->open, live = 0;
+
+    for (int i = imp->open; i <= imp->n; i++) {
+        const struct sent *e = i < imp->n ? &imp->batch[i] : NULL;
+        bool cut = !e || (live > 0 &&
+                          (e->alone || imp->batch[i - 1].alone ||
+                           live == GROUP_MAX || conflicts(imp, first, i, e)));
+
+        if (cut && live > 0) {
+            if (!send_group(imp, first, i))
+                return false;
+            first = i;
+            live = 0;
+        }
+        if (e && !e->refused)
+            live++;
+        else if (e && live == 0)
+            first = i + 1;
+    }
+    imp->open = imp->n;
+    return true;
+}
+
+static bool
+send_plain(PGconn *conn, const char *sql)
+{
+    return PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0) == 1;
+}
+
+/* Opens a batch: the pipeline, and the savepoint a refusal goes back to. */
+static bool
+batch_open(struct pg_import *imp)
+{
+    PGconn *conn = pg(imp->db)->conn;
+
+    imp->groups = 0;
+    imp->open = 0;
+    return PQenterPipelineMode(conn) == 1 &&
+           send_plain(conn, "SAVEPOINT import_batch");
+}
+
+static void
+batch_clear(struct pg_import *imp)
+{
+    for (int i = 0; i < imp->n; i++)
+        free(imp->batch[i].buf);
+    imp->n = 0;
+    imp->bytes = 0;
+    imp->open = 0;
+    imp->groups = 0;
+}
+
+/* Ends the batch sent (release and sync) and reads every answer up to
+ * the sync.  Returns the group that failed, -1 when none did, -2 when the
+ * savepoint, its release or the connection did; *failed is the failed
+ * result (to PQclear), if any. */
+static int
+batch_read(struct pg_import *imp, PGconn *conn, PGresult **failed)
+{
+    int query = 0, bad = -1, queries = imp->groups + 2;
+
+    *failed = NULL;
+    if (!send_plain(conn, "RELEASE SAVEPOINT import_batch") ||
+        PQpipelineSync(conn) != 1)
+        bad = -2;
+    while (bad != -2 || PQstatus(conn) == CONNECTION_OK) {
+        PGresult *r = PQgetResult(conn);
+        ExecStatusType s;
+        int group = query - 1;
+
+        if (!r) {
+            if (++query > queries || PQstatus(conn) != CONNECTION_OK) {
+                bad = -2;
+                break;
+            }
+            continue;
+        }
+        s = PQresultStatus(r);
+        if (s == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (s == PGRES_TUPLES_OK && group >= 0 && group < imp->groups) {
+            for (int row = 0; row < PQntuples(r); row++) {
+                int64_t n = pg_i64(r, row, 0);
+                struct sent *e;
+
+                if (n < 0 || n >= imp->n)
+                    continue;
+                e = &imp->batch[n];
+                e->outcome =
+                    PQgetisnull(r, row, 1) ? IMPORT_WRITTEN : IMPORT_THERE;
+                e->comment_id =
+                    pg_i64(r, row, e->outcome == IMPORT_THERE ? 1 : 2);
+            }
+        } else if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK &&
+                   s != PGRES_PIPELINE_ABORTED && !*failed) {
+            bad = group >= 0 && group < imp->groups ? group : -2;
+            *failed = r;
+            continue;
+        }
+        PQclear(r);
+    }
+    PQexitPipelineMode(conn);
+    if (bad == -2 && !*failed)
+        *failed = PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+    return bad;
+}
+
+/* Reads the answers of the batch sent.  A group the database refused is
+ * sent again an entry at a time, and an entry refused alone is taken
+ * out, until the others all went in; their outcomes are then told in
+ * order. */
+static enum db_status
+batch_drain(struct pg_import *imp)
+{
+    struct pg_db *p = pg(imp->db);
+    enum db_status st = DB_OK;
+
+    p->pending = NULL;
+    if (!send_open(imp))
+        st = pg_failure(p, NULL);
+    for (; st == DB_OK;) {
+        PGresult *failed;
+        int bad = batch_read(imp, p->conn, &failed);
+        int live = 0, last = -1;
+        const char *table;
+        PGresult *r;
+
+        if (bad == -1)
+            break;
+        st = pg_failure(p, failed);
+        table = PQresultErrorField(failed, PG_DIAG_TABLE_NAME);
+        if (bad >= 0) {
+            for (int i = imp->group_first[bad]; i < imp->group_end[bad]; i++) {
+                if (!imp->batch[i].refused) {
+                    live++;
+                    last = i;
+                }
+            }
+        }
+        if (bad < 0 || st != DB_CONFLICT) {
+            PQclear(failed);
+            if (last >= 0 && live == 1 && imp->base.done)
+                imp->base.done(imp->batch[last].tag, IMPORT_FAILED, 0,
+                               imp->base.done_arg);
+            batch_clear(imp);
+            return st == DB_OK || st == DB_CONFLICT ? DB_ERROR : st;
+        }
+        if (live == 1) {
+            imp->batch[last].refused = true;
+            imp->batch[last].outcome = table && strcmp(table, "history") == 0
+                                           ? IMPORT_REFUSED_HISTORY
+                                           : IMPORT_REFUSED;
+        } else {
+            for (int i = imp->group_first[bad]; i < imp->group_end[bad]; i++)
+                imp->batch[i].alone = true;
+        }
+        PQclear(failed);
+        r = PQexec(p->conn, "ROLLBACK TO SAVEPOINT import_batch");
+        st = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_OK : pg_failure(p, r);
+        PQclear(r);
+        if (st == DB_OK && (!batch_open(imp) || !send_open(imp)))
+            st = pg_failure(p, NULL);
+    }
+    if (st != DB_OK) {
+        /* A query not sent: the pipeline ends unread. */
+        PGresult *failed;
+
+        if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF) {
+            batch_read(imp, p->conn, &failed);
+            PQclear(failed);
+        }
+        batch_clear(imp);
+        return st == DB_CONFLICT || st == DB_OK ? DB_ERROR : st;
+    }
+    for (int i = 0; i < imp->n; i++) {
+        /* Every entry answered, or the batch is not what was sent. */
+        if (imp->batch[i].outcome == IMPORT_FAILED) {
+            snprintf(p->errmsg, sizeof p->errmsg,
+                     "an entry of the import had no answer");
+            batch_clear(imp);
+            return DB_ERROR;
+        }
+    }
+    for (int i = 0; i < imp->n && imp->base.done; i++)
+        imp->base.done(imp->batch[i].tag, imp->batch[i].outcome,
+                       imp->batch[i].comment_id, imp->base.done_arg);
+    batch_clear(imp);
+    return DB_OK;
+}
+
+enum db_status
+pg_import_drain(struct pg_db *p)
+{
+    return p->pending ? batch_drain(p->pending) : DB_OK;
+}
+
+/* A batch whose outcomes nobody will read: the import failed. */
+static void
+batch_discard(struct pg_import *imp)
+{
+    struct pg_db *p = pg(imp->db);
+    PGresult *failed;
+
+    if (p->pending != imp)
+        return;
+    p->pending = NULL;
+    batch_read(imp, p->conn, &failed);
+    PQclear(failed);
+    batch_clear(imp);
+}
+
+void
+pg_import_discard(struct pg_db *p)
+{
+    if (p->pending)
+        batch_discard(p->pending);
+}
+
+static enum db_status
+import_entry(struct db_import *base, const struct import_entry *in)
+{
+    struct pg_import *imp = (struct pg_import *)base;
+    struct pg_db *p = pg(imp->db);
+    struct sent *e = &imp->batch[imp->n];
+
+    if (!p->pending) {
+        DB_ASSERT_IN_TRANSACTION(imp->db);
+        if (!pg_ready(p))
+            return DB_BUSY;
+        if (!batch_open(imp)) {
+            PQexitPipelineMode(p->conn);
+            return pg_failure(p, NULL);
+        }
+        p->pending = imp;
+    }
+    if (sent_make(e, in) != 0) {
+        snprintf(p->errmsg, sizeof p->errmsg, "out of memory");
+        return DB_ERROR;
+    }
+    /* The group so far goes out when full, or when e must not join it. */
+    if ((imp->n - imp->open == GROUP_MAX ||
+         conflicts(imp, imp->open, imp->n, e)) &&
+        !send_open(imp)) {
+        free(e->buf);
+        return batch_drain(imp);
+    }
+    imp->n++;
+    imp->bytes += e->len;
+    if (imp->n == BATCH_ENTRIES || imp->bytes >= BATCH_BYTES)
+        return batch_drain(imp);
+    return DB_OK;
+}
+
+static enum db_status
+import_flush(struct db_import *imp)
+{
+    return pg_import_drain(pg(((struct pg_import *)imp)->db));
+}
+
 /* The tables go with the transaction, committed or not. */
 static void
 import_close(struct db_import *imp)
 {
+    batch_discard((struct pg_import *)imp);
     free(imp);
 }
 
@@ -468,6 +1142,8 @@ static const struct db_import_ops pg_import_ops = {
     .thread_get = import_thread_get,
     .orphan_add = import_orphan_add,
     .orphan_walk = import_orphan_walk,
+    .entry = import_entry,
+    .flush = import_flush,
 };
 
 enum db_status
@@ -479,6 +1155,16 @@ pg_import_open(struct db *db, struct db_import **out)
     DB_ASSERT_IN_TRANSACTION(db);
     if ((st = pg_exec(pg(db), staging_tables)) != DB_OK)
         return st;
+    if (!pg(db)->entry_prepared) {
+        PGresult *r = PQprepare(pg(db)->conn, ENTRY_STMT, sql_entries, 0, NULL);
+
+        st = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_OK
+                                                   : pg_failure(pg(db), r);
+        PQclear(r);
+        if (st != DB_OK)
+            return st;
+        pg(db)->entry_prepared = true;
+    }
     imp = calloc(1, sizeof *imp);
     if (!imp)
         return DB_ERROR;

@@ -37,6 +37,10 @@ struct pg_db {
     bool savepoints;
     bool savepoint_failed;
     uint64_t next_attempt_ms; /* no reconnection before this */
+    /* An import's batch sent in pipeline mode, its answers not yet read:
+     * any other call reads them first (pg_import_drain). */
+    struct pg_import *pending;
+    bool entry_prepared; /* the import's statement, on this connection */
     char errmsg[512];
 };
 
@@ -77,6 +81,9 @@ enum db_status pg_run(struct pg_db *p, enum pg_stmt s,
  * temporary tables).  Same outcomes as pg_run(). */
 enum db_status pg_run_sql(struct pg_db *p, const char *sql,
                           const struct pg_params *params, PGresult **res);
+/* The outcome of failed result r (NULL: the connection's error), with
+ * errmsg set. */
+enum db_status pg_failure(struct pg_db *p, PGresult *r);
 /* Runs plain SQL (no parameters), keeping the same rules. */
 enum db_status pg_exec(struct pg_db *p, const char *sql);
 /* A connection ready for statements: reopened if it was lost and the
@@ -167,6 +174,11 @@ enum db_status pg_comment_walk(struct db *db, int64_t after_id, comment_fn fn,
 enum db_status pg_attachment_shas(struct db *db, sha_fn fn, void *arg);
 enum db_status pg_snapshot(struct db *db, db_work_fn work, void *arg);
 enum db_status pg_import_open(struct db *db, struct db_import **out);
+/* Reads the answers of an import's batch in flight, if any (before any
+ * other statement on the connection); discards them, when the import
+ * failed. */
+enum db_status pg_import_drain(struct pg_db *p);
+void pg_import_discard(struct pg_db *p);
 /* tools.c: the moderators' tools (tools.h, rules.h, outbox.h) */
 enum db_status pg_post_state(struct db *db, const char *article, int *closed,
                              int64_t *rules_generation);

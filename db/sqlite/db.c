@@ -128,16 +128,29 @@ transaction(struct db *db, db_work_fn work, void *arg)
     return st;
 }
 
+/* Runs a prepared statement without parameters; its result code. */
+static int
+step_once(struct db *db, int s)
+{
+    sqlite3_stmt *st = sq(db)->stmt[s];
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    return rc;
+}
+
 static enum db_status
 savepoint(struct db *db, db_work_fn work, void *arg)
 {
     assert(!sqlite3_get_autocommit(
         sq(db)->conn)); /* inside a transaction's work */
-    if (exec(db, "SAVEPOINT item") != SQLITE_OK)
+    if (step_once(db, STMT_SAVEPOINT) != SQLITE_DONE)
         return DB_ERROR;
-    if (work(db, arg) != DB_OK && exec(db, "ROLLBACK TO item") != SQLITE_OK)
+    if (work(db, arg) != DB_OK &&
+        step_once(db, STMT_SAVEPOINT_ROLLBACK) != SQLITE_DONE)
         return DB_ERROR;
-    return exec(db, "RELEASE item") == SQLITE_OK ? DB_OK : DB_ERROR;
+    return step_once(db, STMT_SAVEPOINT_RELEASE) == SQLITE_DONE ? DB_OK
+                                                                : DB_ERROR;
 }
 
 /* One step of migrate(): the transaction's work. */

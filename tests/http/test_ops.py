@@ -64,13 +64,13 @@ def all_forms(d):
     return forms
 
 
-def import_into(d, command, path, *extra, expect=0):
+def import_into(d, command, path, *extra, expect=0, input_data=None):
     """Runs an import on the daemon's storage.  On SQLite with the daemon
     stopped (one process per data folder: its page cache is in memory); on
     PostgreSQL while it serves (the import tells it what changed)."""
     if not d.pg:
         d.stop()
-    r = cli(d.binary, command, path, *d.db_args, *extra, expect=expect)
+    r = cli(d.binary, command, path, *d.db_args, *extra, expect=expect, input=input_data)
     if not d.pg:
         d.start()
     return r.stdout.decode()
@@ -376,6 +376,86 @@ def import_jsonl_malformed_imports_nothing(d):
         data = json.dumps(bad).encode() + b"\n" + json.dumps(other).encode() + b"\n"
         out = cli(d.binary, "import", *d2.db_args, input=data).stdout.decode()
         assert "imported 1 comments" in out and "refused 1" in out, out
+
+
+def many_comments(n):
+    """A JSON Lines file of n comments (ids 1..n) on a few articles, with
+    replies, a third of which come before their parent in the file; a
+    comment twice, one with a history action no database knows and one
+    with a source id too long, each in the middle of the file."""
+    objs = []
+    for i in range(1, n + 1):
+        article = f"bai-viet-{i % 7}"
+        parent = None
+        if i > 35 and i % 3 != 0:
+            parent = i - 7 * (1 + i % 5)      # an earlier id, same article
+        if i % 9 == 0 and i + 14 <= n:
+            parent = i + 14                   # a later one
+        body = f"Bình luận số {i} về bài viết {i % 7}, có dấu \"ngoặc\" và \\ gạch."
+        status = ("pending", "approved", "rejected")[i % 3]
+        history = [{"action": "created", "moderator": None,
+                    "at": "2024-01-02T03:04:05Z", "reason": None}]
+        if status != "pending":
+            history.append({"action": status, "moderator": "biên tập {i % 4}",
+                            "at": "2024-01-02T04:04:05Z",
+                            "reason": "lý do {i}" if status == "rejected" else None})
+        objs.append({
+            "id": i, "article": article, "parent_id": parent,
+            "author": f"Độc giả {i % 50}", "email": f"d{i}@example.vn" if i % 4 else None,
+            "body": body, "original_body": body, "status": status,
+            "created_at": "2024-01-02T03:04:05Z",
+            "published_at": "2024-01-02T04:04:05Z" if status == "approved" else None,
+            "edited": False, "version": 1 if status == "pending" else 2,
+            "attachments": [], "history": history,
+            "sources": [{"source": "disqus", "id": f"d{i}"}] if i % 2 else [],
+        })
+    # a file lists parents anywhere: shuffle by blocks, deterministically
+    order = sorted(range(n), key=lambda k: (k * 7919) % n)
+    lines = [objs[k] for k in order]
+    bad_history = n // 2
+    lines[bad_history]["history"].append({"action": "pinned", "moderator": None,
+                                          "at": "2024-01-03T00:00:00Z", "reason": None})
+    too_long = n // 2 + 40
+    lines[too_long]["sources"] = [{"source": "disqus", "id": "x" * 301}]
+    refused = {lines[bad_history]["id"], lines[too_long]["id"]}
+    text = [json.dumps(o, ensure_ascii=False) for o in lines]
+    text.insert(n // 2 + 20, text[n // 2 + 10])   # the same comment again
+    return ("\n".join(text) + "\n").encode(), objs, refused
+
+
+@tests.test
+def import_jsonl_thousands_match_sqlite(d):
+    n = 3000
+    data, objs, refused = many_comments(n)
+    out = import_into(d, "import", "-", input_data=data)
+    assert f"imported {n - 2} comments" in out and "skipped 1" in out \
+        and "refused 2" in out, out
+    assert "a history action this database does not know" in out, out
+    assert "refused by a constraint of the database" in out, out
+    mine = cli(d.binary, "export", *d.db_args).stdout.splitlines()
+    assert len(mine) == n - 2
+    by_id = {json.loads(line)["id"]: json.loads(line) for line in mine}
+    assert not refused & set(by_id)
+    for o in objs:
+        if o["id"] in refused:
+            continue
+        got = by_id[o["id"]]
+        want_parent = None if o["parent_id"] in refused else o["parent_id"]
+        assert got["parent_id"] == want_parent, (o["id"], got["parent_id"], want_parent)
+        assert [h["action"] for h in got["history"]] == [h["action"] for h in o["history"]]
+        assert got["body"] == o["body"] and got["email"] == o["email"], o["id"]
+        assert got["sources"] == o["sources"], (o["id"], got["sources"])
+    # the same file into SQLite, a statement at a time: the same export
+    with TempDir() as tmp:
+        ref = cli(d.binary, "import", "--data", tmp, input=data).stdout.decode()
+        assert ref == out, (ref, out)
+        theirs = cli(d.binary, "export", "--data", tmp).stdout.splitlines()
+    assert mine == theirs, next(((a, b) for a, b in zip(mine, theirs) if a != b), None)
+    # again: every line is there already
+    out = import_into(d, "import", "-", input_data=data)
+    assert f"imported 0 comments, skipped {n - 1}" in out and "refused 2" in out, out
+    fresh = new_comment(d, "Bình luận mới sau khi nhập nhiều.")
+    assert fresh > n, fresh
 
 
 # ---- backup -------------------------------------------------------------------
