@@ -37,16 +37,6 @@ pg_read_comment(const PGresult *r, int row, struct comment_record *c)
     c->version = pg_i64(r, row, 11);
 }
 
-/* A number, or NULL for 0 ("none"). */
-static void
-int_or_null(struct pg_params *p, int64_t v)
-{
-    if (v > 0)
-        pg_int(p, v);
-    else
-        pg_text(p, NULL);
-}
-
 enum db_status
 pg_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
 {
@@ -56,7 +46,7 @@ pg_comment_insert(struct db *db, const struct comment_new *in, int64_t *id)
 
     DB_ASSERT_IN_TRANSACTION(db);
     pg_text(&p, in->article);
-    int_or_null(&p, in->parent_id);
+    pg_int_or_null(&p, in->parent_id);
     pg_text(&p, in->author);
     pg_text(&p, in->email);
     pg_text(&p, in->body);
@@ -209,7 +199,7 @@ pg_comment_update(struct db *db, int64_t id, int64_t expected_version,
     pg_text(&p, comment_status_name(status));
     pg_text(&p, body);
     pg_int(&p, edited);
-    int_or_null(&p, published_at);
+    pg_int_or_null(&p, published_at);
     if ((st = pg_run(pg(db), PG_COMMENT_UPDATE, &p, false, &r)) != DB_OK)
         return st;
     st = strcmp(PQcmdTuples(r), "0") == 0 ? DB_CONFLICT : DB_OK;
@@ -333,8 +323,8 @@ pg_attachment_insert(struct db *db, const struct attachment_record *a,
     pg_text(&p, a->content_type);
     pg_int(&p, a->size);
     pg_text(&p, a->sha256);
-    int_or_null(&p, a->width);
-    int_or_null(&p, a->height);
+    pg_int_or_null(&p, a->width);
+    pg_int_or_null(&p, a->height);
     if ((st = pg_run(pg(db), PG_ATTACHMENT_INSERT, &p, false, &r)) != DB_OK)
         return st;
     *id = pg_i64(r, 0, 0);

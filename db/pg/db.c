@@ -73,6 +73,15 @@ pg_int(struct pg_params *p, int64_t v)
 }
 
 void
+pg_int_or_null(struct pg_params *p, int64_t v)
+{
+    if (v > 0)
+        pg_int(p, v);
+    else
+        pg_text(p, NULL);
+}
+
+void
 pg_bytes(struct pg_params *p, const void *data, int len)
 {
     add(p, data, len, 1);

@@ -18,16 +18,6 @@
  * the database. */
 enum { WALK_PAGE = 500 };
 
-/* A number, or NULL for 0 ("none"). */
-static void
-int_or_null(struct pg_params *p, int64_t v)
-{
-    if (v > 0)
-        pg_int(p, v);
-    else
-        pg_text(p, NULL);
-}
-
 /* Runs s; DB_OK with the first column of its first row in *out (when out
  * is not NULL), or DB_NOT_FOUND when there was no row. */
 static enum db_status
@@ -85,7 +75,7 @@ pg_import_comment(struct db *db, const struct import_comment *c, int64_t *id)
     pg_text(&p, c->original_body);
     pg_text(&p, comment_status_name(c->status));
     pg_int(&p, c->created_at);
-    int_or_null(&p, c->published_at);
+    pg_int_or_null(&p, c->published_at);
     pg_int(&p, c->edited);
     pg_int(&p, c->version);
     return insert_with_id(db, PG_COMMENT_IMPORT_ID, PG_COMMENT_IMPORT, c->id,
@@ -106,8 +96,8 @@ pg_import_attachment(struct db *db, const struct attachment_record *a,
     pg_int(&p, a->size);
     pg_text(&p, a->sha256);
     /* An image's size, where its header states one; NULL otherwise. */
-    int_or_null(&p, sized ? a->width : 0);
-    int_or_null(&p, sized ? a->height : 0);
+    pg_int_or_null(&p, sized ? a->width : 0);
+    pg_int_or_null(&p, sized ? a->height : 0);
     return insert_with_id(db, PG_ATTACHMENT_IMPORT_ID, PG_ATTACHMENT_IMPORT,
                           a->id, &p, id);
 }

@@ -67,6 +67,8 @@ struct pg_params {
 /* Appends a text parameter (NULL: SQL NULL), a number, or bytes (bytea). */
 void pg_text(struct pg_params *p, const char *s);
 void pg_int(struct pg_params *p, int64_t v);
+/* A positive number, or NULL for 0 and below ("none"). */
+void pg_int_or_null(struct pg_params *p, int64_t v);
 void pg_bytes(struct pg_params *p, const void *data, int len);
 
 /* Runs prepared statement s.  On success (rows or command done) returns
